@@ -1,0 +1,1 @@
+"""qualcode: code Chinese interview transcripts."""

@@ -1,0 +1,117 @@
+"""Plain data: what a study is made of. No I/O, no UI, no heavy imports.
+
+All positions are Python string indices (Unicode code points) into a transcript's
+stored text, half-open ``[start, end)``, the unit REFI-QDA's PlainTextSelection uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range ``[start, end)`` of code points in a text."""
+
+    start: int
+    end: int
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(slots=True)
+class Code:
+    """One theme of a codebook. ``id`` is stable; labels may change."""
+
+    id: str
+    label: str
+    label_en: str = ""
+    color: str = ""
+    description: str = ""
+    include: str = ""
+    exclude: str = ""
+    examples: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    children: list[Code] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Codebook:
+    """A named tree of codes."""
+
+    name: str
+    codes: list[Code] = field(default_factory=list)
+    language: str = "zh"
+    description: str = ""
+
+    def walk(self) -> Iterator[tuple[Code, Code | None, int]]:
+        """Yield ``(code, parent, depth)`` for every code, depth first, in file order."""
+
+        def visit(codes: list[Code], parent: Code | None, depth: int):
+            for code in codes:
+                yield code, parent, depth
+                yield from visit(code.children, code, depth + 1)
+
+        yield from visit(self.codes, None, 0)
+
+    def by_id(self) -> dict[str, Code]:
+        return {code.id: code for code, _, _ in self.walk()}
+
+    def keywords(self) -> list[str]:
+        """Every keyword of every code, in codebook order, without repeats."""
+        return list(dict.fromkeys(k for code, _, _ in self.walk() for k in code.keywords))
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One speaker turn. ``[start, end)`` covers the whole turn including its label
+    and timestamp; ``body_start`` is where the spoken words begin."""
+
+    start: int
+    end: int
+    speaker: str
+    body_start: int
+    timestamp: str = ""
+
+    @property
+    def body(self) -> Span:
+        return Span(self.body_start, self.end)
+
+
+@dataclass(slots=True)
+class ParsedTranscript:
+    """What a reader makes of one source file: the stored text and its structure."""
+
+    text: str
+    format: str  # "txt", "md", "docx", "iflytek", "feishu", ...
+    encoding: str
+    turns: list[Turn]
+    header: Span | None = None  # metadata block (编号, 时间, 地点 ...) kept apart from the turns
+    metadata: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+CodingStatus = Literal["confirmed", "suggested", "rejected"]
+
+
+@dataclass(slots=True)
+class Coding:
+    """A code applied by a coder to ``[start, end)`` of a transcript's text."""
+
+    id: int
+    transcript: str
+    start: int
+    end: int
+    code_id: str
+    coder: str
+    memo: str = ""
+    status: CodingStatus = "confirmed"
+    text: str = ""
+    created: str = ""
+    changed: str = ""
