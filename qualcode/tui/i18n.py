@@ -1,0 +1,165 @@
+"""The words of the TUI in Chinese and English.
+
+``STRINGS`` maps a message id to its text in each language; :func:`t` looks one up.
+Message ids say where the text is used: ``pane.*`` pane titles, ``key.*`` key binding
+descriptions, ``notify.*`` notifications, ``word.*`` single words and labels, ``picker.*``,
+``prompt.*``, ``choice.*`` and ``help.*`` the dialogs. Fields in braces are filled by
+:func:`t`'s keyword arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh", "en")
+
+STRINGS: dict[str, dict[str, str]] = {
+    # Panes
+    "pane.transcripts": {"zh": "转录稿", "en": "Transcripts"},
+    "pane.codebook": {"zh": "编码本", "en": "Codebook"},
+    "pane.transcript": {"zh": "转录内容", "en": "Transcript"},
+    "pane.suggestions": {"zh": "自动编码建议", "en": "Suggestions"},
+    # Key bindings, as the footer and the help screen describe them
+    "key.next_sentence": {"zh": "下一句", "en": "Next sentence"},
+    "key.prev_sentence": {"zh": "上一句", "en": "Previous sentence"},
+    "key.next_word": {"zh": "下一个词", "en": "Next word"},
+    "key.prev_word": {"zh": "上一个词", "en": "Previous word"},
+    "key.next_char": {"zh": "下一个字", "en": "Next character"},
+    "key.prev_char": {"zh": "上一个字", "en": "Previous character"},
+    "key.next_turn": {"zh": "下一轮发言", "en": "Next turn"},
+    "key.prev_turn": {"zh": "上一轮发言", "en": "Previous turn"},
+    "key.next_uncoded": {"zh": "下一处未编码", "en": "Next uncoded"},
+    "key.visual_mode": {"zh": "选择模式", "en": "Visual mode"},
+    "key.apply_code": {"zh": "编码", "en": "Apply code"},
+    "key.in_vivo": {"zh": "原话新建编码", "en": "In-vivo code"},
+    "key.remove_coding": {"zh": "删除编码", "en": "Remove coding"},
+    "key.memo": {"zh": "编码备忘", "en": "Memo"},
+    "key.transcript_memo": {"zh": "转录稿备忘", "en": "Transcript memo"},
+    "key.undo": {"zh": "撤销", "en": "Undo"},
+    "key.redo": {"zh": "重做", "en": "Redo"},
+    "key.search": {"zh": "搜索", "en": "Search"},
+    "key.retrieve": {"zh": "按编码检索", "en": "Retrieve"},
+    "key.switch_coder": {"zh": "切换编码员", "en": "Switch coder"},
+    "key.language": {"zh": "切换语言", "en": "Language"},
+    "key.help": {"zh": "帮助", "en": "Help"},
+    "key.quit": {"zh": "退出", "en": "Quit"},
+    "key.favourite_code": {"zh": "常用编码 {n}", "en": "Favourite code {n}"},
+    "key.next_suggestion": {"zh": "下一条建议", "en": "Next suggestion"},
+    "key.accept_suggestion": {"zh": "接受建议", "en": "Accept suggestion"},
+    "key.reject_suggestion": {"zh": "拒绝建议", "en": "Reject suggestion"},
+    "key.accept_all": {"zh": "全部接受", "en": "Accept all"},
+    "key.reject_all": {"zh": "全部拒绝", "en": "Reject all"},
+    "key.focus_next": {"zh": "下一个窗格", "en": "Next pane"},
+    # Notifications
+    "notify.coded": {"zh": "已编码：{code}", "en": "Coded: {code}"},
+    "notify.removed": {"zh": "已删除编码：{code}", "en": "Removed: {code}"},
+    "notify.undone": {"zh": "已撤销：{action}", "en": "Undone: {action}"},
+    "notify.redone": {"zh": "已重做：{action}", "en": "Redone: {action}"},
+    "notify.nothing_to_undo": {"zh": "没有可撤销的操作", "en": "Nothing to undo"},
+    "notify.nothing_to_redo": {"zh": "没有可重做的操作", "en": "Nothing to redo"},
+    "notify.saved": {"zh": "已保存", "en": "Saved"},
+    "notify.memo_saved": {"zh": "备忘已保存", "en": "Memo saved"},
+    "notify.code_created": {"zh": "已新建编码：{code}", "en": "New code: {code}"},
+    "notify.coder": {"zh": "当前编码员：{coder}", "en": "Coding as {coder}"},
+    "notify.no_selection": {"zh": "请先选择文字", "en": "Select some text first"},
+    "notify.no_coding_here": {"zh": "此处没有编码", "en": "No coding here"},
+    "notify.no_favourite": {"zh": "未设置常用编码 {n}", "en": "No favourite code {n}"},
+    "notify.accepted": {"zh": "已接受 {count} 条建议", "en": "Accepted {count} suggestions"},
+    "notify.rejected": {"zh": "已拒绝 {count} 条建议", "en": "Rejected {count} suggestions"},
+    "notify.language": {"zh": "界面语言：中文", "en": "Language: English"},
+    # Words
+    "word.coder": {"zh": "编码员", "en": "Coder"},
+    "word.coded_percent": {"zh": "已编码 {percent}%", "en": "{percent}% coded"},
+    "word.codings": {"zh": "编码", "en": "Codings"},
+    "word.suggestions": {"zh": "建议", "en": "Suggestions"},
+    "word.accept": {"zh": "接受", "en": "Accept"},
+    "word.reject": {"zh": "拒绝", "en": "Reject"},
+    "word.memo": {"zh": "备忘", "en": "Memo"},
+    "word.speaker": {"zh": "发言人", "en": "Speaker"},
+    "word.uncoded": {"zh": "未编码", "en": "Uncoded"},
+    # Code picker
+    "picker.title": {"zh": "选择编码", "en": "Choose a code"},
+    "picker.placeholder": {
+        "zh": "输入中文、拼音首字母、英文或编号",
+        "en": "Type Chinese, pinyin initials, English or an id",
+    },
+    "picker.no_match": {"zh": "没有匹配的编码", "en": "No matching code"},
+    "picker.new_code": {"zh": "+ 新建编码“{label}”", "en": "+ New code “{label}”"},
+    "picker.hint": {
+        "zh": "↑↓ 选择 · Enter 确定 · Ctrl+N 新建 · Esc 取消",
+        "en": "↑↓ move · Enter pick · Ctrl+N new code · Esc cancel",
+    },
+    "picker.new_title": {"zh": "新建编码“{label}”", "en": "New code “{label}”"},
+    "picker.parent": {"zh": "上级编码", "en": "Parent code"},
+    "picker.parent_placeholder": {"zh": "筛选上级编码", "en": "Filter parent codes"},
+    "picker.top_level": {"zh": "（顶层）", "en": "(top level)"},
+    "picker.code_id": {"zh": "编号", "en": "Id"},
+    "picker.new_hint": {
+        "zh": "↑↓ 选上级 · Enter 下一步/创建 · Esc 返回",
+        "en": "↑↓ parent · Enter next/create · Esc back",
+    },
+    "picker.id_empty": {"zh": "请填写编号", "en": "The id is empty"},
+    "picker.id_invalid": {
+        "zh": "编号只能包含英文字母、数字和 _ - .",
+        "en": "An id may only contain ASCII letters, digits, _ - and .",
+    },
+    "picker.id_taken": {"zh": "编号 {code_id} 已被使用", "en": "The id {code_id} is taken"},
+    # Text prompt
+    "prompt.save": {"zh": "保存", "en": "Save"},
+    "prompt.cancel": {"zh": "取消", "en": "Cancel"},
+    "prompt.hint": {"zh": "Enter 保存 · Esc 取消", "en": "Enter save · Esc cancel"},
+    "prompt.hint_multiline": {"zh": "Ctrl+S 保存 · Esc 取消", "en": "Ctrl+S save · Esc cancel"},
+    "prompt.coder_name": {"zh": "编码员姓名", "en": "Coder name"},
+    "prompt.memo": {"zh": "编码备忘", "en": "Memo on this coding"},
+    "prompt.transcript_memo": {"zh": "转录稿备忘", "en": "Transcript memo"},
+    "prompt.search": {"zh": "搜索", "en": "Search"},
+    # Choice list
+    "choice.hint": {
+        "zh": "↑↓ 选择 · Enter 确定 · Esc 取消",
+        "en": "↑↓ move · Enter pick · Esc cancel",
+    },
+    "choice.switch_coder": {"zh": "切换编码员", "en": "Switch coder"},
+    "choice.new_coder": {"zh": "+ 新编码员", "en": "+ New coder"},
+    "choice.remove_coding": {"zh": "删除哪一条编码？", "en": "Remove which coding?"},
+    "choice.language": {"zh": "界面语言", "en": "Language"},
+    # Help
+    "help.title": {"zh": "快捷键", "en": "Keys"},
+    "help.key": {"zh": "按键", "en": "Key"},
+    "help.action": {"zh": "功能", "en": "Action"},
+    "help.hint": {"zh": "Esc / q / ? 关闭", "en": "Esc / q / ? close"},
+}
+
+
+class _KeepMissing(dict[str, object]):
+    """Leaves a field nobody filled in as ``{name}`` rather than raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def t(key: str, lang: str, **fields: object) -> str:
+    """The text of message ``key`` in ``lang``, falling back to English, then to the key
+    itself; ``fields`` fill the ``{name}`` placeholders (a missing one is left as it is)."""
+    entry = STRINGS.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry.get("en") or key
+    return text.format_map(_KeepMissing(fields)) if fields else text
+
+
+def default_language(environ: Mapping[str, str] = os.environ) -> Language:
+    """The language to start in: ``QUALCODE_LANG`` if it names one (``zh``, ``en``, or a
+    locale such as ``zh_CN``), else Chinese when the first of ``LC_ALL``, ``LC_MESSAGES``
+    and ``LANG`` that is set starts with ``zh``, else English."""
+    override = environ.get("QUALCODE_LANG", "").strip().lower()
+    for lang in LANGUAGES:
+        if override.startswith(lang):
+            return lang
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
