@@ -17,6 +17,15 @@ Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
+    # The workbench
+    "key.next_hit": {"zh": "下一处搜索结果", "en": "Next hit"},
+    "key.set_coder": {"zh": "设置编码员姓名", "en": "Set coder name"},
+    "notify.hits": {"zh": "“{query}”：{count} 处", "en": "“{query}”: {count} hits"},
+    "word.all_coders": {"zh": "全部编码员", "en": "All coders"},
+    "word.viewing": {"zh": "查看", "en": "Viewing"},
+    "word.sentence": {"zh": "句", "en": "Sentence"},
+    "retrieve.title": {"zh": "编码检索：{code}（{count} 处）", "en": "Retrieve: {code} ({count} segments)"},
+    "retrieve.hint": {"zh": "↑↓ 选择 · Enter 跳转 · Esc 关闭", "en": "↑↓ move · Enter jump · Esc close"},
     # Panes
     "pane.transcripts": {"zh": "转录稿", "en": "Transcripts"},
     "pane.codebook": {"zh": "编码本", "en": "Codebook"},

@@ -1,0 +1,58 @@
+"""User settings: one small JSON file in qualcode's home folder, overridable by environment.
+
+The home folder is ``$QUALCODE_HOME``, else ``$XDG_DATA_HOME/qualcode``, else
+``~/.local/share/qualcode``. It holds ``settings.json`` and the sample study's project, so
+opening the sample never changes a file of the repository. Tests point ``QUALCODE_HOME``
+at a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from .fileio import atomic_write_text
+
+
+def home() -> Path:
+    """qualcode's own folder for settings and the sample study's project."""
+    if explicit := os.environ.get("QUALCODE_HOME"):
+        return Path(explicit)
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "qualcode"
+
+
+@dataclass
+class Settings:
+    coder: str = ""
+    """Who is coding; asked once, then remembered. ``QUALCODE_CODER`` overrides."""
+
+    language: str = ""
+    """UI language, ``zh`` or ``en``; empty means: follow the locale. ``QUALCODE_LANG`` overrides."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    """Key rebinding: binding id -> keys, e.g. ``{"apply_code": "c,enter"}``."""
+
+    @classmethod
+    def load(cls) -> Settings:
+        """The saved settings (defaults where the file is missing or unreadable), then the
+        environment's overrides."""
+        path = home() / "settings.json"
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        known = {f.name for f in fields(cls)}
+        settings = cls(**{k: v for k, v in saved.items() if k in known}) if isinstance(
+            saved, dict) else cls()
+        settings.coder = os.environ.get("QUALCODE_CODER", settings.coder)
+        settings.language = os.environ.get("QUALCODE_LANG", settings.language)
+        return settings
+
+    def save(self) -> None:
+        folder = home()
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "settings.json",
+                          json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n")

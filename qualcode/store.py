@@ -1,0 +1,874 @@
+"""The project store: one SQLite file per project, the single source of truth.
+
+A project is a folder holding ``qualcode.db`` (SQLite, WAL mode) and, optionally,
+``userdict.txt`` (extra words for the segmenter, in jieba's format). Every change a
+user makes is one transaction, committed before the caller returns; changes to
+codings, codes and memos are recorded in an undo log that survives restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from array import array
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from hashlib import sha256
+from pathlib import Path
+from typing import Any, Self
+
+from .errors import ProjectError
+from .model import Code, Codebook, Coding, ParsedTranscript, Span, Turn
+
+DB_NAME = "qualcode.db"
+USER_DICT_NAME = "userdict.txt"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+# --- schema ---------------------------------------------------------------------------------
+# Migrations are named steps run in order, each in its own transaction, recorded by name.
+
+_SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE transcripts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    source_path TEXT NOT NULL DEFAULT '',
+    format TEXT NOT NULL DEFAULT '',
+    encoding TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    header_start INTEGER,
+    header_end INTEGER,
+    warnings TEXT NOT NULL DEFAULT '[]',
+    imported TEXT NOT NULL
+);
+CREATE TABLE turns (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    body_start INTEGER NOT NULL,
+    speaker TEXT NOT NULL,
+    timestamp TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (transcript_id, idx)
+);
+CREATE TABLE sentences (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    turn_idx INTEGER NOT NULL,
+    PRIMARY KEY (transcript_id, idx)
+);
+-- Segmentation results by text hash and segmenter signature: a text is segmented once.
+CREATE TABLE segmentations (
+    hash TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    words BLOB NOT NULL,
+    sentences BLOB NOT NULL,
+    PRIMARY KEY (hash, signature)
+);
+CREATE TABLE codes (
+    id TEXT PRIMARY KEY,
+    parent_id TEXT,
+    position INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    label_en TEXT NOT NULL DEFAULT '',
+    color TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    include TEXT NOT NULL DEFAULT '',
+    exclude TEXT NOT NULL DEFAULT '',
+    examples TEXT NOT NULL DEFAULT '[]',
+    keywords TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE coders (name TEXT PRIMARY KEY, created TEXT NOT NULL);
+CREATE TABLE codings (
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    code_id TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    memo TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'confirmed'
+        CHECK (status IN ('confirmed', 'suggested', 'rejected')),
+    rule TEXT NOT NULL DEFAULT '',
+    score REAL,
+    created TEXT NOT NULL,
+    changed TEXT NOT NULL,
+    CHECK (0 <= start AND start < end)
+);
+CREATE INDEX codings_by_transcript ON codings (transcript_id, start);
+CREATE INDEX codings_by_code ON codings (code_id);
+CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    transcript_id INTEGER UNIQUE REFERENCES transcripts(id) ON DELETE SET NULL
+);
+CREATE TABLE attributes (
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (case_id, name)
+);
+CREATE TABLE attribute_names (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+CREATE TABLE memos (
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER REFERENCES transcripts(id),
+    coder TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    created TEXT NOT NULL,
+    changed TEXT NOT NULL
+);
+CREATE TABLE undo_log (
+    id INTEGER PRIMARY KEY,
+    action TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [("0001_initial", _SCHEMA_1)]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Tables whose row changes are recorded for undo, with their primary key column.
+_UNDOABLE = {"codings": "id", "codes": "id", "memos": "id"}
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    index: int  # 1-based, as shown to users
+    start: int
+    end: int
+    turn: int  # 0-based index into the transcript's turns
+    speaker: str
+    text: str
+
+
+@dataclass(slots=True)
+class TranscriptSummary:
+    name: str
+    format: str
+    turns: int
+    sentences: int
+    characters: int
+    coded_sentences: int
+    codings: int
+
+    @property
+    def percent_coded(self) -> float:
+        return 100.0 * self.coded_sentences / self.sentences if self.sentences else 0.0
+
+
+@dataclass(slots=True)
+class StoredTranscript:
+    """A transcript as the store holds it, with its turns, sentences and word boundaries."""
+
+    id: int
+    name: str
+    text: str
+    hash: str
+    format: str
+    source_path: str
+    metadata: dict[str, str]
+    header: Span | None
+    turns: list[Turn]
+    sentences: list[Sentence]
+    word_ends: array = field(repr=False)
+
+    def words(self) -> list[Span]:
+        """Word spans tiling the text."""
+        starts = [0, *self.word_ends[:-1]]
+        return [Span(s, e) for s, e in zip(starts, self.word_ends, strict=True)]
+
+
+@dataclass(slots=True)
+class ImportResult:
+    name: str
+    status: str  # "added", "unchanged", "replaced"
+    turns: int = 0
+    sentences: int = 0
+    segmented: bool = False  # False when the segmentation came from the cache
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- the project ----------------------------------------------------------------------------
+
+
+def project_db(path: str | Path) -> Path:
+    """The database file of a project given by its folder (or by the .db file itself)."""
+    path = Path(path)
+    return path if path.suffix == ".db" else path / DB_NAME
+
+
+class Project:
+    """An open project. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, db_path: Path, conn: sqlite3.Connection):
+        self.db_path = db_path
+        self.folder = db_path.parent
+        self.conn = conn
+
+    # opening and closing
+
+    @classmethod
+    def create(cls, folder: str | Path, *, name: str | None = None) -> Project:
+        """Create a new, empty project in ``folder`` (created if missing)."""
+        db_path = project_db(folder)
+        if db_path.exists():
+            raise ProjectError(
+                "a project already exists here; open it instead of creating it", path=db_path
+            )
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        # Interview data is sensitive: the file is readable by its owner only.
+        os.close(os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        project = cls._connect(db_path)
+        with project.transaction():
+            project._set_meta("name", name or db_path.parent.name)
+            project._set_meta("created", _now())
+        return project
+
+    @classmethod
+    def open(cls, folder: str | Path) -> Project:
+        """Open an existing project, migrating it (after a backup) if an older version wrote it."""
+        db_path = project_db(folder)
+        if not db_path.exists():
+            raise ProjectError(
+                f"no qualcode project here (missing {DB_NAME}); "
+                f"create one with: qualcode init {Path(folder)}",
+                path=folder,
+            )
+        return cls._connect(db_path)
+
+    @classmethod
+    def _connect(cls, db_path: Path) -> Project:
+        try:
+            conn = sqlite3.connect(
+                db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            project = cls(db_path, conn)
+            project._migrate()
+        except sqlite3.DatabaseError as error:
+            raise ProjectError(f"cannot open the project database: {error}", path=db_path) from error
+        return project
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: all of it is committed, or none of it."""
+        if self.conn.in_transaction:  # nested: part of the caller's transaction
+            yield self.conn
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise ProjectError(
+                "the project is busy in another qualcode process; try again in a moment",
+                path=self.db_path,
+            ) from error
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self.conn.execute("SELECT name FROM migrations")}
+        pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]
+        if not pending:
+            return
+        if done:  # an older version wrote this project: keep a copy before changing it
+            backup = self.db_path.with_name(f"{self.db_path.stem}.backup-{len(done)}.db")
+            self.conn.execute("VACUUM INTO ?", (str(backup),))
+        for name, sql in pending:
+            with self.transaction() as conn:
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
+
+    # meta and settings
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def meta(self, key: str, default: str = "") -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a per-project setting (e.g. the UI language)."""
+        with self.transaction():
+            self._set_meta(f"setting.{key}", value)
+
+    def setting(self, key: str, default: str = "") -> str:
+        return self.meta(f"setting.{key}", default)
+
+    @property
+    def name(self) -> str:
+        return self.meta("name", self.folder.name)
+
+    # codebook
+
+    def set_codebook(self, codebook: Codebook) -> None:
+        """Replace the working codebook. Codes still used by codings must remain."""
+        new_ids = set(codebook.by_id())
+        used = {row[0] for row in self.conn.execute("SELECT DISTINCT code_id FROM codings")}
+        if missing := sorted(used - new_ids):
+            raise ProjectError(
+                f"the new codebook lacks codes that codings use: {', '.join(missing)}; "
+                "keep those ids (relabel them instead of renaming the id)"
+            )
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM codes")
+            for position, (code, parent, _) in enumerate(codebook.walk()):
+                conn.execute(
+                    "INSERT INTO codes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    _code_row(code, parent.id if parent else None, position),
+                )
+            self._set_meta("codebook.name", codebook.name)
+            self._set_meta("codebook.language", codebook.language)
+            self._set_meta("codebook.description", codebook.description)
+
+    def codebook(self) -> Codebook:
+        """The working codebook, rebuilt as a tree."""
+        codes: dict[str, Code] = {}
+        roots: list[Code] = []
+        rows = self.conn.execute("SELECT * FROM codes ORDER BY position").fetchall()
+        for row in rows:
+            codes[row["id"]] = Code(
+                id=row["id"], label=row["label"], label_en=row["label_en"], color=row["color"],
+                description=row["description"], include=row["include"], exclude=row["exclude"],
+                examples=json.loads(row["examples"]), keywords=json.loads(row["keywords"]),
+            )
+        for row in rows:
+            parent = codes.get(row["parent_id"]) if row["parent_id"] else None
+            (parent.children if parent else roots).append(codes[row["id"]])
+        return Codebook(
+            name=self.meta("codebook.name", self.name),
+            language=self.meta("codebook.language", "zh"),
+            description=self.meta("codebook.description"),
+            codes=roots,
+        )
+
+    def add_code(self, code: Code, parent_id: str | None = None, *, coder: str = "") -> Code:
+        """Create a new code while coding (e.g. in-vivo); undoable."""
+        known = self.codebook().by_id()
+        if code.id in known:
+            raise ProjectError(f"a code with id {code.id!r} already exists")
+        if parent_id is not None and parent_id not in known:
+            raise ProjectError(f"no code with id {parent_id!r} to be the parent")
+        with self.transaction() as conn:
+            position = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM codes").fetchone()[0]
+            conn.execute(
+                "INSERT INTO codes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                _code_row(code, parent_id, position),
+            )
+            self._log("add code", [self._change("codes", code.id, None)])
+        return code
+
+    def require_code(self, code_id: str) -> None:
+        if not self.conn.execute("SELECT 1 FROM codes WHERE id = ?", (code_id,)).fetchone():
+            raise ProjectError(
+                f"no code {code_id!r} in the project's codebook; "
+                "see the ids with: qualcode codebook show PROJECT"
+            )
+
+    def user_words(self) -> list[str]:
+        """Words the segmenter must keep whole: every codebook keyword."""
+        return self.codebook().keywords()
+
+    def user_dict_path(self) -> Path | None:
+        path = self.folder / USER_DICT_NAME
+        return path if path.exists() else None
+
+    # transcripts
+
+    def transcript_names(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT name FROM transcripts ORDER BY name")]
+
+    def resolve(self, name: str) -> str:
+        """The transcript named ``name`` exactly, or the one it is a unique prefix of."""
+        names = self.transcript_names()
+        if name in names:
+            return name
+        matches = [n for n in names if n.startswith(name)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise ProjectError(
+                f"no transcript named {name!r}; the project has: {', '.join(names) or 'none'}"
+            )
+        raise ProjectError(f"{name!r} names several transcripts: {', '.join(matches)}; be more specific")
+
+    def _transcript_id(self, name: str) -> int:
+        row = self.conn.execute(
+            "SELECT id FROM transcripts WHERE name = ?", (self.resolve(name),)
+        ).fetchone()
+        return row[0]
+
+    def import_transcript(
+        self, name: str, parsed: ParsedTranscript, source_path: str | Path, segmenter: Any
+    ) -> ImportResult:
+        """Store a parsed transcript under ``name``, segmented (or taken from the cache).
+
+        ``segmenter`` is a :class:`qualcode.segment.Segmenter`; it is only called when the
+        text with this segmenter's signature has never been segmented in this project.
+        Re-importing identical text changes nothing. Changed text replaces the old one only
+        while no codings point into it, so coding work is never silently moved.
+        """
+        text = parsed.text
+        digest = sha256(text.encode("utf-8")).hexdigest()
+        existing = self.conn.execute(
+            "SELECT id, hash FROM transcripts WHERE name = ?", (name,)
+        ).fetchone()
+        if existing and existing["hash"] == digest:
+            return ImportResult(name, "unchanged")
+        if existing:
+            n = self.conn.execute(
+                "SELECT count(*) FROM codings WHERE transcript_id = ?", (existing["id"],)
+            ).fetchone()[0]
+            if n:
+                raise ProjectError(
+                    f"{name}: the source text changed but the project holds {n} codings on the "
+                    "old text; import the new version under another name (rename the file) so "
+                    "no coding is moved without your review",
+                    path=source_path,
+                )
+
+        signature = segmenter.signature
+        cached = self.conn.execute(
+            "SELECT words, sentences FROM segmentations WHERE hash = ? AND signature = ?",
+            (digest, signature),
+        ).fetchone()
+        if cached:
+            word_blob, sentence_blob = cached
+            sentence_spans = _unpack_spans(sentence_blob)
+        else:  # the slow part runs outside the transaction so other writers are not blocked
+            segmentation = segmenter.segment_transcript(text, parsed.turns)
+            word_blob = _pack_ends(segmentation.words)
+            sentence_spans = [(s.start, s.end, turn) for s, turn in segmentation.sentences]
+            sentence_blob = _pack_spans(sentence_spans)
+
+        header = parsed.header
+        with self.transaction() as conn:
+            if existing:
+                conn.execute("DELETE FROM transcripts WHERE id = ?", (existing["id"],))
+            transcript_id = conn.execute(
+                "INSERT INTO transcripts (name, text, hash, source_path, format, encoding, "
+                "metadata, header_start, header_end, warnings, imported) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    name, text, digest, str(source_path), parsed.format, parsed.encoding,
+                    json.dumps(parsed.metadata, ensure_ascii=False),
+                    header.start if header else None, header.end if header else None,
+                    json.dumps(parsed.warnings, ensure_ascii=False), _now(),
+                ),
+            ).lastrowid
+            conn.executemany(
+                "INSERT INTO turns VALUES (?,?,?,?,?,?,?)",
+                [
+                    (transcript_id, i, t.start, t.end, t.body_start, t.speaker, t.timestamp)
+                    for i, t in enumerate(parsed.turns)
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO sentences VALUES (?,?,?,?,?)",
+                [(transcript_id, i, s, e, turn) for i, (s, e, turn) in enumerate(sentence_spans)],
+            )
+            if not cached:
+                conn.execute(
+                    "INSERT OR REPLACE INTO segmentations VALUES (?,?,?,?)",
+                    (digest, signature, word_blob, sentence_blob),
+                )
+            case = conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()
+            if case:
+                conn.execute(
+                    "UPDATE cases SET transcript_id = ? WHERE id = ?", (transcript_id, case[0])
+                )
+            else:
+                conn.execute(
+                    "INSERT INTO cases (name, transcript_id) VALUES (?, ?)", (name, transcript_id)
+                )
+        return ImportResult(
+            name, "replaced" if existing else "added", len(parsed.turns), len(sentence_spans),
+            segmented=not cached, warnings=list(parsed.warnings),
+        )
+
+    def transcript(self, name: str) -> StoredTranscript:
+        """Load one transcript (by name or unique prefix) with its structure."""
+        name = self.resolve(name)
+        row = self.conn.execute("SELECT * FROM transcripts WHERE name = ?", (name,)).fetchone()
+        turns = [
+            Turn(r["start"], r["end"], r["speaker"], r["body_start"], r["timestamp"])
+            for r in self.conn.execute(
+                "SELECT * FROM turns WHERE transcript_id = ? ORDER BY idx", (row["id"],)
+            )
+        ]
+        text = row["text"]
+        sentences = [
+            Sentence(r["idx"] + 1, r["start"], r["end"], r["turn_idx"],
+                     turns[r["turn_idx"]].speaker if turns else "", text[r["start"]:r["end"]])
+            for r in self.conn.execute(
+                "SELECT * FROM sentences WHERE transcript_id = ? ORDER BY idx", (row["id"],)
+            )
+        ]
+        words = self.conn.execute(
+            "SELECT words FROM segmentations WHERE hash = ? ORDER BY rowid DESC LIMIT 1",
+            (row["hash"],),
+        ).fetchone()
+        header = (
+            Span(row["header_start"], row["header_end"]) if row["header_start"] is not None else None
+        )
+        return StoredTranscript(
+            id=row["id"], name=name, text=text, hash=row["hash"], format=row["format"],
+            source_path=row["source_path"], metadata=json.loads(row["metadata"]), header=header,
+            turns=turns, sentences=sentences,
+            word_ends=_unpack_ends(words[0]) if words else array("i", [len(text)]),
+        )
+
+    def summaries(self) -> list[TranscriptSummary]:
+        """Per transcript: turns, sentences, characters, and how much is coded (confirmed)."""
+        rows = self.conn.execute(
+            """
+            SELECT t.name, t.format, length(t.text) AS characters,
+              (SELECT count(*) FROM turns WHERE transcript_id = t.id) AS turns,
+              (SELECT count(*) FROM sentences WHERE transcript_id = t.id) AS sentences,
+              (SELECT count(*) FROM sentences s WHERE s.transcript_id = t.id AND EXISTS (
+                  SELECT 1 FROM codings c WHERE c.transcript_id = t.id
+                  AND c.status = 'confirmed' AND c.start < s.end AND s.start < c.end))
+                AS coded_sentences,
+              (SELECT count(*) FROM codings WHERE transcript_id = t.id AND status = 'confirmed')
+                AS codings
+            FROM transcripts t ORDER BY t.name
+            """
+        ).fetchall()
+        return [
+            TranscriptSummary(r["name"], r["format"], r["turns"], r["sentences"],
+                              r["characters"], r["coded_sentences"], r["codings"])
+            for r in rows
+        ]
+
+    def sentence(self, transcript: str, index: int) -> Sentence:
+        """Sentence number ``index`` (1-based) of a transcript."""
+        stored = self.transcript(transcript)
+        if not 1 <= index <= len(stored.sentences):
+            raise ProjectError(
+                f"{stored.name} has sentences 1 to {len(stored.sentences)}, not {index}; "
+                f"list them with: qualcode show PROJECT {stored.name} --sentences"
+            )
+        return stored.sentences[index - 1]
+
+    # cases and attributes
+
+    def set_attributes(self, table: dict[str, dict[str, str]]) -> None:
+        """Set respondent attributes: case name -> {attribute: value}, in column order."""
+        with self.transaction() as conn:
+            for case_name, attributes in table.items():
+                row = conn.execute("SELECT id FROM cases WHERE name = ?", (case_name,)).fetchone()
+                case_id = row[0] if row else conn.execute(
+                    "INSERT INTO cases (name) VALUES (?)", (case_name,)
+                ).lastrowid
+                for attribute, value in attributes.items():
+                    conn.execute(
+                        "INSERT INTO attribute_names VALUES (?, "
+                        "(SELECT count(*) FROM attribute_names)) ON CONFLICT DO NOTHING",
+                        (attribute,),
+                    )
+                    conn.execute(
+                        "INSERT INTO attributes VALUES (?,?,?) ON CONFLICT (case_id, name) "
+                        "DO UPDATE SET value = excluded.value",
+                        (case_id, attribute, value),
+                    )
+
+    def attribute_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM attribute_names ORDER BY position")]
+
+    def attributes(self) -> dict[str, dict[str, str]]:
+        """Case name -> {attribute: value}; a case is one respondent (one transcript)."""
+        table: dict[str, dict[str, str]] = {
+            r[0]: {} for r in self.conn.execute("SELECT name FROM cases ORDER BY name")
+        }
+        for r in self.conn.execute(
+            "SELECT c.name, a.name, a.value FROM attributes a JOIN cases c ON c.id = a.case_id "
+            "JOIN attribute_names n ON n.name = a.name ORDER BY c.name, n.position"
+        ):
+            table[r[0]][r[1]] = r[2]
+        return table
+
+    # coders
+
+    def ensure_coder(self, coder: str) -> None:
+        if not coder.strip():
+            raise ProjectError("a coder name is needed (e.g. --coder wang)")
+        self.conn.execute(
+            "INSERT INTO coders VALUES (?, ?) ON CONFLICT DO NOTHING", (coder, _now())
+        )
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM coders ORDER BY name")]
+
+    # codings
+
+    def add_coding(
+        self, transcript: str, start: int, end: int, code_id: str, coder: str, *,
+        memo: str = "", status: str = "confirmed", rule: str = "", score: float | None = None,
+    ) -> Coding:
+        """Code ``[start, end)`` of a transcript. Coding the same span with the same code by
+        the same coder again returns the existing coding (with the memo updated if given)."""
+        transcript_id = self._transcript_id(transcript)
+        text_length = self.conn.execute(
+            "SELECT length(text) FROM transcripts WHERE id = ?", (transcript_id,)
+        ).fetchone()[0]
+        if not 0 <= start < end <= text_length:
+            raise ProjectError(
+                f"characters {start}:{end} are not a span of {self.resolve(transcript)} "
+                f"(it has {text_length} characters; give START:END with START < END)"
+            )
+        self.require_code(code_id)
+        with self.transaction() as conn:
+            self.ensure_coder(coder)
+            same = conn.execute(
+                "SELECT id, memo FROM codings WHERE transcript_id = ? AND start = ? AND end = ? "
+                "AND code_id = ? AND coder = ? AND status != 'rejected'",
+                (transcript_id, start, end, code_id, coder),
+            ).fetchone()
+            if same:
+                if memo and memo != same["memo"]:
+                    return self.set_coding_memo(same["id"], memo)
+                return self.coding(same["id"])
+            now = _now()
+            coding_id = conn.execute(
+                "INSERT INTO codings (transcript_id, start, end, code_id, coder, memo, status, "
+                "rule, score, created, changed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (transcript_id, start, end, code_id, coder, memo, status, rule, score, now, now),
+            ).lastrowid
+            self._log("code", [self._change("codings", coding_id, None)])
+        return self.coding(coding_id)
+
+    def remove_coding(self, coding_id: int) -> Coding:
+        """Delete one coding (undoable); returns what was removed."""
+        coding = self.coding(coding_id)
+        with self.transaction() as conn:
+            before = self._row("codings", coding_id)
+            conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
+            self._log("uncode", [{"table": "codings", "key": coding_id, "before": before,
+                                  "after": None}])
+        return coding
+
+    def set_coding_memo(self, coding_id: int, memo: str) -> Coding:
+        with self.transaction() as conn:
+            before = self._row("codings", coding_id)
+            if before is None:
+                raise ProjectError(f"no coding with id {coding_id}")
+            conn.execute(
+                "UPDATE codings SET memo = ?, changed = ? WHERE id = ?", (memo, _now(), coding_id)
+            )
+            self._log("memo", [self._change("codings", coding_id, before)])
+        return self.coding(coding_id)
+
+    def set_coding_status(self, coding_id: int, status: str) -> Coding:
+        """Accept (``confirmed``) or reject (``rejected``) a suggested coding; undoable.
+        A rejected suggestion stays in the store so auto-coding does not suggest it again."""
+        with self.transaction() as conn:
+            before = self._row("codings", coding_id)
+            if before is None:
+                raise ProjectError(f"no coding with id {coding_id}")
+            conn.execute("UPDATE codings SET status = ?, changed = ? WHERE id = ?",
+                         (status, _now(), coding_id))
+            self._log("accept" if status == "confirmed" else status,
+                      [self._change("codings", coding_id, before)])
+        return self.coding(coding_id)
+
+    def coding(self, coding_id: int) -> Coding:
+        found = self.codings(where="c.id = ?", params=(coding_id,))
+        if not found:
+            raise ProjectError(f"no coding with id {coding_id}")
+        return found[0]
+
+    def codings(
+        self, transcript: str | None = None, *, coder: str | None = None,
+        code_id: str | None = None, status: str | None = "confirmed",
+        where: str = "", params: tuple = (),
+    ) -> list[Coding]:
+        """Codings with their text, in transcript and text order; filters combine."""
+        clauses, values = ([where], list(params)) if where else ([], [])
+        if transcript is not None:
+            clauses.append("t.name = ?")
+            values.append(self.resolve(transcript))
+        for column, value in (("c.coder", coder), ("c.code_id", code_id), ("c.status", status)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        sql = (
+            "SELECT c.*, t.name AS transcript, substr(t.text, c.start + 1, c.end - c.start) "
+            "AS text FROM codings c JOIN transcripts t ON t.id = c.transcript_id"
+        )
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY t.name, c.start, c.end, c.code_id, c.coder"
+        return [
+            Coding(r["id"], r["transcript"], r["start"], r["end"], r["code_id"], r["coder"],
+                   r["memo"], r["status"], r["text"], r["created"], r["changed"])
+            for r in self.conn.execute(sql, values)
+        ]
+
+    def code_counts(self, coder: str | None = None) -> dict[str, int]:
+        """Confirmed codings per code id (of one coder, or of everyone)."""
+        sql = "SELECT code_id, count(*) FROM codings WHERE status = 'confirmed'"
+        rows = (self.conn.execute(sql + " AND coder = ? GROUP BY code_id", (coder,))
+                if coder is not None else self.conn.execute(sql + " GROUP BY code_id"))
+        return dict(rows.fetchall())
+
+    def context(self, transcript: str, start: int, end: int, width: int = 30) -> tuple[str, str]:
+        """Up to ``width`` characters before ``start`` and after ``end``, within one line."""
+        text = self.conn.execute(
+            "SELECT substr(text, ?, ?) FROM transcripts WHERE name = ?",
+            (max(0, start - width) + 1, end - max(0, start - width) + width,
+             self.resolve(transcript)),
+        ).fetchone()[0]
+        offset = start - max(0, start - width)
+        before, after = text[:offset], text[offset + end - start:]
+        return before.rsplit("\n", 1)[-1], after.split("\n", 1)[0]
+
+    # transcript memos
+
+    def set_transcript_memo(self, transcript: str, coder: str, text: str) -> None:
+        """Write (or replace) this coder's memo on a transcript; undoable."""
+        transcript_id = self._transcript_id(transcript)
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT id FROM memos WHERE transcript_id = ? AND coder = ?",
+                (transcript_id, coder),
+            ).fetchone()
+            if row:
+                before = self._row("memos", row[0])
+                conn.execute(
+                    "UPDATE memos SET text = ?, changed = ? WHERE id = ?", (text, _now(), row[0])
+                )
+                self._log("memo", [self._change("memos", row[0], before)])
+            else:
+                memo_id = conn.execute(
+                    "INSERT INTO memos (transcript_id, coder, text, created, changed) "
+                    "VALUES (?,?,?,?,?)",
+                    (transcript_id, coder, text, _now(), _now()),
+                ).lastrowid
+                self._log("memo", [self._change("memos", memo_id, None)])
+
+    def transcript_memo(self, transcript: str, coder: str) -> str:
+        row = self.conn.execute(
+            "SELECT text FROM memos WHERE transcript_id = ? AND coder = ?",
+            (self._transcript_id(transcript), coder),
+        ).fetchone()
+        return row[0] if row else ""
+
+    # undo and redo: the log stores row images before and after each change
+
+    def _row(self, table: str, key: Any) -> dict | None:
+        row = self.conn.execute(
+            f"SELECT * FROM {table} WHERE {_UNDOABLE[table]} = ?", (key,)
+        ).fetchone()
+        return dict(row) if row else None
+
+    def _change(self, table: str, key: Any, before: dict | None) -> dict:
+        return {"table": table, "key": key, "before": before, "after": self._row(table, key)}
+
+    def _log(self, action: str, changes: list[dict]) -> None:
+        self.conn.execute("DELETE FROM undo_log WHERE undone = 1")  # a new action ends redo
+        self.conn.execute(
+            "INSERT INTO undo_log (action, changes, created) VALUES (?, ?, ?)",
+            (action, json.dumps(changes, ensure_ascii=False), _now()),
+        )
+
+    def undo(self) -> str | None:
+        """Undo the last action (also one from an earlier session); returns its name."""
+        return self._replay("SELECT * FROM undo_log WHERE undone = 0 ORDER BY id DESC", "before", 1)
+
+    def redo(self) -> str | None:
+        """Redo the last undone action; returns its name."""
+        return self._replay("SELECT * FROM undo_log WHERE undone = 1 ORDER BY id", "after", 0)
+
+    def _replay(self, query: str, state: str, undone: int) -> str | None:
+        with self.transaction() as conn:
+            entry = conn.execute(query + " LIMIT 1").fetchone()
+            if entry is None:
+                return None
+            changes = json.loads(entry["changes"])
+            for change in reversed(changes) if state == "before" else changes:
+                _restore_row(conn, change["table"], change["key"], change[state])
+            conn.execute("UPDATE undo_log SET undone = ? WHERE id = ?", (undone, entry["id"]))
+        return entry["action"]
+
+
+def _restore_row(conn: sqlite3.Connection, table: str, key: Any, image: dict | None) -> None:
+    key_column = _UNDOABLE[table]
+    conn.execute(f"DELETE FROM {table} WHERE {key_column} = ?", (key,))
+    if image is not None:
+        columns = ", ".join(image)
+        marks = ", ".join("?" * len(image))
+        conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(image.values()))
+
+
+def _code_row(code: Code, parent_id: str | None, position: int) -> tuple:
+    return (
+        code.id, parent_id, position, code.label, code.label_en, code.color, code.description,
+        code.include, code.exclude, json.dumps(code.examples, ensure_ascii=False),
+        json.dumps(code.keywords, ensure_ascii=False),
+    )
+
+
+# Word boundaries and sentence spans are stored compactly as int32 arrays.
+
+
+def _pack_ends(words: Iterable[Span]) -> bytes:
+    return array("i", (w.end for w in words)).tobytes()
+
+
+def _unpack_ends(blob: bytes) -> array:
+    ends = array("i")
+    ends.frombytes(blob)
+    return ends
+
+
+def _pack_spans(spans: Iterable[tuple[int, int, int]]) -> bytes:
+    return array("i", (n for span in spans for n in span)).tobytes()
+
+
+def _unpack_spans(blob: bytes) -> list[tuple[int, int, int]]:
+    flat = _unpack_ends(blob)
+    return [tuple(flat[i:i + 3]) for i in range(0, len(flat), 3)]  # type: ignore[misc]
+

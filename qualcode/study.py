@@ -1,0 +1,161 @@
+"""Operations on a study that join the readers, the segmenter and the store: create a
+project, import transcript files, read respondent attributes. The CLI and the TUI call
+these; nothing here knows about either."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import AttributesError, ProjectError
+from .store import ImportResult, Project
+
+if TYPE_CHECKING:
+    from .segment import Segmenter
+
+
+def init_project(folder: str | Path, codebook_path: str | Path | None = None,
+                 name: str | None = None) -> Project:
+    """Create a project, with the codebook from a YAML file if one is given.
+
+    The codebook is validated before anything is written, so a bad file leaves no project.
+    """
+    codebook = None
+    if codebook_path is not None:
+        from .codebook import load_codebook
+
+        codebook = load_codebook(codebook_path)
+    project = Project.create(folder, name=name)
+    if codebook is not None:
+        project.set_codebook(codebook)
+    return project
+
+
+def segmenter_for(project: Project) -> Segmenter:
+    """The segmenter of this project: jieba's dictionary plus the codebook's keywords and the
+    project's own ``userdict.txt``."""
+    from .segment import Segmenter
+
+    return Segmenter(user_words=project.user_words(), user_dict=project.user_dict_path())
+
+
+def transcript_name(path: str | Path) -> str:
+    """A transcript is named by its file stem (``A01_zhang`` for ``A01_zhang.txt``)."""
+    return Path(path).stem
+
+
+def import_files(
+    project: Project, paths: Iterable[str | Path],
+    on_result: Callable[[ImportResult], None] | None = None,
+) -> list[ImportResult]:
+    """Read, segment and store each file; each transcript is committed on its own.
+
+    All files are read and checked before the first one is stored, so a bad file in the
+    list stops the import before it changes the project.
+    """
+    from .transcripts import read_transcript
+
+    paths = [Path(p) for p in paths]
+    by_name: dict[str, Path] = {}
+    for path in paths:
+        name = transcript_name(path)
+        if name in by_name and by_name[name] != path:
+            raise ProjectError(
+                f"two files would both be named {name!r}: {by_name[name]} and {path}; "
+                "rename one of them"
+            )
+        by_name[name] = path
+    parsed = {name: read_transcript(path) for name, path in by_name.items()}
+    segmenter = segmenter_for(project)
+    results = []
+    for name, transcript in parsed.items():
+        result = project.import_transcript(name, transcript, by_name[name], segmenter)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results
+
+
+def read_attributes(path: str | Path, transcript_names: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Read a respondent table: one row per respondent; the column named ``transcript`` (or
+    else the first column) names the transcript by file name or stem, the other columns are
+    that case's attributes. Returns case name -> {attribute: value} in column order."""
+    from .transcripts import decode
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise AttributesError(f"cannot read the attributes table: {error.strerror}", path=path) from error
+    text, _ = decode(data, path)
+    dialect = csv.excel_tab if path.suffix.lower() in (".tsv", ".tab") else csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise AttributesError("the table is empty; its first row must name the columns", path=path)
+    header = [cell.strip() for cell in rows[0]]
+    key = header.index("transcript") if "transcript" in header else 0
+    if len(set(header)) != len(header):
+        raise AttributesError(f"the header names a column twice: {header}", path=path, line=1)
+    names = set(transcript_names)
+    table: dict[str, dict[str, str]] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise AttributesError(
+                f"this row has {len(row)} cells but the header has {len(header)}", path=path,
+                line=line,
+            )
+        case = transcript_name(row[key].strip())
+        if case not in names:
+            raise AttributesError(
+                f"{row[key]!r} names no imported transcript; import it first or fix the name "
+                f"(known: {', '.join(sorted(names)) or 'none'})", path=path, line=line,
+            )
+        if case in table:
+            raise AttributesError(f"{case} has a second row here", path=path, line=line)
+        table[case] = {
+            column: cell.strip() for i, (column, cell) in enumerate(zip(header, row)) if i != key
+        }
+    return table
+
+
+SAMPLE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def sample_study_files() -> tuple[Path, list[Path], Path]:
+    """The sample study shipped with qualcode: (codebook, transcripts, participants table)."""
+    codebook = SAMPLE_ROOT / "codebooks" / "gov_service.yaml"
+    folder = SAMPLE_ROOT / "transcripts"
+    if not codebook.exists() or not folder.is_dir():
+        raise ProjectError(
+            "the sample study is not here (it ships with qualcode's source folder); "
+            "open your own project instead: qualcode tui PROJECT"
+        )
+    transcripts = sorted(p for p in folder.iterdir() if p.suffix in (".txt", ".md", ".docx"))
+    return codebook, transcripts, folder / "participants.csv"
+
+
+def open_sample_project(folder: Path) -> Project:
+    """Open the sample study's project in ``folder``, creating and importing it on first use.
+
+    It is built in a temporary folder and moved into place, so an interrupted first run
+    leaves no half-imported project behind.
+    """
+    if (folder / "qualcode.db").exists():
+        return Project.open(folder)
+    codebook, transcripts, participants = sample_study_files()
+    building = folder.with_name(folder.name + ".building")
+    if building.exists():
+        import shutil
+
+        shutil.rmtree(building)
+    with init_project(building, codebook, name="政务服务网公众使用研究（示例）") as project:
+        import_files(project, transcripts)
+        project.set_attributes(read_attributes(participants, project.transcript_names()))
+        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    building.replace(folder)
+    return Project.open(folder)
