@@ -1,0 +1,31 @@
+# Two commands on a machine with only python3, pip and make:
+#   make run    open the coding workbench on the sample study
+#   make test   run the test suite (what CI runs)
+PYTHON ?= python3
+UV := .uv/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: run test check lint bench tour
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+run: .venv/.synced
+	.venv/bin/qualcode
+
+test: .venv/.synced
+	.venv/bin/python -m pytest
+
+lint: .venv/.synced
+	.venv/bin/ruff check qualcode tests benchmarks
+
+check: lint test
+
+bench: .venv/.synced
+	.venv/bin/python benchmarks/segment.py

@@ -1,0 +1,1 @@
+"""Moving work in and out of qualcode: tables, REFI-QDA."""

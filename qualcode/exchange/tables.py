@@ -1,0 +1,116 @@
+"""Tables out: CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it), XLSX, Markdown,
+LaTeX. Every listing and report of qualcode is written through :func:`write_table`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ..errors import QualcodeError
+from ..fileio import atomic_write_bytes
+
+FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".md": "markdown", ".tex": "latex"}
+
+
+def table_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format named by ``fmt`` or, failing that, by the file's extension."""
+    if fmt:
+        if fmt not in FORMATS.values():
+            raise QualcodeError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS.values())}")
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise QualcodeError(
+            f"cannot tell the table format from {Path(path).name!r}; "
+            f"end the file name with {', '.join(FORMATS)} or pass --format",
+            path=path,
+        )
+    return FORMATS[suffix]
+
+
+def write_table(
+    path: str | Path, columns: Sequence[str], rows: Iterable[Sequence[object]],
+    fmt: str | None = None, sheet: str = "qualcode",
+) -> None:
+    """Write one table atomically in the format chosen by ``fmt`` or the extension."""
+    rows = [["" if v is None else v for v in row] for row in rows]
+    kind = table_format(path, fmt)
+    data = {"csv": _csv, "xlsx": _xlsx, "markdown": _markdown, "latex": _latex}[kind](
+        columns, rows, sheet
+    )
+    atomic_write_bytes(path, data)
+
+
+def _csv(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value: object) -> object:
+    # Excel runs cells starting with = + - @ as formulas; quote text that would be misread.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _xlsx(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet[:31]
+    ws.append(list(columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([_xlsx_cell(v) for v in row])
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith("="):
+        return "'" + value  # never a formula
+    return value
+
+
+def _markdown(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
+    def cell(v: object) -> str:
+        return str(v).replace("|", "\\|").replace("\n", "<br>")
+
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |",
+             "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+                  "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  "\\": r"\textbackslash{}"}
+
+
+def _latex(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
+    def cell(v: object) -> str:
+        return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(v)).replace("\n", " ")
+
+    lines = [r"\begin{tabular}{" + "l" * len(columns) + "}", r"\hline",
+             " & ".join(cell(c) for c in columns) + r" \\", r"\hline"]
+    lines += [" & ".join(cell(v) for v in row) + r" \\" for row in rows]
+    lines += [r"\hline", r"\end{tabular}"]
+    return ("\n".join(lines) + "\n").encode("utf-8")

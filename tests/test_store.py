@@ -1,0 +1,164 @@
+"""The project store on real SQLite files: codings, undo across restarts, caching, cases."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+
+from qualcode.errors import AttributesError, ProjectError
+from qualcode.model import Code
+from qualcode.store import MIGRATIONS, Project
+from qualcode.study import import_files, read_attributes, segmenter_for
+
+
+def test_project_file_is_private_and_in_wal_mode(sample_project_dir):
+    db = sample_project_dir / "qualcode.db"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    names = [r[0] for r in conn.execute("SELECT name FROM migrations")]
+    assert names == [name for name, _ in MIGRATIONS]
+
+
+def test_sample_study_is_imported_with_structure(sample_project):
+    summaries = {s.name: s for s in sample_project.summaries()}
+    assert len(summaries) >= 6
+    for summary in summaries.values():
+        assert summary.turns >= 10
+        assert summary.sentences > summary.turns
+        assert summary.characters >= 3000
+    stored = sample_project.transcript("A01")
+    for sentence in stored.sentences:
+        assert stored.text[sentence.start:sentence.end] == sentence.text
+        turn = stored.turns[sentence.turn]
+        assert turn.body_start <= sentence.start < sentence.end <= turn.end
+    words = stored.words()
+    assert words[0].start == 0 and words[-1].end == len(stored.text)
+
+
+def test_transcripts_are_named_by_unique_prefix(sample_project):
+    assert sample_project.resolve("A01") == "A01_zhang"
+    with pytest.raises(ProjectError, match="several transcripts"):
+        sample_project.resolve("A0")
+    with pytest.raises(ProjectError, match="no transcript named 'Z9'"):
+        sample_project.resolve("Z9")
+
+
+def test_coding_is_stored_with_its_text_and_undo_survives_a_restart(sample_project_dir):
+    with Project.open(sample_project_dir) as project:
+        sentence = project.sentence("A01", 5)
+        coding = project.add_coding("A01", sentence.start, sentence.end, "problems.awareness",
+                                    "wang", memo="不知道网站")
+        assert coding.text == sentence.text
+        assert coding.memo == "不知道网站"
+    with Project.open(sample_project_dir) as project:  # a new process, as after a restart
+        assert [c.id for c in project.codings("A01")] == [coding.id]
+        assert project.undo() == "code"
+        assert project.codings("A01") == []
+    with Project.open(sample_project_dir) as project:
+        assert project.redo() == "code"
+        (restored,) = project.codings("A01")
+        assert (restored.start, restored.end, restored.memo) == (sentence.start, sentence.end,
+                                                                  "不知道网站")
+
+
+def test_undo_of_removal_brings_the_coding_back_whole(sample_project):
+    s = sample_project.sentence("A02", 3)
+    coding = sample_project.add_coding("A02", s.start, s.end, "problems.stability", "li")
+    sample_project.remove_coding(coding.id)
+    assert sample_project.codings("A02") == []
+    assert sample_project.undo() == "uncode"
+    (back,) = sample_project.codings("A02")
+    assert (back.id, back.code_id, back.coder, back.created) == (
+        coding.id, coding.code_id, coding.coder, coding.created)
+
+
+def test_a_new_action_ends_the_redo_history(sample_project):
+    s = sample_project.sentence("A01", 1)
+    sample_project.add_coding("A01", s.start, s.end, "problems.content", "wang")
+    sample_project.undo()
+    sample_project.add_coding("A01", s.start, s.end, "problems.security", "wang")
+    assert sample_project.redo() is None
+    assert [c.code_id for c in sample_project.codings("A01")] == ["problems.security"]
+
+
+def test_bad_codings_are_refused_and_nothing_is_written(sample_project):
+    with pytest.raises(ProjectError, match="no code 'nope'"):
+        sample_project.add_coding("A01", 0, 5, "nope", "wang")
+    length = len(sample_project.transcript("A01").text)
+    with pytest.raises(ProjectError, match="not a span"):
+        sample_project.add_coding("A01", length - 1, length + 5, "problems.content", "wang")
+    with pytest.raises(ProjectError, match="coder"):
+        sample_project.add_coding("A01", 0, 5, "problems.content", "  ")
+    assert sample_project.codings(status=None) == []
+
+
+def test_reimporting_identical_text_uses_nothing_and_changed_text_keeps_codings(
+    sample_project, tmp_path
+):
+    source = tmp_path / "B01_test.txt"
+    source.write_text("访谈者：你用过江城办吗？\n\n受访者：用过，就是老闪退。\n", encoding="utf-8")
+    (first,) = import_files(sample_project, [source])
+    assert first.status == "added" and first.segmented
+    (again,) = import_files(sample_project, [source])
+    assert again.status == "unchanged"
+    s = sample_project.sentence("B01", 2)
+    sample_project.add_coding("B01", s.start, s.end, "problems.stability", "wang")
+    source.write_text("访谈者：你用过江城办吗？\n\n受访者：用过，就是老是闪退。\n", encoding="utf-8")
+    with pytest.raises(ProjectError, match="1 codings on the old text"):
+        import_files(sample_project, [source])
+    assert sample_project.codings("B01")[0].text == "用过，就是老闪退。"
+
+
+def test_same_text_under_another_name_is_not_segmented_again(sample_project, tmp_path):
+    text = "受访者：我都不知道有这个政务服务网。后来社区的人教我用的。\n"
+    (tmp_path / "C1.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "C2.txt").write_text(text, encoding="utf-8")
+    first, second = import_files(sample_project, [tmp_path / "C1.txt", tmp_path / "C2.txt"])
+    assert first.segmented and not second.segmented
+    assert sample_project.transcript("C1").sentences == sample_project.transcript("C2").sentences
+
+
+def test_codebook_keywords_stay_whole_words(sample_project):
+    segmenter = segmenter_for(sample_project)
+    text = "一网通办说是一网，其实要跑好几个网"
+    words = [text[w.start:w.end] for w in segmenter.words(text)]
+    assert "一网通办" in sample_project.user_words()
+    assert "一网通办" in words
+
+
+def test_new_code_while_coding_is_undoable(sample_project):
+    sample_project.add_code(Code(id="problems.queue", label="排队"), "problems")
+    assert sample_project.codebook().by_id()["problems.queue"].label == "排队"
+    with pytest.raises(ProjectError, match="already exists"):
+        sample_project.add_code(Code(id="problems.queue", label="排队"), "problems")
+    sample_project.undo()
+    assert "problems.queue" not in sample_project.codebook().by_id()
+
+
+def test_attributes_keep_column_order(sample_project):
+    names = sample_project.attribute_names()
+    assert names[:3] == ["gender", "age_group", "education"]
+    attributes = sample_project.attributes()
+    assert attributes["A01_zhang"]["gender"] == "女"
+
+
+def test_attribute_rows_naming_unknown_transcripts_are_errors(tmp_path):
+    table = tmp_path / "people.csv"
+    table.write_text("transcript,gender\nA01_zhang.txt,女\nZ99,男\n", encoding="utf-8")
+    with pytest.raises(AttributesError, match=r"people.csv:3: 'Z99' names no imported"):
+        read_attributes(table, ["A01_zhang"])
+    table.write_bytes("编号,性别\nA01_zhang,女\n".encode("gb18030"))
+    assert read_attributes(table, ["A01_zhang"]) == {"A01_zhang": {"性别": "女"}}
+
+
+def test_codebook_replacement_cannot_orphan_codings(sample_project):
+    s = sample_project.sentence("A01", 2)
+    sample_project.add_coding("A01", s.start, s.end, "tpb.attitude", "wang")
+    book = sample_project.codebook()
+    book.codes = [c for c in book.codes if c.id != "tpb"]
+    with pytest.raises(ProjectError, match="tpb.attitude"):
+        sample_project.set_codebook(book)
+    assert "tpb.attitude" in sample_project.codebook().by_id()
