@@ -12,8 +12,11 @@ $(UV):
 	$(PYTHON) -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every start would
+# otherwise compile Textual afresh and the workbench would take twice as long to appear.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	.venv/bin/python -m compileall -q qualcode
 	touch $@
 
 run: .venv/.synced
@@ -29,3 +32,5 @@ check: lint test
 
 bench: .venv/.synced
 	.venv/bin/python benchmarks/segment.py
+	.venv/bin/python benchmarks/import_speed.py
+	.venv/bin/python benchmarks/tui.py

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import time
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -561,27 +561,35 @@ class Project:
             word_ends=_unpack_ends(words[0]) if words else array("i", [len(text)]),
         )
 
-    def summaries(self) -> list[TranscriptSummary]:
-        """Per transcript: turns, sentences, characters, and how much is coded (confirmed)."""
+    def summaries(self, name: str | None = None, coder: str | None = None
+                  ) -> list[TranscriptSummary]:
+        """Per transcript (or just ``name``): turns, sentences, characters, and how many
+        sentences confirmed codings touch (anyone's, or one ``coder``'s)."""
+        where, params = ("WHERE t.name = ?", (self.resolve(name),)) if name else ("", ())
         rows = self.conn.execute(
-            """
-            SELECT t.name, t.format, length(t.text) AS characters,
-              (SELECT count(*) FROM turns WHERE transcript_id = t.id) AS turns,
-              (SELECT count(*) FROM sentences WHERE transcript_id = t.id) AS sentences,
-              (SELECT count(*) FROM sentences s WHERE s.transcript_id = t.id AND EXISTS (
-                  SELECT 1 FROM codings c WHERE c.transcript_id = t.id
-                  AND c.status = 'confirmed' AND c.start < s.end AND s.start < c.end))
-                AS coded_sentences,
-              (SELECT count(*) FROM codings WHERE transcript_id = t.id AND status = 'confirmed')
-                AS codings
-            FROM transcripts t ORDER BY t.name
-            """
+            f"""
+            SELECT t.id, t.name, t.format, length(t.text) AS characters,
+              (SELECT count(*) FROM turns WHERE transcript_id = t.id) AS turns
+            FROM transcripts t {where} ORDER BY t.name
+            """, params,
         ).fetchall()
-        return [
-            TranscriptSummary(r["name"], r["format"], r["turns"], r["sentences"],
-                              r["characters"], r["coded_sentences"], r["codings"])
-            for r in rows
-        ]
+        summaries = []
+        for row in rows:
+            sentences = self.conn.execute(
+                "SELECT start, end FROM sentences WHERE transcript_id = ? ORDER BY start",
+                (row["id"],),
+            ).fetchall()
+            sql = ("SELECT start, end FROM codings WHERE transcript_id = ? "
+                   "AND status = 'confirmed'")
+            coded = self.conn.execute(
+                sql + (" AND coder = ?" if coder else "") + " ORDER BY start",
+                (row["id"], coder) if coder else (row["id"],),
+            ).fetchall()
+            summaries.append(TranscriptSummary(
+                row["name"], row["format"], row["turns"], len(sentences), row["characters"],
+                count_touched(sentences, coded), len(coded),
+            ))
+        return summaries
 
     def sentence(self, transcript: str, index: int) -> Sentence:
         """Sentence number ``index`` (1-based) of a transcript."""
@@ -832,6 +840,24 @@ class Project:
                 _restore_row(conn, change["table"], change["key"], change[state])
             conn.execute("UPDATE undo_log SET undone = ? WHERE id = ?", (undone, entry["id"]))
         return entry["action"]
+
+
+def count_touched(units: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> int:
+    """How many ``units`` (sorted, disjoint) at least one of ``spans`` (sorted by start)
+    overlaps by a character or more; one sweep over both."""
+    touched, i = 0, 0
+    covered: list[tuple[int, int]] = []  # the union of the spans, as disjoint runs
+    for start, end in spans:
+        if covered and start <= covered[-1][1]:
+            covered[-1] = (covered[-1][0], max(covered[-1][1], end))
+        else:
+            covered.append((start, end))
+    for start, end in units:
+        while i < len(covered) and covered[i][1] <= start:
+            i += 1
+        if i < len(covered) and covered[i][0] < end:
+            touched += 1
+    return touched
 
 
 def _restore_row(conn: sqlite3.Connection, table: str, key: Any, image: dict | None) -> None:

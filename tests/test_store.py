@@ -6,10 +6,12 @@ import sqlite3
 import stat
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qualcode.errors import AttributesError, ProjectError
 from qualcode.model import Code
-from qualcode.store import MIGRATIONS, Project
+from qualcode.store import MIGRATIONS, Project, count_touched
 from qualcode.study import import_files, read_attributes, segmenter_for
 
 
@@ -162,3 +164,15 @@ def test_codebook_replacement_cannot_orphan_codings(sample_project):
     with pytest.raises(ProjectError, match="tpb.attitude"):
         sample_project.set_codebook(book)
     assert "tpb.attitude" in sample_project.codebook().by_id()
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), max_size=12),
+       st.lists(st.integers(1, 8), max_size=12))
+def test_sentences_touched_by_codings_are_counted_exactly(raw_spans, lengths):
+    units, position = [], 0
+    for length in lengths:
+        units.append((position, position + length))
+        position += length
+    spans = sorted((start, start + length) for start, length in raw_spans)
+    expected = sum(any(s < ue and us < e for s, e in spans) for us, ue in units)
+    assert count_touched(units, spans) == expected

@@ -955,7 +955,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self._post_changes()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._relayout()
+        # While the screen settles, several sizes may pass in a row: wrap only for the last.
+        self.call_after_refresh(self._relayout)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
