@@ -28,7 +28,7 @@ from ..codematch import CodeMatcher
 from ..errors import QualcodeError
 from ..model import Code, Codebook, Coding, Span
 from ..settings import Settings, home
-from ..store import Project, StoredTranscript
+from ..store import Project, StoredTranscript, TranscriptSummary
 from .dialogs import ChoiceList, CodePicker, HelpScreen, NewCode, TextPrompt
 from .i18n import default_language, t
 from .retrieve import RetrieveScreen
@@ -185,23 +185,30 @@ class QualcodeApp(App[None]):
         self._update_status()
 
     def _fill_transcripts(self) -> None:
-        attributes = self.project.attributes()
-        names = self.project.attribute_names()[:3]
-        options = []
-        for summary in self.project.summaries():
-            line = Text(summary.name, style="bold")
-            line.append(f"  {summary.percent_coded:.0f}%", style="green")
-            values = [attributes.get(summary.name, {}).get(a, "") for a in names]
-            line.append("\n" + " · ".join(v for v in values if v), style="dim")
-            options.append(Option(line, id=summary.name))
         listing = self.query_one("#transcripts", OptionList)
-        highlighted = listing.highlighted
         listing.clear_options()
-        listing.add_options(options)
+        listing.add_options(
+            Option(self._transcript_row(s), id=s.name)
+            for s in self.project.summaries(coder=self._coder_filter())
+        )
         if self.transcript is not None:
-            listing.highlighted = self.project.transcript_names().index(self.transcript.name)
-        elif highlighted is not None:
-            listing.highlighted = highlighted
+            listing.highlighted = listing.get_option_index(self.transcript.name)
+
+    def _transcript_row(self, summary: TranscriptSummary) -> Text:
+        """Name and % of sentences coded, then the respondent's first attributes."""
+        attributes = self.project.attributes().get(summary.name, {})
+        row = Text(summary.name, style="bold")
+        row.append(f"  {summary.percent_coded:.0f}%", style="green")
+        values = [attributes.get(a, "") for a in self.project.attribute_names()[:3]]
+        row.append("\n" + " · ".join(v for v in values if v), style="dim")
+        return row
+
+    def _update_progress(self) -> None:
+        """Redraw the current transcript's row of the list (the others did not change)."""
+        if self.transcript is not None:
+            (summary,) = self.project.summaries(self.transcript.name, self._coder_filter())
+            self.query_one("#transcripts", OptionList).replace_option_prompt(
+                summary.name, self._transcript_row(summary))
 
     def _fill_codebook(self) -> None:
         counts = self.project.code_counts(self._coder_filter())
@@ -263,11 +270,15 @@ class QualcodeApp(App[None]):
         self.project.set_setting("last_transcript", stored.name)
         self._update_status()
 
-    def _refresh_codings(self) -> None:
-        """After a change: redraw the transcript's codings, the counts and the progress."""
+    def _refresh_codings(self, *, everywhere: bool = False) -> None:
+        """After a change: redraw the transcript's codings, the counts and the progress
+        (of every transcript when the change may lie outside the one shown)."""
         self.query_one(TranscriptView).set_codings(self._marks())
         self._fill_codebook()
-        self._fill_transcripts()
+        if everywhere:
+            self._fill_transcripts()
+        else:
+            self._update_progress()
         self._update_status()
 
     def _update_status(self) -> None:
@@ -487,7 +498,7 @@ class QualcodeApp(App[None]):
             self.notify(t(nothing, self.lang), timeout=2)
             return
         self.codebook = self.project.codebook()
-        self._refresh_codings()
+        self._refresh_codings(everywhere=True)
         self.notify(t(done, self.lang, action=action), timeout=2)
 
     # --- finding ----------------------------------------------------------------------------
@@ -564,7 +575,7 @@ class QualcodeApp(App[None]):
                 self.coder = self.view_coder = self.settings.coder = name.strip()
                 self.settings.save()
                 self.project.ensure_coder(self.coder)
-                self._refresh_codings()
+                self._refresh_codings(everywhere=True)
                 self.notify(t("notify.coder", self.lang, coder=self.coder), timeout=2)
 
         self.push_screen(TextPrompt(t("prompt.coder_name", self.lang), self.lang,
@@ -579,7 +590,7 @@ class QualcodeApp(App[None]):
         def switch(chosen: str | None) -> None:
             if chosen:
                 self.view_coder = chosen
-                self._refresh_codings()
+                self._refresh_codings(everywhere=True)
 
         self.push_screen(ChoiceList(t("choice.switch_coder", self.lang), items, self.lang,
                                     current=self.view_coder), switch)
