@@ -97,22 +97,19 @@ def init(project: Path, codebook_path: Path | None, name: str | None) -> None:
               "column) names the transcript, the other columns are its attributes.")
 def import_(project: Path, files: tuple[Path, ...], attributes: Path | None) -> None:
     """Import transcript FILES (.txt, .md, .docx; UTF-8, GB18030/GBK, Big5) into PROJECT."""
-    from .study import import_files, read_attributes
+    from .study import import_files
 
     if not files and attributes is None:
         raise click.UsageError("give transcript files to import, or --attributes")
     with open_project(project) as opened:
-        def report(result) -> None:
+        results = import_files(opened, files, attributes)
+        for result in results:
             detail = f"{result.turns} turns, {result.sentences} sentences" if result.turns else ""
             click.echo(f"{result.status:9} {result.name}  {detail}")
             for warning in result.warnings:
                 click.echo(f"  warning: {result.name}: {warning}", err=True)
-
-        import_files(opened, files, on_result=report)
         if attributes is not None:
-            table = read_attributes(attributes, opened.transcript_names())
-            opened.set_attributes(table)
-            click.echo(f"attributes for {len(table)} respondents from {attributes}")
+            click.echo(f"attributes for {len(opened.attributes())} respondents from {attributes}")
 
 
 @main.command("list")

@@ -205,6 +205,22 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class PreparedImport:
+    """A transcript checked and segmented, ready to be written in one transaction."""
+
+    name: str
+    parsed: ParsedTranscript
+    source_path: str
+    hash: str
+    signature: str
+    replaces: int | None  # the id of the transcript of the same name it replaces
+    unchanged: bool = False
+    segmented: bool = False  # False when the segmentation came from the cache
+    words: bytes = b""
+    sentences: bytes = b""
+
+
 # --- the project ----------------------------------------------------------------------------
 
 
@@ -441,23 +457,28 @@ class Project:
         ).fetchone()
         return row[0]
 
-    def import_transcript(
-        self, name: str, parsed: ParsedTranscript, source_path: str | Path, segmenter: Any
-    ) -> ImportResult:
-        """Store a parsed transcript under ``name``, segmented (or taken from the cache).
+    def prepare_import(
+        self, name: str, parsed: ParsedTranscript, source_path: str | Path, segmenter: Any,
+        batch: dict[str, tuple[bytes, bytes]] | None = None,
+    ) -> PreparedImport:
+        """Check a parsed transcript against the project and segment it, writing nothing.
 
-        ``segmenter`` is a :class:`qualcode.segment.Segmenter`; it is only called when the
-        text with this segmenter's signature has never been segmented in this project.
-        Re-importing identical text changes nothing. Changed text replaces the old one only
-        while no codings point into it, so coding work is never silently moved.
+        ``segmenter`` is a :class:`qualcode.segment.Segmenter`; it runs only when this text
+        was never segmented with this segmenter's signature in this project. Identical text
+        is ``unchanged``. ``batch`` carries segmentations between the transcripts of one
+        import, so a text that occurs twice is segmented once. Changed text may replace the old only while no codings point into
+        it, so coding work is never silently moved.
         """
         text = parsed.text
         digest = sha256(text.encode("utf-8")).hexdigest()
         existing = self.conn.execute(
             "SELECT id, hash FROM transcripts WHERE name = ?", (name,)
         ).fetchone()
+        prepared = PreparedImport(name, parsed, str(source_path), digest, segmenter.signature,
+                                  existing["id"] if existing else None)
         if existing and existing["hash"] == digest:
-            return ImportResult(name, "unchanged")
+            prepared.unchanged = True
+            return prepared
         if existing:
             n = self.conn.execute(
                 "SELECT count(*) FROM codings WHERE transcript_id = ?", (existing["id"],)
@@ -469,32 +490,39 @@ class Project:
                     "no coding is moved without your review",
                     path=source_path,
                 )
-
-        signature = segmenter.signature
-        cached = self.conn.execute(
+        batch = {} if batch is None else batch
+        cached = batch.get(digest) or self.conn.execute(
             "SELECT words, sentences FROM segmentations WHERE hash = ? AND signature = ?",
-            (digest, signature),
+            (digest, prepared.signature),
         ).fetchone()
         if cached:
-            word_blob, sentence_blob = cached
-            sentence_spans = _unpack_spans(sentence_blob)
-        else:  # the slow part runs outside the transaction so other writers are not blocked
+            prepared.words, prepared.sentences = cached
+        else:
             segmentation = segmenter.segment_transcript(text, parsed.turns)
-            word_blob = _pack_ends(segmentation.words)
-            sentence_spans = [(s.start, s.end, turn) for s, turn in segmentation.sentences]
-            sentence_blob = _pack_spans(sentence_spans)
+            prepared.words = _pack_ends(segmentation.words)
+            prepared.sentences = _pack_spans(
+                (s.start, s.end, turn) for s, turn in segmentation.sentences)
+            prepared.segmented = True
+            batch[digest] = (prepared.words, prepared.sentences)
+        return prepared
 
+    def store_import(self, prepared: PreparedImport) -> ImportResult:
+        """Write a prepared transcript (in the caller's transaction, or in its own)."""
+        name, parsed = prepared.name, prepared.parsed
+        if prepared.unchanged:
+            return ImportResult(name, "unchanged")
+        sentence_spans = _unpack_spans(prepared.sentences)
         header = parsed.header
         with self.transaction() as conn:
-            if existing:
-                conn.execute("DELETE FROM transcripts WHERE id = ?", (existing["id"],))
+            if prepared.replaces is not None:
+                conn.execute("DELETE FROM transcripts WHERE id = ?", (prepared.replaces,))
             transcript_id = conn.execute(
                 "INSERT INTO transcripts (name, text, hash, source_path, format, encoding, "
                 "metadata, header_start, header_end, warnings, imported) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    name, text, digest, str(source_path), parsed.format, parsed.encoding,
-                    json.dumps(parsed.metadata, ensure_ascii=False),
+                    name, parsed.text, prepared.hash, prepared.source_path, parsed.format,
+                    parsed.encoding, json.dumps(parsed.metadata, ensure_ascii=False),
                     header.start if header else None, header.end if header else None,
                     json.dumps(parsed.warnings, ensure_ascii=False), _now(),
                 ),
@@ -510,11 +538,10 @@ class Project:
                 "INSERT INTO sentences VALUES (?,?,?,?,?)",
                 [(transcript_id, i, s, e, turn) for i, (s, e, turn) in enumerate(sentence_spans)],
             )
-            if not cached:
-                conn.execute(
-                    "INSERT OR REPLACE INTO segmentations VALUES (?,?,?,?)",
-                    (digest, signature, word_blob, sentence_blob),
-                )
+            conn.execute(
+                "INSERT OR IGNORE INTO segmentations VALUES (?,?,?,?)",
+                (prepared.hash, prepared.signature, prepared.words, prepared.sentences),
+            )
             case = conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()
             if case:
                 conn.execute(
@@ -525,8 +552,8 @@ class Project:
                     "INSERT INTO cases (name, transcript_id) VALUES (?, ?)", (name, transcript_id)
                 )
         return ImportResult(
-            name, "replaced" if existing else "added", len(parsed.turns), len(sentence_spans),
-            segmented=not cached, warnings=list(parsed.warnings),
+            name, "added" if prepared.replaces is None else "replaced", len(parsed.turns),
+            len(sentence_spans), segmented=prepared.segmented, warnings=list(parsed.warnings),
         )
 
     def transcript(self, name: str) -> StoredTranscript:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,19 +48,15 @@ def transcript_name(path: str | Path) -> str:
 
 
 def import_files(
-    project: Project, paths: Iterable[str | Path],
-    on_result: Callable[[ImportResult], None] | None = None,
+    project: Project, paths: Iterable[str | Path], attributes: str | Path | None = None,
 ) -> list[ImportResult]:
-    """Read, segment and store each file; each transcript is committed on its own.
-
-    All files are read and checked before the first one is stored, so a bad file in the
-    list stops the import before it changes the project.
+    """Read, segment and store each file, and set respondent attributes from a table: all of
+    it in one transaction, so a bad file or a bad row anywhere leaves the project as it was.
     """
     from .transcripts import read_transcript
 
-    paths = [Path(p) for p in paths]
     by_name: dict[str, Path] = {}
-    for path in paths:
+    for path in map(Path, paths):
         name = transcript_name(path)
         if name in by_name and by_name[name] != path:
             raise ProjectError(
@@ -69,13 +65,17 @@ def import_files(
             )
         by_name[name] = path
     parsed = {name: read_transcript(path) for name, path in by_name.items()}
-    segmenter = segmenter_for(project)
-    results = []
-    for name, transcript in parsed.items():
-        result = project.import_transcript(name, transcript, by_name[name], segmenter)
-        results.append(result)
-        if on_result:
-            on_result(result)
+    table = (read_attributes(attributes, {*project.transcript_names(), *by_name})
+             if attributes is not None else None)
+    segmenter = segmenter_for(project) if parsed else None
+    # Segmenting is the slow part: done before the transaction, so other writers wait less.
+    batch: dict = {}
+    prepared = [project.prepare_import(name, transcript, by_name[name], segmenter, batch)
+                for name, transcript in parsed.items()]
+    with project.transaction():
+        results = [project.store_import(p) for p in prepared]
+        if table is not None:
+            project.set_attributes(table)
     return results
 
 
@@ -154,8 +154,7 @@ def open_sample_project(folder: Path) -> Project:
 
         shutil.rmtree(building)
     with init_project(building, codebook, name="政务服务网公众使用研究（示例）") as project:
-        import_files(project, transcripts)
-        project.set_attributes(read_attributes(participants, project.transcript_names()))
+        import_files(project, transcripts, participants)
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     building.replace(folder)
     return Project.open(folder)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qualcode.store import Project
-from qualcode.study import import_files, init_project, read_attributes
+from qualcode.study import import_files, init_project
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CODEBOOK = REPO / "codebooks" / "gov_service.yaml"
@@ -23,8 +23,7 @@ SHARED = REPO.parent / "shared"
 def _sample_project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("template") / "study"
     with init_project(folder, SAMPLE_CODEBOOK) as project:
-        import_files(project, SAMPLE_TRANSCRIPTS)
-        project.set_attributes(read_attributes(SAMPLE_ATTRIBUTES, project.transcript_names()))
+        import_files(project, SAMPLE_TRANSCRIPTS, SAMPLE_ATTRIBUTES)
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return folder
 

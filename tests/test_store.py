@@ -176,3 +176,18 @@ def test_sentences_touched_by_codings_are_counted_exactly(raw_spans, lengths):
     spans = sorted((start, start + length) for start, length in raw_spans)
     expected = sum(any(s < ue and us < e for s, e in spans) for us, ue in units)
     assert count_touched(units, spans) == expected
+
+
+def test_an_import_is_one_transaction(sample_project, tmp_path):
+    good = tmp_path / "D1.txt"
+    good.write_text("受访者：我一般都在窗口办。\n", encoding="utf-8")
+    table = tmp_path / "people.csv"
+    table.write_text("transcript,gender\nD1,女\nD9,男\n", encoding="utf-8")
+    before = sample_project.transcript_names()
+    with pytest.raises(AttributesError, match="people.csv:3"):
+        import_files(sample_project, [good], table)
+    assert sample_project.transcript_names() == before
+    table.write_text("transcript,gender\nD1,女\n", encoding="utf-8")
+    (result,) = import_files(sample_project, [good], table)
+    assert result.status == "added"
+    assert sample_project.attributes()["D1"]["gender"] == "女"
