@@ -17,13 +17,13 @@ import time
 
 STARTED = time.perf_counter()
 
-import asyncio  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (120, 40)

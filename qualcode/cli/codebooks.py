@@ -8,8 +8,6 @@ import click
 
 from . import emit, main, open_project, output_option
 
-# --- codebooks ----------------------------------------------------------------------------
-
 
 @main.group()
 def codebook() -> None:

@@ -10,8 +10,6 @@ from ..errors import QualcodeError
 from ..store import Project
 from . import emit, main, open_project, output_option
 
-# --- coding -------------------------------------------------------------------------------
-
 
 def _parse_chars(chars: str) -> tuple[int, int]:
     try:

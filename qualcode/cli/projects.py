@@ -8,8 +8,6 @@ import click
 
 from . import emit, main, open_project, output_option
 
-# --- project ------------------------------------------------------------------------------
-
 
 @main.command()
 @click.argument("project", type=click.Path(file_okay=False, path_type=Path))
