@@ -655,3 +655,172 @@ def _show(value: str | list[str]) -> str:
 
 def _under(parent: str) -> str:
     return f"  (under {parent})" if parent else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Merge
+
+MERGE_FIELDS = CODE_KEYS[1:-1]  # label ... keywords; "parent" is compared apart
+_HEADER_FIELDS = ("name", "language", "description")
+
+
+@dataclass(frozen=True, slots=True)
+class MergeConflict:
+    """One field both sides filled in differently. ``code_id`` "" is the codebook itself."""
+
+    code_id: str
+    field: str
+    ours: str | list[str]
+    theirs: str | list[str]
+
+    def __str__(self) -> str:
+        where = self.code_id or "codebook"
+        ours, theirs = _show(self.ours), _show(self.theirs)
+        if self.field == "parent":
+            ours, theirs = ours or "(top level)", theirs or "(top level)"
+        return f"{where} {self.field}: ours {ours!r}, theirs {theirs!r}"
+
+
+@dataclass(slots=True)
+class CodebookMerge:
+    """The result of :func:`merge_codebooks`.
+
+    ``codebook`` holds the merge with every conflict settled as ``prefer`` says (ours when
+    ``prefer`` is None); ``unresolved`` is true when there are conflicts and no preference, and
+    callers must then write nothing.
+    """
+
+    codebook: Codebook
+    added: list[str]  # ids only theirs had, in their order
+    filled: list[tuple[str, str]]  # (code id, field) blank in ours, taken from theirs
+    conflicts: list[MergeConflict]
+    prefer: str | None = None
+
+    @property
+    def unresolved(self) -> bool:
+        return bool(self.conflicts) and self.prefer is None
+
+    def render(self) -> str:
+        """Lines for a terminal: a summary, then every addition, blank filled and conflict."""
+        settled = f", settled as {self.prefer}" if self.conflicts and self.prefer else ""
+        summary = (f"{len(self.added)} added, {len(self.filled)} blanks filled, "
+                   f"{len(self.conflicts)} conflicts{settled}")
+        lines = [summary]
+        codes = self.codebook.by_id()
+        lines += [f"+ {code_id}  {codes[code_id].label}" for code_id in self.added]
+        lines += [f"~ {code_id or 'codebook'} {name}: filled from theirs"
+                  for code_id, name in self.filled]
+        lines += [f"! {conflict}" for conflict in self.conflicts]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class MergeConflictError(CodebookError):
+    """A merge found conflicts and was given no preference: nothing was written."""
+
+    def __init__(self, merge: CodebookMerge, what: str = "the codebooks"):
+        self.merge = merge
+        n = len(merge.conflicts)
+        shown = "; ".join(str(c) for c in merge.conflicts[:3]) + ("; ..." if n > 3 else "")
+        super().__init__(
+            f"{n} conflict{'s' if n != 1 else ''} between {what} ({shown}); nothing was "
+            "written. Edit one side so they agree, or choose a side with --prefer ours or "
+            "--prefer theirs"
+        )
+
+
+def merge_codebooks(ours: Codebook, theirs: Codebook, prefer: str | None = None) -> CodebookMerge:
+    """Merge ``theirs`` into ``ours`` by code id, never guessing.
+
+    - a code only one side has is kept (theirs' new codes go under their parent, after their
+      nearest preceding sibling);
+    - a field blank on one side takes the other side's value (filling a blank is not a conflict);
+    - a field both sides filled differently, or a different parent, is a conflict: settled by
+      ``prefer`` ("ours" or "theirs") when given, otherwise listed and left as ours;
+    - the codebook's own name, language and description follow the same rules.
+    """
+    if prefer not in (None, "ours", "theirs"):
+        raise ValueError(f"prefer must be None, 'ours' or 'theirs', not {prefer!r}")
+    ours_parents, theirs_parents = _parents(ours), _parents(theirs)
+    theirs_codes = theirs.by_id()
+    merged: dict[str, Code] = {}
+    parent: dict[str, str] = {}
+    filled: list[tuple[str, str]] = []
+    conflicts: list[MergeConflict] = []
+
+    def settle(target: object, code_id: str, name: str, mine: object, other: object) -> None:
+        if mine == other or not other:
+            return
+        if not mine:
+            setattr(target, name, _copied(other))
+            filled.append((code_id, name))
+            return
+        conflicts.append(MergeConflict(code_id, name, _copied(mine), _copied(other)))
+        if prefer == "theirs":
+            setattr(target, name, _copied(other))
+
+    header = Codebook(name=ours.name, language=ours.language, description=ours.description)
+    for name in _HEADER_FIELDS:
+        settle(header, "", name, getattr(ours, name), getattr(theirs, name))
+
+    for code, _, _ in ours.walk():
+        copy = _bare_copy(code)
+        merged[code.id] = copy
+        parent[code.id] = ours_parents[code.id]
+        other = theirs_codes.get(code.id)
+        if other is None:
+            continue
+        for name in MERGE_FIELDS:
+            settle(copy, code.id, name, getattr(code, name), getattr(other, name))
+        if ours_parents[code.id] != theirs_parents[code.id]:
+            conflicts.append(MergeConflict(
+                code.id, "parent", ours_parents[code.id], theirs_parents[code.id]))
+            if prefer == "theirs":
+                parent[code.id] = theirs_parents[code.id]
+    added = [code.id for code, _, _ in theirs.walk() if code.id not in merged]
+    for code_id in added:
+        merged[code_id] = _bare_copy(theirs_codes[code_id])
+        parent[code_id] = theirs_parents[code_id]
+
+    # Ours' order first; what comes from theirs (new codes, codes moved to their parent) is
+    # placed after its nearest preceding sibling in theirs, or first under its parent.
+    children: dict[str, list[str]] = {}
+    for code, _, _ in ours.walk():
+        if parent[code.id] == ours_parents[code.id]:
+            children.setdefault(parent[code.id], []).append(code.id)
+    theirs_siblings: dict[str, list[str]] = {}
+    for code, _, _ in theirs.walk():
+        theirs_siblings.setdefault(theirs_parents[code.id], []).append(code.id)
+    placed = {code_id for ids in children.values() for code_id in ids}
+    for code, _, _ in theirs.walk():
+        if code.id in placed:
+            continue
+        under = parent[code.id]
+        siblings = children.setdefault(under, [])
+        before = theirs_siblings[under][: theirs_siblings[under].index(code.id)]
+        anchor = next((s for s in reversed(before) if s in siblings), None)
+        siblings.insert(siblings.index(anchor) + 1 if anchor else 0, code.id)
+        placed.add(code.id)
+
+    def build(parent_id: str) -> list[Code]:
+        codes = [merged[code_id] for code_id in children.get(parent_id, [])]
+        for code in codes:
+            code.children = build(code.id)
+        return codes
+
+    header.codes = build("")
+    return CodebookMerge(header, added, filled, conflicts, prefer)
+
+
+def _bare_copy(code: Code) -> Code:
+    return Code(
+        id=code.id, label=code.label, label_en=code.label_en, color=code.color,
+        description=code.description, include=code.include, exclude=code.exclude,
+        examples=list(code.examples), keywords=list(code.keywords),
+    )
+
+
+def _copied(value: object) -> object:
+    return list(value) if isinstance(value, list) else value

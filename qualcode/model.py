@@ -97,7 +97,7 @@ class ParsedTranscript:
     warnings: list[str] = field(default_factory=list)
 
 
-CodingStatus = Literal["confirmed", "suggested", "rejected"]
+CodingStatus = Literal["confirmed", "suggested", "rejected", "unplaced"]
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from typing import Any, Self
 
 from .errors import ProjectError
 from .model import Code, Codebook, Coding, ParsedTranscript, Span, Turn
+from .reanchor import Anchorer, Opcode, ReanchorReport, diff_texts
 
 DB_NAME = "qualcode.db"
 USER_DICT_NAME = "userdict.txt"
@@ -138,7 +139,43 @@ CREATE TABLE undo_log (
 );
 """
 
-MIGRATIONS: list[tuple[str, str]] = [("0001_initial", _SCHEMA_1)]
+# Re-anchoring may leave a coding 'unplaced' (its text was deleted from a changed transcript);
+# original_* keep where it was and what it said. SQLite cannot alter a CHECK: copy the table.
+_UNPLACED_CODINGS = """
+CREATE TABLE codings_new (
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    code_id TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    memo TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'confirmed'
+        CHECK (status IN ('confirmed', 'suggested', 'rejected', 'unplaced')),
+    rule TEXT NOT NULL DEFAULT '',
+    score REAL,
+    created TEXT NOT NULL,
+    changed TEXT NOT NULL,
+    original_start INTEGER,
+    original_end INTEGER,
+    original_text TEXT,
+    original_status TEXT,
+    CHECK (0 <= start AND start < end)
+);
+INSERT INTO codings_new (id, transcript_id, start, end, code_id, coder, memo, status, rule,
+    score, created, changed)
+    SELECT id, transcript_id, start, end, code_id, coder, memo, status, rule, score, created,
+    changed FROM codings;
+DROP TABLE codings;
+ALTER TABLE codings_new RENAME TO codings;
+CREATE INDEX codings_by_transcript ON codings (transcript_id, start);
+CREATE INDEX codings_by_code ON codings (code_id);
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", _SCHEMA_1),
+    ("0002_unplaced_codings", _UNPLACED_CODINGS),
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables whose row changes are recorded for undo, with their primary key column.
@@ -203,6 +240,7 @@ class ImportResult:
     sentences: int = 0
     segmented: bool = False  # False when the segmentation came from the cache
     warnings: list[str] = field(default_factory=list)
+    reanchored: ReanchorReport | None = None  # for "replaced": where its codings went
 
 
 @dataclass(slots=True)
@@ -219,6 +257,8 @@ class PreparedImport:
     segmented: bool = False  # False when the segmentation came from the cache
     words: bytes = b""
     sentences: bytes = b""
+    old_hash: str = ""  # the replaced text's hash when ``opcodes`` were computed
+    opcodes: list[Opcode] | None = None  # its diff to the new text, for re-anchoring codings
 
 
 # --- the project ----------------------------------------------------------------------------
@@ -228,6 +268,75 @@ def project_db(path: str | Path) -> Path:
     """The database file of a project given by its folder (or by the .db file itself)."""
     path = Path(path)
     return path if path.suffix == ".db" else path / DB_NAME
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose environmental failures speak to the researcher: another qualcode
+    process holding the write lock past the busy timeout, a full disk, a read-only or damaged
+    file become a :class:`ProjectError` on every statement, wherever it runs (a TUI callback,
+    a command, a migration), instead of a raw ``sqlite3.OperationalError``."""
+
+    path: Path = Path(DB_NAME)
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            if (explained := _explained(error, self.path)) is None:
+                raise
+            raise explained from error
+
+    def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            if (explained := _explained(error, self.path)) is None:
+                raise
+            raise explained from error
+
+    def cursor(self, factory: Any = None) -> sqlite3.Cursor:
+        return super().cursor(factory or _Cursor)
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor of a :class:`_Connection`, explaining failures as its connection does."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            if (explained := _explained(error, self.connection.path)) is None:
+                raise
+            raise explained from error
+
+    def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            if (explained := _explained(error, self.connection.path)) is None:
+                raise
+            raise explained from error
+
+
+def _explained(error: sqlite3.DatabaseError, path: Path) -> ProjectError | None:
+    """A ProjectError for failures of the environment; None for anything else (a bug)."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # primary result code
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return ProjectError(
+            "the project is busy: another qualcode window or command has been writing to it "
+            f"for over {BUSY_TIMEOUT_MS / 1000:g} s; nothing was changed here, try again when "
+            "it has finished", path=path,
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return ProjectError("the disk is full; nothing was changed: free some space and try "
+                            "again", path=path)
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return ProjectError(f"cannot write the project database ({error}); check that the "
+                            "folder and file are yours and writable", path=path)
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_IOERR):
+        return ProjectError(f"the project database is damaged or unreadable ({error}); check "
+                            f"it with: qualcode doctor {path.parent}", path=path)
+    return None
 
 
 class Project:
@@ -274,8 +383,12 @@ class Project:
         try:
             conn = sqlite3.connect(
                 db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                check_same_thread=False,
+                check_same_thread=False, factory=_Connection,
             )
+        except sqlite3.Error as error:
+            raise ProjectError(f"cannot open the project database: {error}", path=db_path) from error
+        try:
+            conn.path = db_path
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -283,8 +396,12 @@ class Project:
             conn.execute("PRAGMA foreign_keys = ON")
             project = cls(db_path, conn)
             project._migrate()
-        except sqlite3.DatabaseError as error:
-            raise ProjectError(f"cannot open the project database: {error}", path=db_path) from error
+        except BaseException as error:
+            conn.close()
+            if isinstance(error, sqlite3.DatabaseError):
+                raise ProjectError(f"cannot open the project database: {error}",
+                                   path=db_path) from error
+            raise
         return project
 
     def close(self) -> None:
@@ -302,37 +419,71 @@ class Project:
         if self.conn.in_transaction:  # nested: part of the caller's transaction
             yield self.conn
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise ProjectError(
-                "the project is busy in another qualcode process; try again in a moment",
-                path=self.db_path,
-            ) from error
+        # IMMEDIATE takes the write lock now, waiting up to the busy timeout for another
+        # process to finish; past it, the connection raises a ProjectError saying so.
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may already have rolled back (a full disk, a failed COMMIT); a transaction
+            # left open would silently swallow the next one as "nested".
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     def _migrate(self) -> None:
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
-        )
-        done = {row[0] for row in self.conn.execute("SELECT name FROM migrations")}
-        pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]
-        if not pending:
+        # Reads first: opening an up-to-date project writes nothing, so it never waits for
+        # another process that is writing.
+        done = self._migrations_done()
+        known = [name for name, _ in MIGRATIONS]
+        if newer := sorted(done - set(known)):
+            raise ProjectError(
+                f"a newer version of qualcode wrote this project (schema step {newer[-1]}); "
+                "update qualcode to open it", path=self.db_path,
+            )
+        if not set(known) - done:
             return
         if done:  # an older version wrote this project: keep a copy before changing it
-            backup = self.db_path.with_name(f"{self.db_path.stem}.backup-{len(done)}.db")
-            self.conn.execute("VACUUM INTO ?", (str(backup),))
-        for name, sql in pending:
+            self.backup(f"backup-{len(done)}")
+        for name, sql in MIGRATIONS:
             with self.transaction() as conn:
+                conn.execute("CREATE TABLE IF NOT EXISTS migrations "
+                             "(name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+                if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                    continue  # done before, or by another process opening it at the same time
                 for statement in sql.split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
+
+    def _migrations_done(self) -> set[str]:
+        exists = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+        ).fetchone()
+        return {r[0] for r in self.conn.execute("SELECT name FROM migrations")} if exists else set()
+
+    def backup(self, label: str = "backup") -> Path:
+        """Copy the whole project database, consistent as of now, to
+        ``qualcode.LABEL.db`` beside it (``qualcode.LABEL-2.db`` ... if taken); readable by
+        its owner only, like the project. Returns the copy's path."""
+        for n in range(1, 1000):
+            path = self.db_path.with_name(
+                f"{self.db_path.stem}.{label}{'' if n == 1 else f'-{n}'}.db")
+            try:  # created empty and private first: VACUUM INTO fills an empty file
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise ProjectError(f"too many backups named {label}; remove old ones",
+                               path=self.folder)
+        try:
+            self.conn.execute("VACUUM INTO ?", (str(path),))
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path
 
     # meta and settings
 
@@ -466,8 +617,9 @@ class Project:
         ``segmenter`` is a :class:`qualcode.segment.Segmenter`; it runs only when this text
         was never segmented with this segmenter's signature in this project. Identical text
         is ``unchanged``. ``batch`` carries segmentations between the transcripts of one
-        import, so a text that occurs twice is segmented once. Changed text may replace the old only while no codings point into
-        it, so coding work is never silently moved.
+        import, so a text that occurs twice is segmented once. Changed text replaces the old:
+        when codings point into the old text, the diff that carries them onto the new text is
+        computed here, outside the write transaction, and applied by :meth:`store_import`.
         """
         text = parsed.text
         digest = sha256(text.encode("utf-8")).hexdigest()
@@ -479,17 +631,13 @@ class Project:
         if existing and existing["hash"] == digest:
             prepared.unchanged = True
             return prepared
-        if existing:
-            n = self.conn.execute(
-                "SELECT count(*) FROM codings WHERE transcript_id = ?", (existing["id"],)
+        if existing and self.conn.execute(
+            "SELECT 1 FROM codings WHERE transcript_id = ? LIMIT 1", (existing["id"],)
+        ).fetchone():
+            old_text = self.conn.execute(
+                "SELECT text FROM transcripts WHERE id = ?", (existing["id"],)
             ).fetchone()[0]
-            if n:
-                raise ProjectError(
-                    f"{name}: the source text changed but the project holds {n} codings on the "
-                    "old text; import the new version under another name (rename the file) so "
-                    "no coding is moved without your review",
-                    path=source_path,
-                )
+            prepared.old_hash, prepared.opcodes = existing["hash"], diff_texts(old_text, text)
         batch = {} if batch is None else batch
         cached = batch.get(digest) or self.conn.execute(
             "SELECT words, sentences FROM segmentations WHERE hash = ? AND signature = ?",
@@ -507,26 +655,51 @@ class Project:
         return prepared
 
     def store_import(self, prepared: PreparedImport) -> ImportResult:
-        """Write a prepared transcript (in the caller's transaction, or in its own)."""
+        """Write a prepared transcript (in the caller's transaction, or in its own).
+
+        A changed transcript is replaced in place (same id, so its memos and case stay), and
+        in the same transaction its codings are re-anchored onto the new text (see
+        :mod:`qualcode.reanchor`): the result's ``reanchored`` says how many stayed, moved,
+        changed or are now ``unplaced``. A replacement cannot be undone, and the undo history
+        of that transcript's codings is dropped, since its offsets were into the old text.
+        """
         name, parsed = prepared.name, prepared.parsed
         if prepared.unchanged:
             return ImportResult(name, "unchanged")
         sentence_spans = _unpack_spans(prepared.sentences)
         header = parsed.header
+        report = None
         with self.transaction() as conn:
-            if prepared.replaces is not None:
-                conn.execute("DELETE FROM transcripts WHERE id = ?", (prepared.replaces,))
-            transcript_id = conn.execute(
-                "INSERT INTO transcripts (name, text, hash, source_path, format, encoding, "
-                "metadata, header_start, header_end, warnings, imported) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    name, parsed.text, prepared.hash, prepared.source_path, parsed.format,
-                    parsed.encoding, json.dumps(parsed.metadata, ensure_ascii=False),
-                    header.start if header else None, header.end if header else None,
-                    json.dumps(parsed.warnings, ensure_ascii=False), _now(),
-                ),
-            ).lastrowid
+            row = (
+                name, parsed.text, prepared.hash, prepared.source_path, parsed.format,
+                parsed.encoding, json.dumps(parsed.metadata, ensure_ascii=False),
+                header.start if header else None, header.end if header else None,
+                json.dumps(parsed.warnings, ensure_ascii=False), _now(),
+            )
+            # Looked up again inside the transaction: another process may have imported or
+            # replaced this transcript since prepare_import.
+            old = conn.execute(
+                "SELECT id, text, hash FROM transcripts WHERE name = ?", (name,)
+            ).fetchone()
+            if old is not None and old["hash"] == prepared.hash:
+                return ImportResult(name, "unchanged")
+            if old is not None:
+                transcript_id = old["id"]
+                conn.execute(
+                    "UPDATE transcripts SET name = ?, text = ?, hash = ?, source_path = ?, "
+                    "format = ?, encoding = ?, metadata = ?, header_start = ?, header_end = ?, "
+                    "warnings = ?, imported = ? WHERE id = ?", (*row, transcript_id),
+                )
+                conn.execute("DELETE FROM turns WHERE transcript_id = ?", (transcript_id,))
+                conn.execute("DELETE FROM sentences WHERE transcript_id = ?", (transcript_id,))
+                opcodes = prepared.opcodes if prepared.old_hash == old["hash"] else None
+                report = self._reanchor_codings(transcript_id, old["text"], parsed.text, opcodes)
+            else:
+                transcript_id = conn.execute(
+                    "INSERT INTO transcripts (name, text, hash, source_path, format, encoding, "
+                    "metadata, header_start, header_end, warnings, imported) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)", row,
+                ).lastrowid
             conn.executemany(
                 "INSERT INTO turns VALUES (?,?,?,?,?,?,?)",
                 [
@@ -552,9 +725,65 @@ class Project:
                     "INSERT INTO cases (name, transcript_id) VALUES (?, ?)", (name, transcript_id)
                 )
         return ImportResult(
-            name, "added" if prepared.replaces is None else "replaced", len(parsed.turns),
+            name, "added" if old is None else "replaced", len(parsed.turns),
             len(sentence_spans), segmented=prepared.segmented, warnings=list(parsed.warnings),
+            reanchored=report,
         )
+
+    def _reanchor_codings(self, transcript_id: int, old_text: str, new_text: str,
+                          opcodes: list[Opcode] | None) -> ReanchorReport:
+        """Carry a transcript's codings from its old text onto its new text, in the caller's
+        transaction. A coding that cannot be placed becomes ``unplaced`` (kept, never dropped)
+        on one character where its text was, with ``original_start``, ``original_end``,
+        ``original_text`` and ``original_status`` saying where it was, what it said and what
+        it was; a ``changed`` coding keeps its previous span and text there too. An unplaced
+        coding whose text reappears exactly once is placed again with its status restored."""
+        conn = self.conn
+        report = ReanchorReport()
+        # Undo entries hold row images with offsets into the old text: replaying one would put
+        # a coding on the wrong characters, so this transcript's coding history ends here.
+        conn.execute(
+            "DELETE FROM undo_log WHERE id IN (SELECT u.id FROM undo_log u, json_each(u.changes) c "
+            "WHERE json_extract(c.value, '$.table') = 'codings' AND ? IN "
+            "(json_extract(c.value, '$.before.transcript_id'), "
+            "json_extract(c.value, '$.after.transcript_id')))", (transcript_id,),
+        )
+        rows = conn.execute(
+            "SELECT id, start, end, status, original_text FROM codings WHERE transcript_id = ?",
+            (transcript_id,),
+        ).fetchall()
+        if not rows:
+            return report
+        if not new_text:
+            raise ProjectError(f"the new text is empty, so the {len(rows)} codings on the old "
+                               "one would have nowhere to go; import a file with the transcript")
+        anchorer = Anchorer(old_text, new_text, opcodes)
+        now = _now()
+        for row in rows:
+            was_unplaced = row["status"] == "unplaced"
+            placement = anchorer.place(row["start"], row["end"],
+                                       row["original_text"] if was_unplaced else None)
+            report.count(placement.outcome)
+            span = (placement.start, placement.end)
+            if was_unplaced and placement.outcome != "unplaced":  # its text is back
+                conn.execute(
+                    "UPDATE codings SET start = ?, end = ?, changed = ?, "
+                    "status = coalesce(original_status, 'confirmed') WHERE id = ?",
+                    (*span, now, row["id"]),
+                )
+            elif placement.outcome in ("stayed", "moved") or was_unplaced:
+                conn.execute("UPDATE codings SET start = ?, end = ? WHERE id = ?",
+                             (*span, row["id"]))
+            else:  # changed, or unplaced now: keep where it was and what it said
+                conn.execute(
+                    "UPDATE codings SET start = ?, end = ?, changed = ?, original_start = ?, "
+                    "original_end = ?, original_text = ?, status = ?, original_status = ? "
+                    "WHERE id = ?",
+                    (*span, now, row["start"], row["end"], old_text[row["start"]:row["end"]],
+                     "unplaced" if placement.outcome == "unplaced" else row["status"],
+                     row["status"], row["id"]),
+                )
+        return report
 
     def transcript(self, name: str) -> StoredTranscript:
         """Load one transcript (by name or unique prefix) with its structure."""
@@ -670,9 +899,10 @@ class Project:
     def ensure_coder(self, coder: str) -> None:
         if not coder.strip():
             raise ProjectError("a coder name is needed (e.g. --coder wang)")
-        self.conn.execute(
-            "INSERT INTO coders VALUES (?, ?) ON CONFLICT DO NOTHING", (coder, _now())
-        )
+        with self.transaction() as conn:  # not autocommit: it waits for another writer
+            conn.execute(
+                "INSERT INTO coders VALUES (?, ?) ON CONFLICT DO NOTHING", (coder, _now())
+            )
 
     def coders(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM coders ORDER BY name")]
@@ -682,9 +912,13 @@ class Project:
     def add_coding(
         self, transcript: str, start: int, end: int, code_id: str, coder: str, *,
         memo: str = "", status: str = "confirmed", rule: str = "", score: float | None = None,
+        text_hash: str | None = None,
     ) -> Coding:
         """Code ``[start, end)`` of a transcript. Coding the same span with the same code by
-        the same coder again returns the existing coding (with the memo updated if given)."""
+        the same coder again returns the existing coding (with the memo updated if given).
+
+        ``text_hash`` is the hash of the text the offsets were taken from (a window showing
+        it); if another process has since re-imported a changed text, nothing is written."""
         transcript_id = self._transcript_id(transcript)
         text_length = self.conn.execute(
             "SELECT length(text) FROM transcripts WHERE id = ?", (transcript_id,)
@@ -696,6 +930,13 @@ class Project:
             )
         self.require_code(code_id)
         with self.transaction() as conn:
+            current = conn.execute("SELECT hash FROM transcripts WHERE id = ?",
+                                   (transcript_id,)).fetchone()[0]
+            if text_hash is not None and text_hash != current:
+                raise ProjectError(
+                    f"{self.resolve(transcript)} was re-imported with changed text since it "
+                    "was opened; nothing was coded: open it again and redo this coding"
+                )
             self.ensure_coder(coder)
             same = conn.execute(
                 "SELECT id, memo FROM codings WHERE transcript_id = ? AND start = ? AND end = ? "
@@ -750,7 +991,7 @@ class Project:
         return self.coding(coding_id)
 
     def coding(self, coding_id: int) -> Coding:
-        found = self.codings(where="c.id = ?", params=(coding_id,))
+        found = self.codings(where="c.id = ?", params=(coding_id,), status=None)
         if not found:
             raise ProjectError(f"no coding with id {coding_id}")
         return found[0]
@@ -769,9 +1010,11 @@ class Project:
             if value is not None:
                 clauses.append(f"{column} = ?")
                 values.append(value)
+        # An unplaced coding's span only marks where its text was: show the text it coded.
         sql = (
-            "SELECT c.*, t.name AS transcript, substr(t.text, c.start + 1, c.end - c.start) "
-            "AS text FROM codings c JOIN transcripts t ON t.id = c.transcript_id"
+            "SELECT c.*, t.name AS transcript, CASE WHEN c.status = 'unplaced' "
+            "THEN coalesce(c.original_text, '') ELSE substr(t.text, c.start + 1, c.end - c.start) "
+            "END AS text FROM codings c JOIN transcripts t ON t.id = c.transcript_id"
         )
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
@@ -868,6 +1111,255 @@ class Project:
             conn.execute("UPDATE undo_log SET undone = ? WHERE id = ?", (undone, entry["id"]))
         return entry["action"]
 
+    # bulk reads for reports and agreement; codings brought in from a coder's copy
+
+    def coding_rows(
+        self, *, coders: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = ("confirmed",),
+    ) -> list[tuple[str, int, int, str, str]]:
+        """``(transcript, start, end, code_id, coder)`` of every coding with one of
+        ``statuses`` (any status when None), of ``coders`` only when given: plain tuples
+        without the text, in no set order, for reports over many codings (sorting 100,000
+        would double the time)."""
+        clauses: list[str] = []
+        values: list[str] = []
+        if statuses is not None:
+            clauses.append(f"c.status IN ({', '.join('?' * len(statuses))})")
+            values.extend(statuses)
+        if coders is not None:
+            clauses.append(f"c.coder IN ({', '.join('?' * len(coders))})")
+            values.extend(coders)
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # tuples: several times faster than sqlite3.Row here
+        return cursor.execute(
+            "SELECT t.name, c.start, c.end, c.code_id, c.coder FROM codings c "
+            "JOIN transcripts t ON t.id = c.transcript_id"
+            + (" WHERE " + " AND ".join(clauses) if clauses else ""), values,
+        ).fetchall()
+
+    def unit_rows(self, unit: str = "sentence") -> list[tuple[str, int, int, int, str]]:
+        """``(transcript, number, start, end, speaker)`` of every sentence (``unit="sentence"``)
+        or speaker turn (``"turn"``: its body, after the label) of every transcript, each
+        transcript's in text order; numbers are 1-based as shown to users. A transcript without
+        turns is one turn: its whole text."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        if unit == "sentence":
+            return cursor.execute(
+                "SELECT t.name, s.idx + 1, s.start, s.end, coalesce(u.speaker, '') "
+                "FROM sentences s JOIN transcripts t ON t.id = s.transcript_id "
+                "LEFT JOIN turns u ON u.transcript_id = s.transcript_id AND u.idx = s.turn_idx "
+                "ORDER BY s.transcript_id, s.idx"  # the primary key's order: no sorting
+            ).fetchall()
+        if unit != "turn":
+            raise ProjectError(f"unknown unit {unit!r}; use sentence or turn")
+        return cursor.execute(
+            "SELECT t.name, u.idx + 1, u.body_start, u.end, u.speaker "
+            "FROM turns u JOIN transcripts t ON t.id = u.transcript_id "
+            "UNION ALL SELECT t.name, 1, 0, length(t.text), '' FROM transcripts t "
+            "WHERE NOT EXISTS (SELECT 1 FROM turns WHERE transcript_id = t.id) "
+            "ORDER BY 1, 2"
+        ).fetchall()
+
+    def transcript_texts(self, names: Iterable[str] | None = None) -> dict[str, str]:
+        """Transcript name -> stored text, of every transcript or of ``names`` (exact names),
+        without turns, sentences or words: for showing many passages at once."""
+        if names is None:
+            return dict(self.conn.execute("SELECT name, text FROM transcripts ORDER BY name"))
+        return {name: self.conn.execute("SELECT text FROM transcripts WHERE name = ?",
+                                        (name,)).fetchone()[0] for name in names}
+
+    def word_ends(self) -> dict[str, array]:
+        """Transcript name -> the end offsets of its words (int32, tiling the text, as
+        :attr:`StoredTranscript.word_ends`), for every transcript in one query."""
+        rows = self.conn.execute(
+            "SELECT t.name, length(t.text), (SELECT words FROM segmentations s WHERE s.hash = "
+            "t.hash ORDER BY rowid DESC LIMIT 1) FROM transcripts t ORDER BY t.name"
+        ).fetchall()
+        return {name: _unpack_ends(words) if words else array("i", [length])
+                for name, length, words in rows}
+
+    def transcript_hashes(self) -> dict[str, str]:
+        """Transcript name -> SHA-256 of its stored text, which codings files are matched by."""
+        return dict(self.conn.execute("SELECT name, hash FROM transcripts ORDER BY name"))
+
+    def import_codings(self, records: Iterable[CodingRecord], coder: str) -> CodingsImport:
+        """Add codings made in another copy of this project as ``coder``, in one transaction
+        and one undoable action.
+
+        Each record is matched to a transcript by the hash of its text (so a renamed transcript
+        is still found); a record without a hash is matched by name when its ``text`` is what
+        the project holds at its offsets. A record that cannot be placed (the transcript's
+        text differs, an unknown code, offsets outside the text) is returned in ``unplaced``
+        with the reason, never dropped silently. A coding this coder already has is counted
+        in ``unchanged``."""
+        by_hash: dict[str, list[str]] = {}
+        for name, digest in self.transcript_hashes().items():
+            by_hash.setdefault(digest, []).append(name)
+        texts: dict[str, tuple[int, str]] = {}
+        known_codes = {row[0] for row in self.conn.execute("SELECT id FROM codes")}
+        result = CodingsImport()
+        with self.transaction() as conn:
+            self.ensure_coder(coder)
+            changes = []
+            for record in records:
+                name, reason = self._place(record, by_hash)
+                if record.status == "unplaced":
+                    name, reason = None, ("re-anchoring left this coding unplaced in the copy "
+                                          "it comes from; place it there and export again")
+                if name is not None and name not in texts:
+                    texts[name] = tuple(conn.execute(  # type: ignore[assignment]
+                        "SELECT id, text FROM transcripts WHERE name = ?", (name,)).fetchone())
+                if name is not None:
+                    transcript_id, text = texts[name]
+                    if not 0 <= record.start < record.end <= len(text):
+                        reason = (f"characters {record.start}:{record.end} are outside "
+                                  f"{name} ({len(text)} characters)")
+                    elif record.text and text[record.start:record.end] != record.text:
+                        reason = (f"the text at {record.start}:{record.end} of {name} is not "
+                                  "the text this coding was made on")
+                    elif record.code_id not in known_codes:
+                        reason = (f"no code {record.code_id!r} in this project's codebook; add "
+                                  "it (or import the other copy's codebook) and import again")
+                if reason:
+                    result.unplaced.append((record, reason))
+                    continue
+                status = record.status if record.status in ("confirmed", "suggested",
+                                                             "rejected") else "confirmed"
+                if conn.execute(
+                    "SELECT 1 FROM codings WHERE transcript_id = ? AND start = ? AND end = ? "
+                    "AND code_id = ? AND coder = ? AND status = ?",
+                    (transcript_id, record.start, record.end, record.code_id, coder, status),
+                ).fetchone():
+                    result.unchanged += 1
+                    continue
+                now = _now()
+                coding_id = conn.execute(
+                    "INSERT INTO codings (transcript_id, start, end, code_id, coder, memo, status, "
+                    "created, changed) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (transcript_id, record.start, record.end, record.code_id, coder,
+                     record.memo, status, now, now),
+                ).lastrowid
+                changes.append(self._change("codings", coding_id, None))
+                result.added += 1
+            if changes:
+                self._log("import codings", changes)
+        return result
+
+    def _place(self, record: CodingRecord, by_hash: dict[str, list[str]]
+               ) -> tuple[str | None, str]:
+        """The transcript a codings-file record belongs to, or None and why not."""
+        if record.transcript_hash:
+            names = by_hash.get(record.transcript_hash, [])
+            if record.transcript in names or len(names) == 1:
+                return (record.transcript if record.transcript in names else names[0]), ""
+            if names:
+                return None, (f"its text occurs as {', '.join(names)}, none named "
+                              f"{record.transcript!r}")
+            if self.conn.execute("SELECT 1 FROM transcripts WHERE name = ?",
+                                 (record.transcript,)).fetchone():
+                return None, (f"{record.transcript} differs from the text this coding was "
+                              "made on (another version of the transcript)")
+            return None, f"no transcript with the text of {record.transcript!r} in this project"
+        row = self.conn.execute("SELECT 1 FROM transcripts WHERE name = ?",
+                                (record.transcript,)).fetchone()
+        if row is None:
+            return None, f"no transcript named {record.transcript!r} in this project"
+        if not record.text:
+            return None, "the record has neither a transcript hash nor the coded text to check"
+        return record.transcript, ""
+
+    # exchange with other programs (REFI-QDA): what an import needs beyond a user's actions
+
+    def exchange_guids(self, kind: str) -> dict[str, str]:
+        """Our key -> the GUID another program gave it, for ``kind`` "code" (key: code id),
+        "source" (transcript name) or "user" (coder), as recorded by :meth:`set_exchange_guids`,
+        so an export gives back the GUIDs an import brought in."""
+        prefix = f"refi.{kind}."
+        rows = self.conn.execute(
+            "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        )
+        return {key[len(prefix):]: value for key, value in rows}
+
+    def set_exchange_guids(self, kind: str, guids: dict[str, str]) -> None:
+        """Record the GUIDs another program gave codes, sources or users (see above)."""
+        with self.transaction():
+            for key, guid in guids.items():
+                self._set_meta(f"refi.{kind}.{key}", guid)
+
+    def case_transcripts(self) -> dict[str, str | None]:
+        """Case name -> the name of its transcript (None for a case without one)."""
+        return {
+            row[0]: row[1] for row in self.conn.execute(
+                "SELECT c.name, t.name FROM cases c LEFT JOIN transcripts t "
+                "ON t.id = c.transcript_id ORDER BY c.name"
+            )
+        }
+
+    def memos(self) -> list[dict[str, Any]]:
+        """Every memo on a transcript or on the whole project (``transcript`` None), oldest
+        first: dicts with transcript, coder, text, created, changed."""
+        return [
+            dict(row) for row in self.conn.execute(
+                "SELECT t.name AS transcript, m.coder, m.text, m.created, m.changed "
+                "FROM memos m LEFT JOIN transcripts t ON t.id = m.transcript_id "
+                "ORDER BY m.id"
+            )
+        ]
+
+    def add_imported_memo(self, transcript: str | None, coder: str, text: str, *,
+                          created: str = "", changed: str = "") -> None:
+        """Store a memo another program recorded, on a transcript or (``transcript`` None) on
+        the whole project, keeping its times; not undoable (it builds a project from an
+        import). A coder's second memo on the same transcript is appended to the first."""
+        transcript_id = self._transcript_id(transcript) if transcript is not None else None
+        created = created or _now()
+        with self.transaction() as conn:
+            if coder:
+                self.ensure_coder(coder)
+            row = conn.execute(
+                "SELECT id, text FROM memos WHERE transcript_id = ? AND coder = ?",
+                (transcript_id, coder),
+            ).fetchone() if transcript_id is not None else None
+            if row:
+                conn.execute("UPDATE memos SET text = ?, changed = ? WHERE id = ?",
+                             (f"{row['text']}\n\n{text}", changed or created, row["id"]))
+                return
+            conn.execute(
+                "INSERT INTO memos (transcript_id, coder, text, created, changed) "
+                "VALUES (?,?,?,?,?)", (transcript_id, coder, text, created, changed or created),
+            )
+
+    def add_imported_codings(self, codings: Iterable[Coding]) -> int:
+        """Store codings another program recorded, with their coders, memos and times, in one
+        transaction and not in the undo log (it builds a project from an import). Spans and
+        codes are checked as :meth:`add_coding` checks them; returns how many were stored."""
+        lengths = {row[0]: (row[1], row[2]) for row in self.conn.execute(
+            "SELECT name, id, length(text) FROM transcripts")}
+        known_codes = {row[0] for row in self.conn.execute("SELECT id FROM codes")}
+        count = 0
+        with self.transaction() as conn:
+            for coding in codings:
+                if coding.transcript not in lengths:
+                    raise ProjectError(f"no transcript named {coding.transcript!r}")
+                transcript_id, length = lengths[coding.transcript]
+                if not 0 <= coding.start < coding.end <= length:
+                    raise ProjectError(
+                        f"characters {coding.start}:{coding.end} are not a span of "
+                        f"{coding.transcript} (it has {length} characters)")
+                if coding.code_id not in known_codes:
+                    raise ProjectError(f"no code {coding.code_id!r} in the project's codebook")
+                self.ensure_coder(coding.coder)
+                created = coding.created or _now()
+                conn.execute(
+                    "INSERT INTO codings (transcript_id, start, end, code_id, coder, memo, "
+                    "status, created, changed) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (transcript_id, coding.start, coding.end, coding.code_id, coding.coder,
+                     coding.memo, coding.status, created, coding.changed or created),
+                )
+                count += 1
+        return count
+
 
 def count_touched(units: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> int:
     """How many ``units`` (sorted, disjoint) at least one of ``spans`` (sorted by start)
@@ -925,3 +1417,30 @@ def _unpack_spans(blob: bytes) -> list[tuple[int, int, int]]:
     flat = _unpack_ends(blob)
     return [tuple(flat[i:i + 3]) for i in range(0, len(flat), 3)]  # type: ignore[misc]
 
+
+# Codings brought in from another copy of a project (``Project.import_codings``).
+
+
+@dataclass(slots=True)
+class CodingRecord:
+    """One coding as a codings file carries it; ``line`` is where it was read from."""
+
+    transcript: str
+    start: int
+    end: int
+    code_id: str
+    transcript_hash: str = ""
+    text: str = ""
+    memo: str = ""
+    status: str = "confirmed"
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class CodingsImport:
+    """What :meth:`Project.import_codings` did: codings added, already present, and those it
+    could not place, each with the reason."""
+
+    added: int = 0
+    unchanged: int = 0
+    unplaced: list[tuple[CodingRecord, str]] = field(default_factory=list)

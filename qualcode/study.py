@@ -92,7 +92,12 @@ def read_attributes(path: str | Path, transcript_names: Iterable[str]) -> dict[s
         raise AttributesError(f"cannot read the attributes table: {error.strerror}", path=path) from error
     text, _ = decode(data, path)
     dialect = csv.excel_tab if path.suffix.lower() in (".tsv", ".tab") else csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)  # "": \r, \r\n and \n end rows
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        raise AttributesError(f"this is not a readable table: {error}", path=path,
+                              line=reader.line_num) from error
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise AttributesError("the table is empty; its first row must name the columns", path=path)
     header = [cell.strip() for cell in rows[0]]

@@ -109,9 +109,9 @@ def test_reimporting_identical_text_uses_nothing_and_changed_text_keeps_codings(
     s = sample_project.sentence("B01", 2)
     sample_project.add_coding("B01", s.start, s.end, "problems.stability", "wang")
     source.write_text("访谈者：你用过江城办吗？\n\n受访者：用过，就是老是闪退。\n", encoding="utf-8")
-    with pytest.raises(ProjectError, match="1 codings on the old text"):
-        import_files(sample_project, [source])
-    assert sample_project.codings("B01")[0].text == "用过，就是老闪退。"
+    (replaced,) = import_files(sample_project, [source])  # re-anchored: see test_reanchor.py
+    assert replaced.status == "replaced" and replaced.reanchored.changed == 1
+    assert sample_project.codings("B01")[0].text == "用过，就是老是闪退。"
 
 
 def test_same_text_under_another_name_is_not_segmented_again(sample_project, tmp_path):
@@ -191,3 +191,15 @@ def test_an_import_is_one_transaction(sample_project, tmp_path):
     (result,) = import_files(sample_project, [good], table)
     assert result.status == "added"
     assert sample_project.attributes()["D1"]["gender"] == "女"
+
+
+def test_a_coding_from_a_window_showing_old_text_is_refused(sample_project, tmp_path):
+    source = tmp_path / "E1.txt"
+    source.write_text("受访者：网上办事指南没更新。\n", encoding="utf-8")
+    import_files(sample_project, [source])
+    seen = sample_project.transcript("E1").hash
+    source.write_text("受访者：我说啊，网上办事指南一直没更新。\n", encoding="utf-8")
+    import_files(sample_project, [source])
+    with pytest.raises(ProjectError, match="re-imported with changed text"):
+        sample_project.add_coding("E1", 4, 8, "problems.content", "wang", text_hash=seen)
+    assert sample_project.codings("E1") == []

@@ -8,7 +8,7 @@ import click
 
 from ..errors import QualcodeError
 from ..store import Project
-from . import emit, main, open_project, output_option
+from . import emit, main, open_project
 
 
 def _parse_chars(chars: str) -> tuple[int, int]:
@@ -92,20 +92,29 @@ def uncode(project: Path, transcript: str, args: tuple[str, ...], chars: str | N
 @click.option("--transcript", help="Only this transcript (name or unique prefix).")
 @click.option("--coder", help="Only this coder's codings.")
 @click.option("--code", "code_id", help="Only codings with this code id.")
-@click.option("--status", type=click.Choice(["confirmed", "suggested", "rejected", "all"]),
+@click.option("--status", type=click.Choice(["confirmed", "suggested", "rejected", "unplaced",
+                                            "all"]),
               default="confirmed", show_default=True)
-@output_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the codings to FILE (.csv UTF-8 with BOM, .xlsx, .md, .tex, or .jsonl "
+              "for one JSON object a line) instead of printing them.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "markdown", "latex", "jsonl"]),
+              help="File format when it should not follow FILE's extension.")
 def codings(project: Path, transcript: str | None, coder: str | None, code_id: str | None,
             status: str, output: Path | None, fmt: str | None) -> None:
-    """List codings with their text, offsets, coder and memo."""
+    """List codings with their text, offsets, coder, memo and the hash of their transcript's
+    text. A second coder exports theirs with --coder NAME -o FILE.csv (or .jsonl); the main
+    project brings them in with: qualcode import-codings PROJECT FILE --coder NAME."""
+    from ..exchange.codings import CODINGS_COLUMNS
+
     with open_project(project) as opened:
         labels = {c.id: c.label for c, _, _ in opened.codebook().walk()}
         found = opened.codings(transcript, coder=coder, code_id=code_id,
                                status=None if status == "all" else status)
+        hashes = opened.transcript_hashes()
     rows = [[c.id, c.transcript, c.start, c.end, c.code_id, labels.get(c.code_id, ""), c.coder,
-             c.status, c.memo, c.text, c.created] for c in found]
-    emit(["id", "transcript", "start", "end", "code_id", "code", "coder", "status", "memo",
-          "text", "created"], rows, output, fmt)
+             c.status, c.memo, c.text, c.created, hashes[c.transcript]] for c in found]
+    emit(CODINGS_COLUMNS, rows, output, fmt)
 
 
 @main.command()

@@ -30,7 +30,11 @@ def init(project: Path, codebook_path: Path | None, name: str | None) -> None:
               help="CSV with one row per respondent: a column 'transcript' (or the first "
               "column) names the transcript, the other columns are its attributes.")
 def import_(project: Path, files: tuple[Path, ...], attributes: Path | None) -> None:
-    """Import transcript FILES (.txt, .md, .docx; UTF-8, GB18030/GBK, Big5) into PROJECT."""
+    """Import transcript FILES (.txt, .md, .docx; UTF-8, GB18030/GBK, Big5) into PROJECT.
+
+    A file whose transcript is already in PROJECT with other text replaces it, and its codings
+    are carried onto the new text; those whose text was deleted are kept as 'unplaced'. A
+    replacement cannot be undone."""
     from ..study import import_files
 
     if not files and attributes is None:
@@ -38,10 +42,20 @@ def import_(project: Path, files: tuple[Path, ...], attributes: Path | None) -> 
     with open_project(project) as opened:
         results = import_files(opened, files, attributes)
         for result in results:
-            detail = f"{result.turns} turns, {result.sentences} sentences" if result.turns else ""
-            click.echo(f"{result.status:9} {result.name}  {detail}")
+            moved = result.reanchored
+            if moved is not None and moved.total:
+                see = (f" (see: qualcode codings {project} --status unplaced)"
+                       if moved.unplaced else "")
+                click.echo(f"{result.status} {result.name}: {moved}{see}")
+            else:
+                detail = (f"{result.turns} turns, {result.sentences} sentences"
+                          if result.turns else "")
+                click.echo(f"{result.status:9} {result.name}  {detail}")
             for warning in result.warnings:
                 click.echo(f"  warning: {result.name}: {warning}", err=True)
+        if any(result.status == "replaced" for result in results):
+            click.echo("note: replacing a transcript cannot be undone; the undo history of its "
+                       "codings was cleared", err=True)
         if attributes is not None:
             click.echo(f"attributes for {len(opened.attributes())} respondents from {attributes}")
 

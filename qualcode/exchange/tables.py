@@ -1,17 +1,23 @@
 """Tables out: CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it), XLSX, Markdown,
-LaTeX. Every listing and report of qualcode is written through :func:`write_table`."""
+LaTeX, JSON Lines. Every listing and report of qualcode is written through :func:`write_table`,
+or :func:`write_tables` for a report made of several tables."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import QualcodeError
 from ..fileio import atomic_write_bytes
 
-FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".md": "markdown", ".tex": "latex"}
+FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".md": "markdown", ".tex": "latex", ".jsonl": "jsonl"}
+
+# One table of a multi-table report: (name, columns, rows).
+NamedTable = tuple[str, Sequence[str], Iterable[Sequence[object]]]
 
 
 def table_format(path: str | Path, fmt: str | None = None) -> str:
@@ -37,10 +43,45 @@ def write_table(
     """Write one table atomically in the format chosen by ``fmt`` or the extension."""
     rows = [["" if v is None else v for v in row] for row in rows]
     kind = table_format(path, fmt)
-    data = {"csv": _csv, "xlsx": _xlsx, "markdown": _markdown, "latex": _latex}[kind](
-        columns, rows, sheet
-    )
+    data = {"csv": _csv, "xlsx": _xlsx, "markdown": _markdown, "latex": _latex,
+            "jsonl": _jsonl}[kind](columns, rows, sheet)
     atomic_write_bytes(path, data)
+
+
+def write_tables(path: str | Path, tables: Sequence[NamedTable], fmt: str | None = None
+                 ) -> list[Path]:
+    """Write the tables of one report, each file atomically; returns the files written.
+
+    XLSX: one workbook, one sheet per table, each with its header row frozen. Markdown and
+    LaTeX: one file, each table under its name. CSV and JSON Lines hold one table per file:
+    the first table goes to ``path``, each further one beside it as ``STEM.NAME.csv``.
+    """
+    path = Path(path)
+    kind = table_format(path, fmt)
+    tables = [(name, columns, [["" if v is None else v for v in row] for row in rows])
+              for name, columns, rows in tables]
+    if kind == "xlsx":
+        atomic_write_bytes(path, _xlsx_book(tables))
+        return [path]
+    if kind in ("markdown", "latex"):
+        write = _markdown if kind == "markdown" else _latex
+        parts = []
+        for name, columns, rows in tables:
+            heading = (f"## {name}\n\n" if kind == "markdown"
+                       else "% " + name.replace("\n", " ") + "\n")
+            parts.append(heading.encode("utf-8") + write(columns, rows, name))
+        atomic_write_bytes(path, b"\n".join(parts))
+        return [path]
+    written = []
+    for i, (name, columns, rows) in enumerate(tables):
+        target = path if i == 0 else path.with_name(f"{path.stem}.{_file_part(name)}{path.suffix}")
+        write_table(target, columns, rows, kind, sheet=name)
+        written.append(target)
+    return written
+
+
+def _file_part(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name).strip("_") or "table"
 
 
 def _csv(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
@@ -67,21 +108,38 @@ def _is_number(text: str) -> bool:
 
 
 def _xlsx(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
+    return _xlsx_book([(sheet, columns, rows)])
+
+
+def _xlsx_book(tables: Sequence[tuple[str, Sequence[str], list[list[object]]]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
-    ws.append(list(columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([_xlsx_cell(v) for v in row])
-    ws.freeze_panes = "A2"
+    book.remove(book.active)
+    used: set[str] = set()
+    for name, columns, rows in tables:
+        ws = book.create_sheet(_sheet_title(name, used))
+        ws.append(list(columns))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([_xlsx_cell(v) for v in row])
+        ws.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    # Excel: at most 31 characters, none of []:*?/\, unique within the workbook.
+    title = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "table"
+    base, n = title, 2
+    while title.lower() in used:
+        suffix = f" ({n})"
+        title, n = base[:31 - len(suffix)] + suffix, n + 1
+    used.add(title.lower())
+    return title
 
 
 def _xlsx_cell(value: object) -> object:
@@ -114,3 +172,9 @@ def _latex(columns: Sequence[str], rows: list[list[object]], sheet: str) -> byte
     lines += [" & ".join(cell(v) for v in row) + r" \\" for row in rows]
     lines += [r"\hline", r"\end{tabular}"]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _jsonl(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
+    lines = [json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str)
+             for row in rows]
+    return "".join(line + "\n" for line in lines).encode("utf-8")

@@ -20,12 +20,13 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
 from ..codematch import CodeMatcher
-from ..errors import QualcodeError
+from ..errors import ProjectError, QualcodeError
 from ..model import Code, Codebook, Coding, Span
 from ..settings import Settings, home
 from ..store import Project, StoredTranscript, TranscriptSummary
@@ -75,6 +76,7 @@ _DESCRIPTIONS = {
     "redo": "key.redo",
     "search": "key.search",
     "next_hit": "key.next_hit",
+    "previous_hit": "key.previous_hit",
     "retrieve": "key.retrieve",
     "switch_view": "key.switch_coder",
     "language": "key.language",
@@ -137,6 +139,12 @@ class QualcodeApp(App[None]):
         self.hits: list[Span] = []
         if settings.keys:
             self.set_keymap(settings.keys)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A notification shown as written: it quotes labels, names and search queries,
+        whose brackets are not markup (``[/]`` would stop the app, ``[笑]`` would vanish)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- layout -------------------------------------------------------------------------
 
@@ -244,7 +252,7 @@ class QualcodeApp(App[None]):
         return [
             c for c in self.project.codings(self.transcript.name, coder=self._coder_filter(),
                                             status=None)
-            if c.status != "rejected"
+            if c.status in ("confirmed", "suggested")  # unplaced codings are only listed
         ]
 
     def _marks(self) -> list[CodingMark]:
@@ -263,6 +271,9 @@ class QualcodeApp(App[None]):
         view = self.query_one(TranscriptView)
         view.load(stored.text, [Span(s.start, s.end) for s in stored.sentences],
                   stored.word_ends, stored.turns, self._marks())
+        if stored.sentences:
+            # On the sentence the view highlights, so that the first j moves on from it.
+            view.go_to(stored.sentences[0].start)
         self.hits = []
         self.query_one(TranscriptView).border_title = stored.name
         listing = self.query_one("#transcripts", OptionList)
@@ -328,8 +339,12 @@ class QualcodeApp(App[None]):
         span = self._target()
         if span is None or not self._need_coder():
             return
-        coding = self.project.add_coding(self.transcript.name, span.start, span.end, code_id,
-                                         self.coder)
+        try:
+            coding = self.project.add_coding(self.transcript.name, span.start, span.end,
+                                             code_id, self.coder, text_hash=self.transcript.hash)
+        except ProjectError:
+            self.open_transcript(self.transcript.name)  # show the text as it is now
+            raise
         self.query_one(TranscriptView).clear_selection()
         self._refresh_codings()
         self.notify(t("notify.coded", self.lang, code=self._label(code_id)), timeout=2)
@@ -376,16 +391,17 @@ class QualcodeApp(App[None]):
     @reported
     def action_favourite(self, n: int) -> None:
         favourites = self._favourites()
-        if n > len(favourites):
+        if n > len(favourites) or not favourites[n - 1]:
             self.notify(t("notify.no_favourite", self.lang, n=n), severity="warning")
             return
         self._apply(favourites[n - 1])
 
     def _favourites(self) -> list[str]:
-        """Code ids on keys 1-9: the project's choice, else the first nine leaf codes."""
+        """Code ids on keys 1-9: the project's choice, else the first nine leaf codes. A key
+        without a code (or whose code is gone) has "", so the others keep their digits."""
         codes = self.codebook.by_id()
-        saved = [c for c in self.project.setting("favourites").split(",") if c in codes]
-        if saved:
+        saved = [c if c in codes else "" for c in self.project.setting("favourites").split(",")]
+        if any(saved):
             return saved[:9]
         return [c.id for c, _, _ in self.codebook.walk() if not c.children][:9]
 
@@ -498,6 +514,8 @@ class QualcodeApp(App[None]):
             self.notify(t(nothing, self.lang), timeout=2)
             return
         self.codebook = self.project.codebook()
+        self.matcher = None  # the action may have added or removed a code: the picker follows
+        self._prepare_matcher()
         self._refresh_codings(everywhere=True)
         self.notify(t(done, self.lang, action=action), timeout=2)
 
@@ -524,16 +542,18 @@ class QualcodeApp(App[None]):
         self.push_screen(TextPrompt(t("prompt.search", self.lang), self.lang), search)
 
     @reported
-    def action_next_hit(self, step: int) -> None:
+    def action_next_hit(self, step: int = 1) -> None:
         if not self.hits:
             return
         view = self.query_one(TranscriptView)
         starts = [hit.start for hit in self.hits]
+        # From the start of the hit shown (whose end the cursor is at), else from the cursor.
+        here = view.cursor if view.anchor is None else min(view.anchor, view.cursor)
         if step > 0:
-            following = [i for i, s in enumerate(starts) if s > view.cursor]
+            following = [i for i, s in enumerate(starts) if s > here]
             index = following[0] if following else 0
         else:
-            preceding = [i for i, s in enumerate(starts) if s < view.cursor]
+            preceding = [i for i, s in enumerate(starts) if s < here]
             index = preceding[-1] if preceding else len(starts) - 1
         hit = self.hits[index]
         view.go_to(hit.start, select_to=hit.end)
@@ -624,7 +644,8 @@ class QualcodeApp(App[None]):
             ("apply_code", "key.apply_code"), ("in_vivo", "key.in_vivo"),
             ("remove_coding", "key.remove_coding"), ("memo", "key.memo"),
             ("transcript_memo", "key.transcript_memo"), ("undo", "key.undo"),
-            ("redo", "key.redo"), ("search", "key.search"), ("retrieve", "key.retrieve"),
+            ("redo", "key.redo"), ("search", "key.search"), ("next_hit", "key.next_hit"),
+            ("retrieve", "key.retrieve"),
             ("switch_view", "key.switch_coder"), ("set_coder", "key.set_coder"),
             ("accept_suggestion", "key.accept_suggestion"),
             ("reject_suggestion", "key.reject_suggestion"),

@@ -19,6 +19,7 @@ LANGUAGES: tuple[Language, ...] = ("zh", "en")
 STRINGS: dict[str, dict[str, str]] = {
     # The workbench
     "key.next_hit": {"zh": "下一处搜索结果", "en": "Next hit"},
+    "key.previous_hit": {"zh": "上一处搜索结果", "en": "Previous hit"},
     "key.set_coder": {"zh": "设置编码员姓名", "en": "Set coder name"},
     "notify.hits": {"zh": "“{query}”：{count} 处", "en": "“{query}”: {count} hits"},
     "word.all_coders": {"zh": "全部编码员", "en": "All coders"},

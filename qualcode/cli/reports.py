@@ -1,0 +1,384 @@
+"""Commands that report on a project (``qualcode report KIND``), measure inter-coder agreement
+and bring a second coder's codings in. Each parses, calls :mod:`qualcode.analysis` or
+:mod:`qualcode.agreement` (imported inside the command: pandas loads only when a report runs),
+and prints the tables or writes them to a file."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..store import DB_NAME, Project
+from . import emit, main, open_project, output_option
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+def _table_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
+    """Columns and rows of a report table, numbers rounded for reading: percentages to one
+    decimal, p-values to four significant digits, other fractions to four decimals; NaN
+    blank; True/False as yes/no."""
+    columns = [str(c) for c in frame.columns]
+    rounding = []
+    for column in columns:
+        if "%" in column:
+            rounding.append(lambda v: round(v, 1))
+        elif column == "p":
+            rounding.append(lambda v: float(f"{v:.4g}"))
+        else:
+            rounding.append(lambda v: round(v, 4))
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        row: list[object] = []
+        for value, round_ in zip(values, rounding, strict=True):
+            if isinstance(value, bool) or (hasattr(value, "dtype") and value.dtype.kind == "b"):
+                value = "yes" if value else "no"  # the same word in every format
+            elif isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):
+                value = None if math.isnan(value) else round_(float(value))
+            elif hasattr(value, "item"):  # numpy scalars: plain Python values for every writer
+                value = value.item()
+            row.append(value)
+        rows.append(row)
+    return columns, rows
+
+
+def _indent_labels(columns: list[str], rows: list[list[object]], depth: dict[str, int]) -> None:
+    """Indent the ``code`` column by each code's depth in the tree (terminal only)."""
+    if "code_id" not in columns or "code" not in columns:
+        return
+    i, j = columns.index("code_id"), columns.index("code")
+    for row in rows:
+        row[j] = "  " * depth.get(str(row[i]), 0) + str(row[j] or "")
+
+
+def show_tables(tables: Sequence[tuple[str, pd.DataFrame]], output: Path | None,
+                fmt: str | None, title: str, depth: dict[str, int] | None = None) -> None:
+    """Print a report's tables in the terminal, or write them all to ``output``."""
+    if output is not None:
+        from ..exchange.tables import write_tables
+
+        written = write_tables(output, [(name, *_table_cells(frame)) for name, frame in tables],
+                               fmt)
+        for path, (name, frame) in zip(written, tables, strict=False):
+            click.echo(f"wrote {name}: {len(frame)} rows to {path}", err=True)
+        if len(written) == 1 and len(tables) > 1:
+            click.echo(f"  ({len(tables)} tables: {', '.join(n for n, _ in tables)})", err=True)
+        return
+    for name, frame in tables:
+        columns, rows = _table_cells(frame)
+        if depth:
+            _indent_labels(columns, rows, depth)
+        print_table(columns, rows, f"{title}: {name}" if len(tables) > 1 else title)
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title: str) -> None:
+    """A report table in the terminal (CJK-width aware), numbers right-aligned, ids and
+    labels never folded. Piped into a file or a pager, rows are never wrapped at all."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(soft_wrap=False, width=max(console.width, 1000))
+    table = Table(title=title, header_style="bold")
+    for i, column in enumerate(columns):
+        numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
+        table.add_column(column, justify="right" if numeric and rows else "left",
+                         no_wrap=column in ("code_id", "code", "word"), overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def _depths(opened: Project) -> dict[str, int]:
+    return {code.id: depth for code, _, depth in opened.codebook().walk()}
+
+
+def coder_option(function):
+    return click.option("--coder", "coders", multiple=True, metavar="NAME",
+                        help="Only this coder's codings; repeat to compare coders "
+                        "(frequencies puts them side by side).")(function)
+
+
+def status_option(function):
+    return click.option("--status", type=click.Choice(["confirmed", "suggested", "all"]),
+                        default="confirmed", show_default=True,
+                        help="Which codings count: confirmed ones, auto-coding suggestions "
+                        "not yet reviewed, or all but the rejected.")(function)
+
+
+project_argument = click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+
+
+@main.group()
+def report() -> None:
+    """Reports on a project's codings: frequencies, cross-tabs, matrix, co-occurrence, words,
+    keyword in context. Each prints tables, or writes them with -o FILE (.csv UTF-8 with
+    BOM, .xlsx, .md, .tex). Parents count the segments coded with any of their children."""
+
+
+@report.command()
+@project_argument
+@coder_option
+@status_option
+@output_option
+def frequencies(project: Path, coders: tuple[str, ...], status: str, output: Path | None,
+                fmt: str | None) -> None:
+    """Per code: segments coded, transcripts (respondents) mentioning it and their share of
+    all transcripts, characters coded."""
+    from ..analysis import frequencies as report_frequencies
+
+    with open_project(project) as opened:
+        table = report_frequencies(opened, list(coders) or None, status=status)
+        depth = _depths(opened)
+    show_tables([("frequencies", table)], output, fmt, "Code frequencies", depth)
+
+
+@report.command()
+@project_argument
+@click.option("--by", "attribute", required=True, metavar="ATTRIBUTE",
+              help="The respondent attribute whose values make the columns (e.g. age_group).")
+@click.option("--count", type=click.Choice(["respondents", "segments"]), default="respondents",
+              show_default=True, help="Count respondents mentioning each code, or segments.")
+@coder_option
+@status_option
+@output_option
+def crosstab(project: Path, attribute: str, count: str, coders: tuple[str, ...], status: str,
+             output: Path | None, fmt: str | None) -> None:
+    """Codes × the values of a respondent attribute: counts with totals, row and column
+    percentages, expected counts, and a chi-square test per code (flagged when expected
+    counts are too small: any below 1, or more than 20 % below 5). With -o FILE.xlsx each
+    table is a sheet; a CSV holds the counts, the other tables go beside it as
+    FILE.row.csv, FILE.column.csv, FILE.expected.csv and FILE.chi-square.csv."""
+    from ..analysis import crosstab as report_crosstab
+
+    with open_project(project) as opened:
+        result = report_crosstab(opened, attribute, count=count, coders=list(coders) or None,
+                                 status=status)
+        depth = _depths(opened)
+    show_tables(result.tables(), output, fmt, f"Codes × {attribute} ({count})", depth)
+
+
+
+@report.command()
+@project_argument
+@click.option("--presence", is_flag=True, help="1 when the transcript has the code, else 0, "
+              "instead of counting segments.")
+@coder_option
+@status_option
+@output_option
+def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
+           output: Path | None, fmt: str | None) -> None:
+    """Codes × transcripts: segments in each cell, or presence (like NVivo's matrix coding
+    query and MAXQDA's code matrix browser)."""
+    from ..analysis import matrix as report_matrix
+
+    with open_project(project) as opened:
+        table = report_matrix(opened, presence=presence, coders=list(coders) or None,
+                              status=status)
+        depth = _depths(opened)
+    show_tables([("matrix", table)], output, fmt,
+                "Codes × transcripts" + (" (presence)" if presence else " (segments)"), depth)
+
+
+@report.command()
+@project_argument
+@click.option("--unit", type=click.Choice(["overlap", "sentence", "turn"]), default="overlap",
+              show_default=True, help="overlap: pairs of segments that overlap; sentence, turn: "
+              "units holding both codes.")
+@click.option("--jaccard", is_flag=True, help="n_ab / (n_a + n_b - n_ab) instead of counts.")
+@coder_option
+@status_option
+@output_option
+def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...], status: str,
+                 output: Path | None, fmt: str | None) -> None:
+    """Code × code: how often codes occur together (the codes in use; the diagonal is each
+    code's own count)."""
+    from ..analysis import cooccurrence as report_cooccurrence
+
+    with open_project(project) as opened:
+        table = report_cooccurrence(opened, unit=unit, jaccard=jaccard,
+                                    coders=list(coders) or None, status=status)
+        depth = _depths(opened)
+    show_tables([("co-occurrence", table)], output, fmt,
+                f"Code co-occurrence by {unit}" + (" (Jaccard)" if jaccard else ""), depth)
+
+
+@report.command()
+@project_argument
+@click.option("--code", "code_ids", multiple=True, metavar="ID",
+              help="List the words most distinctive of this code's segments (repeatable).")
+@click.option("--per-code", is_flag=True, help="Distinctive words for every code in use.")
+@click.option("--top", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Rows to list (per code for distinctive words).")
+@click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Distinctive words: at least this often in the code's segments.")
+@click.option("--transcript", "transcripts", multiple=True, metavar="NAME",
+              help="Word frequencies of these transcripts only (repeatable).")
+@coder_option
+@status_option
+@output_option
+def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, min_count: int,
+          transcripts: tuple[str, ...], coders: tuple[str, ...], status: str,
+          output: Path | None, fmt: str | None) -> None:
+    """Word frequencies (jieba words as the project segmented them, stop words left out: spaCy's
+    Chinese list, spoken fillers, and PROJECT/stopwords.txt, one word a line). With --code or
+    --per-code: the words most distinctive of a code's segments against the rest of the
+    corpus, by log-likelihood keyness (G2)."""
+    from .. import analysis
+
+    with open_project(project) as opened:
+        if code_ids or per_code:
+            table = analysis.distinctive_words(
+                opened, list(code_ids) if code_ids else None, top=top, min_count=min_count,
+                coders=list(coders) or None, status=status)
+            title = "Words most distinctive of each code (keyness: log-likelihood G2)"
+            name = "distinctive words"
+        else:
+            table = analysis.word_frequencies(opened, top=top,
+                                              transcripts=list(transcripts) or None)
+            title, name = "Word frequencies", "words"
+    show_tables([(name, table)], output, fmt, title)
+
+
+@report.command()
+@project_argument
+@click.argument("word")
+@click.option("--width", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Characters of context on each side.")
+@click.option("--transcript", "transcripts", multiple=True, metavar="NAME",
+              help="Only these transcripts (repeatable).")
+@click.option("--inside", is_flag=True, help="Also list where WORD is only part of a longer word.")
+@coder_option
+@status_option
+@output_option
+def kwic(project: Path, word: str, width: int, transcripts: tuple[str, ...], inside: bool,
+         coders: tuple[str, ...], status: str, output: Path | None, fmt: str | None) -> None:
+    """Keyword in context: every occurrence of WORD as whole words, with the sentence it is in
+    and the codes on it. -o FILE also writes the occurrences inside longer words (a second
+    sheet, or FILE.inside_other_words.csv beside a CSV)."""
+    from ..analysis import kwic as report_kwic
+
+    with open_project(project) as opened:
+        result = report_kwic(opened, word, width=width, transcripts=list(transcripts) or None,
+                             coders=list(coders) or None, status=status)
+    tables = result.tables() if inside or output is not None else result.tables()[:1]
+    show_tables(tables, output, fmt, f"{word}: {len(result.hits)} hits")
+    if output is None and not inside and len(result.inside_words):
+        click.echo(f"{len(result.inside_words)} more occurrences are part of longer words; "
+                   "list them with --inside", err=True)
+
+
+
+# --- agreement ----------------------------------------------------------------------------
+
+
+class CodersCommand(click.Command):
+    """Lets ``--coders A B C`` take several names, as ``--coders A --coders B`` or
+    ``--coders A,B`` also do."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten: list[str] = []
+        rest = list(args)
+        while rest:
+            arg = rest.pop(0)
+            if arg == "--":
+                rewritten += [arg, *rest]
+                break
+            if arg != "--coders":
+                rewritten.append(arg)
+                continue
+            names = []
+            while rest and not rest[0].startswith("-"):
+                names.append(rest.pop(0))
+            # `--coders A B PROJECT`: the project folder typed last is not a coder.
+            if len(names) > 1 and (Path(names[-1]) / DB_NAME).exists():
+                rest.insert(0, names.pop())
+            rewritten.append(arg)
+            if names:
+                rewritten.append(",".join(names))
+        return super().parse_args(ctx, rewritten)
+
+
+@main.command(cls=CodersCommand)
+@project_argument
+@click.option("--coders", "coder_groups", multiple=True, required=True, metavar="A B [C...]",
+              help="The coders to compare: two or more names.")
+@click.option("--unit", type=click.Choice(["sentence", "turn"]), default="sentence",
+              show_default=True, help="What is compared: sentences or speaker turns.")
+@click.option("--transcript", "transcripts", multiple=True, metavar="NAME",
+              help="Compare on these transcripts (repeatable); default: those each coder "
+              "holds codings in.")
+@click.option("--disagreements", "list_disagreements", is_flag=True,
+              help="Also print the units where the coders disagree, with their text.")
+@status_option
+@output_option
+def agreement(project: Path, coder_groups: tuple[str, ...], unit: str,
+              transcripts: tuple[str, ...], list_disagreements: bool, status: str,
+              output: Path | None, fmt: str | None) -> None:
+    """Inter-coder agreement per code and overall: percent agreement (0–1), Cohen's kappa (two
+    coders), Krippendorff's alpha (nominal), units compared; and the units where the coders
+    disagree. A unit counts as coded with a code when a coding of it overlaps the unit.
+
+    -o FILE.csv writes the agreement table (code_id, code, percent_agreement, cohen_kappa,
+    krippendorff_alpha, n_units, ...; last row: overall) and the disagreements beside it as
+    FILE.disagreements.csv; an .xlsx gets both as sheets."""
+    from ..agreement import agreement as measure
+
+    coders = [name.strip() for group in coder_groups for name in group.split(",") if name.strip()]
+    with open_project(project) as opened:
+        result = measure(opened, coders, unit=unit, transcripts=list(transcripts) or None,
+                         status=status)
+        depth = _depths(opened)
+    if output is not None or list_disagreements:
+        show_tables(result.tables(), output, fmt, f"Agreement of {', '.join(coders)} by {unit}",
+                    depth)
+        return
+    show_tables(result.tables()[:1], None, None,
+                f"Agreement of {', '.join(coders)} by {unit} "
+                f"({len(result.transcripts)} transcripts)", depth)
+    click.echo(f"{len(result.disagreements)} disagreements (unit × code); list them with "
+               "--disagreements", err=True)
+
+
+
+@main.command("import-codings")
+@project_argument
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--coder", required=True, help="The coder the codings come in as.")
+@click.option("--unplaced", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the codings that could not be placed, with the reason, to this file.")
+def import_codings(project: Path, file: Path, coder: str, unplaced: Path | None) -> None:
+    """Bring in codings exported from another copy of the project with qualcode codings
+    --coder NAME -o FILE (.csv, .xlsx or .jsonl). Each is matched to its transcript by the hash
+    of the transcript's text; those whose transcript differs are reported, not dropped (and
+    the command exits with status 1 after importing the others)."""
+    from ..errors import QualcodeError
+    from ..exchange.codings import read_codings
+
+    records, named = read_codings(file)
+    if len(named) > 1:
+        raise QualcodeError(f"the file holds codings of several coders ({', '.join(named)}); "
+                            "export one coder's with: qualcode codings PROJECT --coder NAME -o "
+                            "FILE", path=file)
+    with open_project(project) as opened:
+        result = opened.import_codings(records, coder)
+    click.echo(f"imported {result.added} codings as {coder} from {file}"
+               + (f"; {result.unchanged} were already here" if result.unchanged else ""))
+    if not result.unplaced:
+        return
+    click.echo(f"{len(result.unplaced)} codings could not be placed:", err=True)
+    rows = [[r.line, r.transcript, r.start, r.end, r.code_id, r.text, reason]
+            for r, reason in result.unplaced]
+    columns = ["line", "transcript", "start", "end", "code_id", "text", "reason"]
+    if unplaced is not None:
+        emit(columns, rows, unplaced)
+    else:
+        for row in rows:
+            click.echo(f"  line {row[0]}: {row[1]} {row[2]}:{row[3]} {row[4]}: {row[6]}", err=True)
+    # What could be placed is imported; the exit status tells a script that some was not.
+    click.get_current_context().exit(1)

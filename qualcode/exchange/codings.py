@@ -1,0 +1,112 @@
+"""Codings files: how a second coder's work travels back to the main project.
+
+``qualcode codings PROJECT --coder NAME -o FILE`` writes them (CSV, XLSX or JSON Lines, through
+:mod:`qualcode.exchange.tables`); :func:`read_codings` reads them back for
+:meth:`qualcode.store.Project.import_codings`, which matches each coding to its transcript by
+the hash of the transcript's text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from ..errors import QualcodeError
+from ..store import CodingRecord
+
+CODINGS_COLUMNS = ["id", "transcript", "start", "end", "code_id", "code", "coder", "status",
+                   "memo", "text", "created", "transcript_hash"]
+"""The columns ``qualcode codings`` writes, in order."""
+
+REQUIRED = ("transcript", "start", "end", "code_id")
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def read_codings(path: str | Path) -> tuple[list[CodingRecord], list[str]]:
+    """The codings of a CSV, XLSX or JSON Lines file written by ``qualcode codings``, and the
+    coders the file names (in the order they first appear)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".jsonl":
+            rows = _jsonl_rows(path)
+        elif suffix == ".csv":
+            rows = _csv_rows(path)
+        elif suffix == ".xlsx":
+            rows = _xlsx_rows(path)
+        else:
+            raise QualcodeError("read codings from a .csv, .xlsx or .jsonl file written by "
+                                "qualcode codings", path=path)
+    except OSError as error:
+        raise QualcodeError(f"cannot read the codings file: {error.strerror}", path=path) from error
+    records: list[CodingRecord] = []
+    coders: dict[str, None] = {}
+    for line, row in rows:
+        missing = [c for c in REQUIRED if str(row.get(c, "") or "").strip() == ""]
+        if missing:
+            raise QualcodeError(f"this coding has no {', '.join(missing)}", path=path, line=line)
+        try:
+            start, end = int(row["start"]), int(row["end"])
+        except (TypeError, ValueError):
+            raise QualcodeError(f"start and end must be whole numbers, not {row['start']!r} and "
+                                f"{row['end']!r}", path=path, line=line) from None
+        if row.get("coder"):
+            coders[str(row["coder"])] = None
+        records.append(CodingRecord(
+            transcript=str(row["transcript"]), start=start, end=end,
+            code_id=str(row["code_id"]), transcript_hash=str(row.get("transcript_hash") or ""),
+            text=_text(row.get("text")), memo=_text(row.get("memo")),
+            status=str(row.get("status") or "confirmed"), line=line,
+        ))
+    return records, list(coders)
+
+
+def _text(value: object) -> str:
+    # Table writers put a ' before text Excel would run as a formula; take it off again.
+    text = "" if value is None else str(value)
+    if text[:1] == "'" and text[1:2] in _FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def _csv_rows(path: Path) -> list[tuple[int, dict]]:
+    text = path.read_bytes().decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return [(reader.line_num, row) for row in reader]
+
+
+def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
+    rows = []
+    for line, text in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise QualcodeError(f"not a JSON object: {error.msg}", path=path, line=line) from None
+        if not isinstance(row, dict):
+            raise QualcodeError("each line must be one JSON object", path=path, line=line)
+        rows.append((line, row))
+    return rows
+
+
+def _xlsx_rows(path: Path) -> list[tuple[int, dict]]:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError, ValueError) as error:
+        raise QualcodeError(f"not a readable XLSX workbook: {error}", path=path) from None
+    sheet = book.worksheets[0]
+    values = list(sheet.iter_rows(values_only=True))
+    book.close()
+    if not values:
+        return []
+    header = [str(v or "") for v in values[0]]
+    return [(line, dict(zip(header, row, strict=False)))
+            for line, row in enumerate(values[1:], start=2) if any(v is not None for v in row)]

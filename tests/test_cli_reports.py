@@ -1,0 +1,245 @@
+"""`qualcode report`, `qualcode agreement`, `qualcode codings` / `import-codings`, run as a
+researcher types them; the files they write are read back (CSV with pandas, XLSX with
+openpyxl) and compared with the report functions' tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from qualcode import analysis
+from qualcode.agreement import agreement
+from qualcode.cli import main
+from qualcode.store import Project
+
+from .test_analysis import build_small_study
+
+
+def run(*args: object, ok: bool = True):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_small_study(tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture
+def study(template: Path, tmp_path: Path) -> Path:
+    shutil.copytree(template, tmp_path / "study")
+    return tmp_path / "study"
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel on Chinese Windows
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str)
+
+
+def same(value: object) -> object:
+    """A cell compared by value: XLSX gives 50 back for 50.0, CSV gives text."""
+    if value is None or value == "":
+        return ""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def as_text(frame: pd.DataFrame) -> list[list[str]]:
+    """A report table as the CSV holds it: numbers as written (rounded), NaN empty."""
+    from qualcode.cli.reports import _table_cells
+
+    _, rows = _table_cells(frame)
+    return [["" if v is None else str(v) for v in row] for row in rows]
+
+
+def test_frequencies_csv_equals_the_report(study, tmp_path):
+    out = tmp_path / "freq.csv"
+    run("report", "frequencies", study, "-o", out)
+    written = read_csv(out)
+    with Project.open(study) as project:
+        table = analysis.frequencies(project)
+    assert list(written.columns) == list(table.columns)
+    assert written.values.tolist() == as_text(table)
+    assert written.loc[0, "code"] == "问题" and written.loc[0, "segments"] == "7"
+
+
+def test_frequencies_side_by_side_prints_chinese_labels(study):
+    out = run("report", "frequencies", study, "--coder", "wang", "--coder", "li").output
+    assert "  知晓度" in out and "segments (wang)" in out and "segments (li)" in out
+
+
+def test_crosstab_xlsx_has_one_sheet_per_table_with_frozen_headers(study, tmp_path):
+    out = tmp_path / "ct.xlsx"
+    run("report", "crosstab", study, "--by", "age_group", "-o", out)
+    book = load_workbook(out)
+    assert book.sheetnames == ["counts", "row %", "column %", "expected", "chi-square"]
+    assert all(sheet.freeze_panes == "A2" for sheet in book.worksheets)
+    with Project.open(study) as project:
+        result = analysis.crosstab(project, "age_group")
+    for (name, frame), sheet in zip(result.tables(), book.worksheets, strict=True):
+        values = list(sheet.values)
+        assert list(values[0]) == list(frame.columns), name
+        assert [[same(v) for v in row] for row in values[1:]] == \
+            [[same(v) for v in row] for row in as_text(frame)], name
+    counts = {row[0]: row for row in book["counts"].iter_rows(min_row=2, values_only=True)}
+    assert counts["problems.usability"][2:] == (2, 1, 3) or counts["problems.usability"][2:] \
+        == (1, 2, 3)
+
+
+def test_crosstab_csv_writes_each_further_table_beside_it(study, tmp_path):
+    out = tmp_path / "ct.csv"
+    run("report", "crosstab", study, "--by", "uses_platform", "--count", "segments", "-o", out)
+    assert sorted(p.name for p in tmp_path.glob("ct*.csv")) == [
+        "ct.chi-square.csv", "ct.column.csv", "ct.csv", "ct.expected.csv", "ct.row.csv"]
+    tests = read_csv(tmp_path / "ct.chi-square.csv")
+    assert list(tests.columns[:5]) == ["code_id", "code", "chi2", "dof", "p"]
+
+
+def test_matrix_cooccurrence_words_and_kwic_write_markdown_and_latex(study, tmp_path):
+    run("report", "matrix", study, "--presence", "-o", tmp_path / "m.md")
+    text = (tmp_path / "m.md").read_text(encoding="utf-8")
+    assert "| code_id | code | t1 | t2 | t3 | t4 | Total |" in text
+    run("report", "cooccurrence", study, "--unit", "sentence", "--jaccard", "-o",
+        tmp_path / "c.tex")
+    assert "\\begin{tabular}" in (tmp_path / "c.tex").read_text(encoding="utf-8")
+    run("report", "words", study, "--top", "3", "-o", tmp_path / "w.csv")
+    assert read_csv(tmp_path / "w.csv")["word"].tolist() == ["宣传", "操作", "网站"]
+    run("report", "words", study, "--code", "suggestions", "--min-count", "2", "-o",
+        tmp_path / "d.csv")
+    distinctive = read_csv(tmp_path / "d.csv")
+    assert distinctive[["code_id", "word", "in code", "elsewhere"]].values.tolist() == [
+        ["suggestions", "宣传", "2", "1"]]
+    assert "G2" in distinctive.columns
+    run("report", "kwic", study, "宣传", "-o", tmp_path / "k.md")
+    kwic = (tmp_path / "k.md").read_text(encoding="utf-8")
+    assert "## hits" in kwic and "## inside other words" in kwic and "宣传部" in kwic
+
+
+def test_kwic_in_the_terminal_mentions_the_longer_words(study):
+    result = run("report", "kwic", study, "宣传")
+    assert "3 hits" in result.output and "part of longer words" in result.output
+
+
+def test_agreement_csv_has_the_columns_and_an_overall_row(study, tmp_path):
+    out = tmp_path / "agreement.csv"
+    run("agreement", study, "--coders", "wang", "li", "-o", out)
+    written = read_csv(out)
+    assert list(written.columns[:6]) == ["code_id", "code", "percent_agreement", "cohen_kappa",
+                                         "krippendorff_alpha", "n_units"]
+    assert written["code_id"].tolist()[-1] == "(overall)"
+    with Project.open(study) as project:
+        result = agreement(project, ["wang", "li"])
+    assert written.values.tolist() == as_text(result.table)
+    assert float(written.iloc[-1]["percent_agreement"]) == pytest.approx(22 / 28, abs=1e-4)
+    disagreements = read_csv(tmp_path / "agreement.disagreements.csv")
+    assert len(disagreements) == 6 and disagreements.loc[0, "text"] == "宣传太少了。"
+
+
+@pytest.mark.parametrize("form", [
+    ["agreement", "{p}", "--coders", "wang", "li"],
+    ["agreement", "--coders", "wang", "li", "{p}"],
+    ["agreement", "{p}", "--coders", "wang,li"],
+    ["agreement", "{p}", "--coders", "wang", "--coders", "li", "--unit", "sentence"],
+])
+def test_agreement_takes_the_coders_as_typed(study, form):
+    out = run(*[a.format(p=study) for a in form]).output
+    assert "(overall)" in out and "6 disagreements" in out
+
+
+def test_agreement_lists_disagreements_in_the_terminal(study):
+    out = run("agreement", study, "--coders", "wang", "li", "--disagreements").output
+    assert "宣传太少了。" in out and "not_coded_by" in out
+
+
+def test_a_second_coder_works_in_a_copy_and_the_codings_come_back(study, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(study, copy)
+    run("code", copy, "t2", 3, "suggestions", "--coder", "zhao")
+    run("code", copy, "t1", "--chars", "18:22", "problems.awareness", "--coder", "zhao",
+        "--memo", "=不知道")
+    exported = tmp_path / "zhao.jsonl"
+    run("codings", copy, "--coder", "zhao", "-o", exported)
+    lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    with Project.open(study) as project:
+        hashes = project.transcript_hashes()
+    assert [(r["transcript"], r["code_id"], r["transcript_hash"]) for r in lines] == [
+        ("t1", "problems.awareness", hashes["t1"]), ("t2", "suggestions", hashes["t2"])]
+
+    out = run("import-codings", study, exported, "--coder", "zhao").output
+    assert "imported 2 codings as zhao" in out
+    with Project.open(study) as project:
+        back = [(c.transcript, c.start, c.end, c.code_id, c.memo)
+                for c in project.codings(coder="zhao")]
+    assert back == [("t1", 18, 22, "problems.awareness", "=不知道"),
+                    ("t2", 23, 31, "suggestions", "")]
+
+    csv_file = tmp_path / "zhao.csv"
+    run("codings", copy, "--coder", "zhao", "-o", csv_file)
+    assert "transcript_hash" in read_csv(csv_file).columns
+    out = run("import-codings", study, csv_file, "--coder", "zhao").output
+    assert "imported 0 codings" in out and "2 were already here" in out
+
+
+def test_codings_whose_transcript_differs_are_reported_not_dropped(study, tmp_path):
+    exported = tmp_path / "li.csv"
+    run("codings", study, "--coder", "li", "-o", exported)
+    frame = pd.read_csv(exported, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    frame.loc[frame["transcript"] == "t3", "transcript_hash"] = "0" * 64
+    frame.to_csv(exported, index=False, encoding="utf-8-sig")
+    unplaced = tmp_path / "unplaced.csv"
+    result = run("import-codings", study, exported, "--coder", "zhao", "--unplaced", unplaced,
+                 ok=False)
+    assert result.exit_code == 1
+    assert "imported 1 codings" in result.output and "2 codings could not be placed" in \
+        result.output
+    rows = read_csv(unplaced)
+    assert rows["transcript"].tolist() == ["t3", "t3"] and rows["line"].tolist() == ["3", "4"]
+    assert all("differs from the text" in reason for reason in rows["reason"])
+    with Project.open(study) as project:
+        assert [c.transcript for c in project.codings(coder="zhao")] == ["t1"]
+    result = run("import-codings", study, exported, "--coder", "zhao", ok=False)
+    assert result.exit_code == 1 and "line 4: t3 23:29 problems.usability" in result.output
+
+
+def test_a_file_of_several_coders_is_refused(study, tmp_path):
+    exported = tmp_path / "all.csv"
+    run("codings", study, "-o", exported)
+    result = run("import-codings", study, exported, "--coder", "zhao", ok=False)
+    assert result.exit_code == 1 and "several coders" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["report", "crosstab", "{p}", "--by", "nothing"],
+    ["report", "frequencies", "{p}", "--coder", "nobody"],
+    ["report", "words", "{p}", "--code", "no.such"],
+    ["agreement", "{p}", "--coders", "wang"],
+    ["report", "kwic", "{p}", " "],
+])
+def test_report_errors_are_one_line(study, args):
+    result = run(*[a.format(p=study) for a in args], ok=False)
+    assert result.exit_code != 0 and "error:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_report_help_loads_no_heavy_library():
+    code = (
+        "import sys\nfrom qualcode.cli import main\n"
+        "for args in (['report', '--help'], ['report', 'crosstab', '--help'], "
+        "['agreement', '--help']):\n"
+        "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+        "print([m for m in ('pandas', 'scipy', 'numpy') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("[]")
