@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -216,9 +217,11 @@ def _disagreements(project: Project, used: list, coders: list[str], unit_frame: 
     bits = 1 << np.arange(len(coders))
     coded = ((present[code_rows, :, unit_rows] & available[:, unit_rows].T) * bits).sum(axis=1)
     seen = (available[:, unit_rows].T * bits).sum(axis=1)
+
+    @cache
     def names(mask: int) -> str:
         return ", ".join(c for i, c in enumerate(coders) if mask >> i & 1)
-    patterns = {int(mask): names(int(mask)) for mask in np.unique(np.concatenate([coded, seen]))}
+
     transcript = unit_frame["transcript"].to_numpy()[unit_rows]
     start = unit_frame["start"].to_numpy()[unit_rows]
     end = unit_frame["end"].to_numpy()[unit_rows]
@@ -231,9 +234,9 @@ def _disagreements(project: Project, used: list, coders: list[str], unit_frame: 
         "start": start, "end": end,
         "code_id": [used[k].id for k in code_rows.tolist()],
         "code": [used[k].label for k in code_rows.tolist()],
-        "coded_by": [patterns[c] for c in coded.tolist()],
-        "not_coded_by": [patterns[s & ~c] for s, c in zip(seen.tolist(), coded.tolist(),
-                                                           strict=True)],
+        "coded_by": [names(c) for c in coded.tolist()],
+        "not_coded_by": [names(s & ~c) for s, c in zip(seen.tolist(), coded.tolist(),
+                                                        strict=True)],
         "text": [texts[t][a:b] for t, a, b in zip(transcript.astype(str).tolist(), start.tolist(),
                                                   end.tolist(), strict=True)],
     })

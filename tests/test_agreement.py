@@ -250,3 +250,17 @@ def test_import_codings_matches_by_hash_and_reports_what_it_cannot_place(small_s
     # One undo takes back the whole first import (the second added nothing to undo).
     assert small_study.undo() == "import codings"
     assert small_study.codings(coder="zhao") == []
+
+
+def test_disagreements_name_who_did_not_code_when_only_one_coder_ever_adds(sample_project):
+    # Li codes a subset of Wang's sentences: every disagreement is "wang, not li", a pattern
+    # of coders that never occurs among the units either of them coded.
+    for number in range(1, 7):
+        s = sample_project.sentence("A02", number)
+        sample_project.add_coding("A02", s.start, s.end, "problems.stability", "wang")
+        if number <= 2:
+            sample_project.add_coding("A02", s.start, s.end, "problems.stability", "li")
+    result = agreement(sample_project, ["wang", "li"])
+    rows = result.disagreements[result.disagreements["code_id"] == "problems.stability"]
+    assert list(rows["unit"]) == [3, 4, 5, 6]
+    assert set(rows["coded_by"]) == {"wang"} and set(rows["not_coded_by"]) == {"li"}

@@ -58,9 +58,9 @@ def same(value: object) -> object:
 
 def as_text(frame: pd.DataFrame) -> list[list[str]]:
     """A report table as the CSV holds it: numbers as written (rounded), NaN empty."""
-    from qualcode.cli.reports import _table_cells
+    from qualcode.exchange.tables import frame_cells
 
-    _, rows = _table_cells(frame)
+    _, rows = frame_cells(frame)
     return [["" if v is None else str(v) for v in row] for row in rows]
 
 

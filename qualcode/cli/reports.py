@@ -5,46 +5,18 @@ and prints the tables or writes them to a file."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from ..exchange.tables import frame_cells
 from ..store import DB_NAME, Project
 from . import emit, main, open_project, output_option
 
 if TYPE_CHECKING:
     import pandas as pd
-
-def _table_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
-    """Columns and rows of a report table, numbers rounded for reading: percentages to one
-    decimal, p-values to four significant digits, other fractions to four decimals; NaN
-    blank; True/False as yes/no."""
-    columns = [str(c) for c in frame.columns]
-    rounding = []
-    for column in columns:
-        if "%" in column:
-            rounding.append(lambda v: round(v, 1))
-        elif column == "p":
-            rounding.append(lambda v: float(f"{v:.4g}"))
-        else:
-            rounding.append(lambda v: round(v, 4))
-    rows = []
-    for values in frame.itertuples(index=False, name=None):
-        row: list[object] = []
-        for value, round_ in zip(values, rounding, strict=True):
-            if isinstance(value, bool) or (hasattr(value, "dtype") and value.dtype.kind == "b"):
-                value = "yes" if value else "no"  # the same word in every format
-            elif isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):
-                value = None if math.isnan(value) else round_(float(value))
-            elif hasattr(value, "item"):  # numpy scalars: plain Python values for every writer
-                value = value.item()
-            row.append(value)
-        rows.append(row)
-    return columns, rows
-
 
 def _indent_labels(columns: list[str], rows: list[list[object]], depth: dict[str, int]) -> None:
     """Indent the ``code`` column by each code's depth in the tree (terminal only)."""
@@ -61,7 +33,7 @@ def show_tables(tables: Sequence[tuple[str, pd.DataFrame]], output: Path | None,
     if output is not None:
         from ..exchange.tables import write_tables
 
-        written = write_tables(output, [(name, *_table_cells(frame)) for name, frame in tables],
+        written = write_tables(output, [(name, *frame_cells(frame)) for name, frame in tables],
                                fmt)
         for path, (name, frame) in zip(written, tables, strict=False):
             click.echo(f"wrote {name}: {len(frame)} rows to {path}", err=True)
@@ -69,7 +41,7 @@ def show_tables(tables: Sequence[tuple[str, pd.DataFrame]], output: Path | None,
             click.echo(f"  ({len(tables)} tables: {', '.join(n for n, _ in tables)})", err=True)
         return
     for name, frame in tables:
-        columns, rows = _table_cells(frame)
+        columns, rows = frame_cells(frame)
         if depth:
             _indent_labels(columns, rows, depth)
         print_table(columns, rows, f"{title}: {name}" if len(tables) > 1 else title)

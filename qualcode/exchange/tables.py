@@ -7,12 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import QualcodeError
 from ..fileio import atomic_write_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".md": "markdown", ".tex": "latex", ".jsonl": "jsonl"}
 
@@ -178,3 +183,31 @@ def _jsonl(columns: Sequence[str], rows: list[list[object]], sheet: str) -> byte
     lines = [json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str)
              for row in rows]
     return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def frame_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
+    """Columns and rows of a report table (a DataFrame), numbers rounded for reading: percentages to one
+    decimal, p-values to four significant digits, other fractions to four decimals; NaN
+    blank; True/False as yes/no."""
+    columns = [str(c) for c in frame.columns]
+    rounding = []
+    for column in columns:
+        if "%" in column:
+            rounding.append(lambda v: round(v, 1))
+        elif column == "p":
+            rounding.append(lambda v: float(f"{v:.4g}"))
+        else:
+            rounding.append(lambda v: round(v, 4))
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        row: list[object] = []
+        for value, round_ in zip(values, rounding, strict=True):
+            if isinstance(value, bool) or (hasattr(value, "dtype") and value.dtype.kind == "b"):
+                value = "yes" if value else "no"  # the same word in every format
+            elif isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):
+                value = None if math.isnan(value) else round_(float(value))
+            elif hasattr(value, "item"):  # numpy scalars: plain Python values for every writer
+                value = value.item()
+            row.append(value)
+        rows.append(row)
+    return columns, rows

@@ -8,7 +8,6 @@ Build the app with :func:`build_app`; the CLI and the tests both do.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import ClassVar, ParamSpec, TypeVar
@@ -31,7 +30,8 @@ from ..model import Code, Codebook, Coding, Span
 from ..settings import Settings, home
 from ..store import Project, StoredTranscript, TranscriptSummary
 from .dialogs import ChoiceList, CodePicker, HelpScreen, NewCode, TextPrompt
-from .i18n import default_language, t
+from .i18n import BINDING_DESCRIPTIONS, default_language, t, translate_bindings
+from .reports import Jump, ReportsScreen
 from .retrieve import RetrieveScreen
 from .transcript_view import CodingMark, TranscriptView
 
@@ -54,39 +54,6 @@ def reported(method: Callable[P, R]) -> Callable[P, R | None]:
             return None
 
     return run
-
-# Binding id -> i18n key of its description: the footer and the help speak the UI language.
-_DESCRIPTIONS = {
-    "transcript_view.next_sentence": "key.next_sentence",
-    "transcript_view.previous_sentence": "key.prev_sentence",
-    "transcript_view.next_word": "key.next_word",
-    "transcript_view.previous_word": "key.prev_word",
-    "transcript_view.next_char": "key.next_char",
-    "transcript_view.previous_char": "key.prev_char",
-    "transcript_view.next_turn": "key.next_turn",
-    "transcript_view.previous_turn": "key.prev_turn",
-    "transcript_view.next_uncoded": "key.next_uncoded",
-    "transcript_view.toggle_visual": "key.visual_mode",
-    "apply_code": "key.apply_code",
-    "in_vivo": "key.in_vivo",
-    "remove_coding": "key.remove_coding",
-    "memo": "key.memo",
-    "transcript_memo": "key.transcript_memo",
-    "undo": "key.undo",
-    "redo": "key.redo",
-    "search": "key.search",
-    "next_hit": "key.next_hit",
-    "previous_hit": "key.previous_hit",
-    "retrieve": "key.retrieve",
-    "switch_view": "key.switch_coder",
-    "language": "key.language",
-    "help": "key.help",
-    "quit": "key.quit",
-    "accept_suggestion": "key.accept_suggestion",
-    "reject_suggestion": "key.reject_suggestion",
-    "focus_next": "key.focus_next",
-}
-
 
 class CodebookTree(Tree[str]):
     """The codebook: colour, label, English label, count of codings; digits bind favourites."""
@@ -113,6 +80,7 @@ class QualcodeApp(App[None]):
         Binding("n", "next_hit(1)", "Next hit", show=False, id="next_hit"),
         Binding("N", "next_hit(-1)", "Previous hit", show=False, id="previous_hit"),
         Binding("r", "retrieve", "Retrieve", id="retrieve"),
+        Binding("ctrl+r", "reports", "Reports", id="reports"),
         Binding("o", "switch_view", "Coder", show=False, id="switch_view"),
         Binding("a", "accept_suggestion", "Accept", show=False, id="accept_suggestion"),
         Binding("R", "reject_suggestion", "Reject", show=False, id="reject_suggestion"),
@@ -137,6 +105,7 @@ class QualcodeApp(App[None]):
         self.matcher: CodeMatcher | None = None
         self.transcript: StoredTranscript | None = None
         self.hits: list[Span] = []
+        self.reports_place: tuple[str, int] = ("frequencies", 0)  # tab and disagreement shown
         if settings.keys:
             self.set_keymap(settings.keys)
 
@@ -145,6 +114,11 @@ class QualcodeApp(App[None]):
         """A notification shown as written: it quotes labels, names and search queries,
         whose brackets are not markup (``[/]`` would stop the app, ``[笑]`` would vanish)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The workbench's keys act on the workbench only: on a dialog or the reports screen
+        a digit must not code the sentence hidden behind it."""
+        return len(self.screen_stack) == 1 or action not in _WORKBENCH_ACTIONS
 
     # --- layout -------------------------------------------------------------------------
 
@@ -182,13 +156,7 @@ class QualcodeApp(App[None]):
         self.query_one("#left").border_title = t("pane.transcripts", self.lang)
         self.query_one("#right").border_title = t("pane.codebook", self.lang)
         for node in (self, self.query_one(TranscriptView)):
-            table = node._bindings.key_to_bindings
-            for key, bindings in table.items():
-                table[key] = [
-                    replace(b, description=t(_DESCRIPTIONS[b.id], self.lang))
-                    if b.id in _DESCRIPTIONS else b
-                    for b in bindings
-                ]
+            translate_bindings(node, self.lang)
         self.refresh_bindings()
         self._update_status()
 
@@ -571,7 +539,17 @@ class QualcodeApp(App[None]):
         self.push_screen(CodePicker(self.codebook, self.lang, t("key.retrieve", self.lang),
                                     matcher=self.matcher), retrieve)
 
-    def _jump(self, coding: Coding | None) -> None:
+    @reported
+    def action_reports(self) -> None:
+        def back(jump: Jump | None) -> None:
+            self.reports_place = (screen.query_one("#tabs").active, screen.disagreement_row)
+            self._jump(jump)
+
+        screen = ReportsScreen(self.project, self.lang, *self.reports_place)
+        self.push_screen(screen, back)
+
+    def _jump(self, coding: Coding | Jump | None) -> None:
+        """Show a span (a coding, or a unit from the reports) selected in its transcript."""
         if coding is None:
             return
         if self.transcript is None or self.transcript.name != coding.transcript:
@@ -631,7 +609,7 @@ class QualcodeApp(App[None]):
     def action_help(self) -> None:
         rows = []
         for _, binding, enabled, _ in self.screen.active_bindings.values():
-            if binding.id in _DESCRIPTIONS and enabled:
+            if binding.id in BINDING_DESCRIPTIONS and enabled:
                 rows.append((binding.key_display or self.get_key_display(binding),
                              binding.description))
         self.push_screen(HelpScreen(rows, self.lang))
@@ -645,6 +623,7 @@ class QualcodeApp(App[None]):
             ("remove_coding", "key.remove_coding"), ("memo", "key.memo"),
             ("transcript_memo", "key.transcript_memo"), ("undo", "key.undo"),
             ("redo", "key.redo"), ("search", "key.search"), ("next_hit", "key.next_hit"),
+            ("reports", "key.reports"),
             ("retrieve", "key.retrieve"),
             ("switch_view", "key.switch_coder"), ("set_coder", "key.set_coder"),
             ("accept_suggestion", "key.accept_suggestion"),
@@ -660,6 +639,12 @@ class Coded(Message):
     def __init__(self, coding: Coding) -> None:
         super().__init__()
         self.coding = coding
+
+
+# Every action bound on the workbench except quitting, which any screen may do.
+_WORKBENCH_ACTIONS = {
+    b.action.split("(")[0] for b in QualcodeApp.BINDINGS if b.action != "quit"
+} | {"bind_favourite"}
 
 
 def find_whole_words(transcript: StoredTranscript, query: str) -> list[Span]:

@@ -11,13 +11,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     # The workbench
+    "key.reports": {"zh": "报表", "en": "Reports"},
+    "key.back": {"zh": "返回", "en": "Back"},
+    "key.export": {"zh": "导出", "en": "Export"},
+    "reports.computing": {"zh": "正在计算报表……", "en": "Computing reports…"},
+    "reports.title": {"zh": "报表 · 编码员：{coders} · e 导出 · Esc 返回", "en": "Reports · coders: {coders} · e export · Esc back"},
+    "reports.frequencies": {"zh": "编码频次", "en": "Frequencies"},
+    "reports.crosstab": {"zh": "交叉表", "en": "Cross-tab"},
+    "reports.matrix": {"zh": "编码×转录稿", "en": "Code × transcript"},
+    "reports.cooccurrence": {"zh": "共现", "en": "Co-occurrence"},
+    "reports.words": {"zh": "词频", "en": "Words"},
+    "reports.agreement": {"zh": "编码一致性", "en": "Agreement"},
+    "reports.by": {"zh": "按属性", "en": "By attribute"},
+    "reports.export_to": {"zh": "导出到（.xlsx / .csv / .md / .tex）", "en": "Export to (.xlsx / .csv / .md / .tex)"},
+    "reports.exported": {"zh": "已导出：{path}", "en": "Exported: {path}"},
     "key.next_hit": {"zh": "下一处搜索结果", "en": "Next hit"},
     "key.previous_hit": {"zh": "上一处搜索结果", "en": "Previous hit"},
     "key.set_coder": {"zh": "设置编码员姓名", "en": "Set coder name"},
@@ -173,3 +191,53 @@ def default_language(environ: Mapping[str, str] = os.environ) -> Language:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+# Binding id -> i18n key of its description: the footer and the help speak the UI language.
+BINDING_DESCRIPTIONS = {
+    "transcript_view.next_sentence": "key.next_sentence",
+    "transcript_view.previous_sentence": "key.prev_sentence",
+    "transcript_view.next_word": "key.next_word",
+    "transcript_view.previous_word": "key.prev_word",
+    "transcript_view.next_char": "key.next_char",
+    "transcript_view.previous_char": "key.prev_char",
+    "transcript_view.next_turn": "key.next_turn",
+    "transcript_view.previous_turn": "key.prev_turn",
+    "transcript_view.next_uncoded": "key.next_uncoded",
+    "transcript_view.toggle_visual": "key.visual_mode",
+    "apply_code": "key.apply_code",
+    "in_vivo": "key.in_vivo",
+    "remove_coding": "key.remove_coding",
+    "memo": "key.memo",
+    "transcript_memo": "key.transcript_memo",
+    "undo": "key.undo",
+    "redo": "key.redo",
+    "search": "key.search",
+    "next_hit": "key.next_hit",
+    "previous_hit": "key.previous_hit",
+    "retrieve": "key.retrieve",
+    "reports": "key.reports",
+    "switch_view": "key.switch_coder",
+    "language": "key.language",
+    "help": "key.help",
+    "quit": "key.quit",
+    "accept_suggestion": "key.accept_suggestion",
+    "reject_suggestion": "key.reject_suggestion",
+    "focus_next": "key.focus_next",
+    "reports.close": "key.back",
+    "reports.export": "key.export",
+}
+
+
+def translate_bindings(node: DOMNode, lang: str) -> None:
+    """Give ``node``'s key bindings their descriptions in ``lang``, for the footer and help.
+
+    Textual keeps a node's bindings in its own map (a copy of the class's), so replacing the
+    entries there changes this node only."""
+    table = node._bindings.key_to_bindings
+    for key, bindings in table.items():
+        table[key] = [
+            replace(b, description=t(BINDING_DESCRIPTIONS[b.id], lang))
+            if b.id in BINDING_DESCRIPTIONS else b
+            for b in bindings
+        ]
