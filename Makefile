@@ -34,3 +34,4 @@ bench: .venv/.synced
 	.venv/bin/python benchmarks/segment.py
 	.venv/bin/python benchmarks/import_speed.py
 	.venv/bin/python benchmarks/tui.py
+	.venv/bin/python benchmarks/reports.py
