@@ -12,12 +12,15 @@ String fields take the scalar's text as written, so ``label: yes`` is ``"yes"`` 
 
 from __future__ import annotations
 
+import copy
 import difflib
+import json
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
+import regex
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -38,10 +41,14 @@ CODE_KEYS = (
     "exclude",
     "examples",
     "keywords",
+    "match",
+    "patterns",
+    "token_patterns",
     "children",
 )
 TEXT_FIELDS = ("label_en", "description", "include", "exclude")
 LIST_FIELDS = ("examples", "keywords")
+MATCH_MODES = ("word", "substring")  # how a code's keywords match: whole words or anywhere
 
 # Keys people plausibly write instead of ours, which difflib cannot guess.
 _KEY_SYNONYMS = {
@@ -368,9 +375,82 @@ class _Converter:
         for name in LIST_FIELDS:
             if name in fields:
                 setattr(code, name, self.strings(fields[name], name))
+        if "match" in fields:
+            code.match = self.match(fields["match"], code_id)  # type: ignore[assignment]
+        if "patterns" in fields:
+            code.patterns = self.patterns(fields["patterns"], code_id)
+        if "token_patterns" in fields:
+            code.token_patterns = self.token_patterns(fields["token_patterns"], code_id)
         if "children" in fields:
             code.children = self.codes(fields["children"])
         return code
+
+    # Auto-coding rules are checked here, as data, so a bad rule stops the load at its line
+    # instead of failing (or silently matching nothing) when auto-coding runs.
+
+    def match(self, pair: tuple[Node, Node], code_id: str) -> str:
+        text = self.text(pair, "match") or "word"
+        if text not in MATCH_MODES:
+            raise self.error(
+                f"code '{code_id}': 'match: {text}' is not known; use 'match: word' (keywords "
+                "match whole words, the default) or 'match: substring' (anywhere in the text)",
+                pair[1],
+            )
+        return text
+
+    def patterns(self, pair: tuple[Node, Node], code_id: str) -> list[str]:
+        patterns = self.strings(pair, "patterns")
+        for node, pattern in zip(getattr(pair[1], "value", ()), patterns, strict=False):
+            if problem := pattern_problem(pattern):
+                raise self.error(f"code '{code_id}': pattern '{pattern}' {problem}", node)
+        return patterns
+
+    def token_patterns(self, pair: tuple[Node, Node], code_id: str) -> list[list[dict]]:
+        value = pair[1]
+        if isinstance(value, ScalarNode) and value.tag == _NULL:
+            return []
+        example = "token_patterns: [[{LOWER: 不}, {LOWER: 方便}]]"
+        if not isinstance(value, SequenceNode):
+            raise self.error(f"'token_patterns' must be a list of patterns, each a list of "
+                             f"tokens; e.g. {example}", value)
+        patterns = []
+        for number, item in enumerate(value.value, start=1):
+            if not isinstance(item, SequenceNode) or not all(
+                isinstance(token, MappingNode) for token in item.value
+            ):
+                raise self.error(
+                    f"code '{code_id}': token pattern {number} must be a list of tokens, each "
+                    f"a mapping such as {{LOWER: 方便}}; e.g. {example}", item)
+            pattern = self.data(item)
+            if problem := token_pattern_problem(pattern):
+                token, message = problem
+                node = item.value[token] if token is not None and token < len(item.value) else item
+                raise self.error(f"code '{code_id}': token pattern {number}: {message}", node)
+            patterns.append(pattern)
+        return patterns
+
+    def data(self, node: Node) -> object:
+        """Plain data from a node: mappings, lists, text, numbers, true/false and null.
+        Only ``true``/``false`` are booleans (YAML 1.1's yes/no/on/off stay text)."""
+        if isinstance(node, MappingNode):
+            return {key: self.data(value) for key, (_, value) in self.mapping(node).items()}
+        if isinstance(node, SequenceNode):
+            return [self.data(item) for item in node.value]
+        if node.tag == _NULL:
+            return None
+        if node.tag == _INT:
+            try:
+                return int(node.value.replace("_", ""), 0)
+            except ValueError:
+                return node.value
+        if node.tag == _TAG + "float":
+            try:
+                return float(node.value.replace("_", ""))
+            except ValueError:
+                return node.value
+        if node.tag == _TAG + "bool" and node.value.lower() in ("true", "false"):
+            return node.value.lower() == "true"
+        return node.value
 
     def color(self, pair: tuple[Node, Node]) -> str:
         key, value = pair
@@ -429,6 +509,69 @@ def validate_codebook(codebook: Codebook) -> None:
         for name in LIST_FIELDS:
             if any(not isinstance(item, str) or not item for item in getattr(code, name)):
                 raise CodebookError(f"code '{code.id}': empty or non-text item in '{name}'")
+        if code.match not in MATCH_MODES:
+            raise CodebookError(f"code '{code.id}': 'match' must be word or substring, "
+                                f"not {code.match!r}")
+        for pattern in code.patterns:
+            if not isinstance(pattern, str) or not pattern:
+                raise CodebookError(f"code '{code.id}': empty or non-text item in 'patterns'")
+            if problem := pattern_problem(pattern):
+                raise CodebookError(f"code '{code.id}': pattern '{pattern}' {problem}")
+        for number, pattern in enumerate(code.token_patterns, start=1):
+            if problem := token_pattern_problem(pattern):
+                raise CodebookError(f"code '{code.id}': token pattern {number}: {problem[1]}")
+
+
+# Token attributes our pipeline never sets (a blank Chinese pipeline: words and sentences,
+# no tagger, parser or entity recogniser), so a pattern testing them could never match.
+_UNSET_TOKEN_ATTRS = frozenset({
+    "POS", "TAG", "MORPH", "LEMMA", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID",
+})
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be an auto-coding regular expression (``regex`` syntax, the
+    ``re`` syntax plus ``\\p{Han}`` and friends), or None if it can."""
+    try:
+        compiled = regex.compile(pattern)
+    except regex.error as error:
+        return f"is not a valid regular expression: {error}"
+    if compiled.search("") is not None:
+        return ("matches empty text, so it would code every sentence; make it match at "
+                "least one character (e.g. '+' instead of '*')")
+    return None
+
+
+def token_pattern_problem(pattern: object) -> tuple[int | None, str] | None:
+    """``(token index or None, message)`` saying why ``pattern`` is not a spaCy Matcher
+    pattern our pipeline can match (checked with spaCy's own schema), or None if it is fine."""
+    if not isinstance(pattern, list) or not pattern:
+        return None, "a token pattern is a non-empty list of tokens, e.g. [{LOWER: 方便}]"
+    for index, token in enumerate(pattern):
+        if not isinstance(token, dict):
+            return index, f"token {index + 1} must be a mapping such as {{LOWER: 方便}}"
+        if unset := sorted(_UNSET_TOKEN_ATTRS.intersection(token)):
+            return index, (f"token {index + 1} tests {', '.join(unset)}, which qualcode's "
+                           "pipeline does not tag (it has words and sentences only), so it "
+                           "would never match; use ORTH, TEXT, LOWER, LENGTH, IS_* or REGEX")
+    from spacy.schemas import validate_token_pattern  # spaCy loads only for such codebooks
+
+    if errors := validate_token_pattern(pattern):
+        found = re.match(r"\[pattern -> (\d+)(?: -> (.*?))?\] (.*)", errors[0])
+        if found is None:
+            return None, f"not a spaCy token pattern: {errors[0]}"
+        index, where, message = int(found[1]), found[2] or "", found[3]
+        where = where.split(" -> ")[0]
+        return index, f"token {index + 1}{f' ({where})' if where else ''}: {message}"
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    try:  # what the schema does not check: REGEX values, operator combinations
+        Matcher(Vocab()).add("check", [pattern])
+    except Exception as error:  # noqa: BLE001 - spaCy raises several types here
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return None, f"spaCy cannot compile it: {first}"
+    return None
 
 
 def find_code(codebook: Codebook, code_id: str) -> Code:
@@ -495,12 +638,16 @@ def _code_data(code: Code) -> dict[str, object]:
     data: dict[str, object] = {"id": code.id, "label": code.label}
     for name in CODE_KEYS[2:]:
         value = getattr(code, name)
-        if not value:
+        if not value or (name == "match" and value == "word"):  # "word" is the default
             continue
         if name == "color":
             value = _Quoted(value)
         elif name in LIST_FIELDS:
             value = _list(value, quoted=name == "examples")
+        elif name == "patterns":
+            value = list(value)  # one a line: regular expressions are hard enough to read
+        elif name == "token_patterns":
+            value = [_Flow(copy.deepcopy(pattern)) for pattern in value]  # one a line
         elif name == "children":
             value = [_code_data(child) for child in value]
         data[name] = value
@@ -649,7 +796,9 @@ def _parents(codebook: Codebook) -> dict[str, str]:
     return {code.id: parent.id if parent else "" for code, parent, _ in codebook.walk()}
 
 
-def _show(value: str | list[str]) -> str:
+def _show(value: str | list) -> str:
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        return json.dumps(value, ensure_ascii=False)  # token patterns
     return f"[{', '.join(value)}]" if isinstance(value, list) else value
 
 
@@ -751,9 +900,9 @@ def merge_codebooks(ours: Codebook, theirs: Codebook, prefer: str | None = None)
     conflicts: list[MergeConflict] = []
 
     def settle(target: object, code_id: str, name: str, mine: object, other: object) -> None:
-        if mine == other or not other:
+        if mine == other or _blank(name, other):
             return
-        if not mine:
+        if _blank(name, mine):
             setattr(target, name, _copied(other))
             filled.append((code_id, name))
             return
@@ -818,9 +967,15 @@ def _bare_copy(code: Code) -> Code:
     return Code(
         id=code.id, label=code.label, label_en=code.label_en, color=code.color,
         description=code.description, include=code.include, exclude=code.exclude,
-        examples=list(code.examples), keywords=list(code.keywords),
+        examples=list(code.examples), keywords=list(code.keywords), match=code.match,
+        patterns=list(code.patterns), token_patterns=copy.deepcopy(code.token_patterns),
     )
 
 
+def _blank(name: str, value: object) -> bool:
+    """Whether a field holds nothing a merge must keep: empty, or 'match' at its default."""
+    return not value or (name == "match" and value == "word")
+
+
 def _copied(value: object) -> object:
-    return list(value) if isinstance(value, list) else value
+    return copy.deepcopy(value) if isinstance(value, list) else value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,9 @@ class Span:
         return self.start < other.end and other.start < self.end
 
 
+KeywordMatch = Literal["word", "substring"]
+
+
 @dataclass(slots=True)
 class Code:
     """One theme of a codebook. ``id`` is stable; labels may change."""
@@ -38,6 +41,11 @@ class Code:
     exclude: str = ""
     examples: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    # Auto-coding rules (qualcode.autocode): keywords match whole words, or any substring;
+    # patterns are regular expressions; token_patterns are spaCy Matcher patterns.
+    match: KeywordMatch = "word"
+    patterns: list[str] = field(default_factory=list)
+    token_patterns: list[list[dict[str, Any]]] = field(default_factory=list)
     children: list[Code] = field(default_factory=list)
 
 
@@ -115,3 +123,5 @@ class Coding:
     text: str = ""
     created: str = ""
     changed: str = ""
+    rule: str = ""  # for a suggestion: the rule that fired ("keyword:宣传", "learned:0.83")
+    score: float | None = None  # for a learned suggestion: the classifier's probability

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import time
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -172,9 +172,28 @@ CREATE INDEX codings_by_transcript ON codings (transcript_id, start);
 CREATE INDEX codings_by_code ON codings (code_id);
 """
 
+# The key of a redaction (qualcode.privacy): which personal data became which pseudonym, kept
+# in the project that still holds the original text; kind 'keep' rows are words never redacted.
+_REDACTION_KEY = """
+CREATE TABLE redaction_key (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    pseudonym TEXT NOT NULL DEFAULT '',
+    original TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL,
+    PRIMARY KEY (kind, value)
+);
+"""
+
+# A code's auto-coding rules (model.Code.match, patterns, token_patterns) as one JSON object
+# holding only what differs from the defaults: new rule kinds need no further migration.
+_CODE_RULES = "ALTER TABLE codes ADD COLUMN rules TEXT NOT NULL DEFAULT '{}'"
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", _SCHEMA_1),
     ("0002_unplaced_codings", _UNPLACED_CODINGS),
+    ("0003_code_rules", _CODE_RULES),
+    ("0004_redaction_key", _REDACTION_KEY),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -524,7 +543,7 @@ class Project:
             conn.execute("DELETE FROM codes")
             for position, (code, parent, _) in enumerate(codebook.walk()):
                 conn.execute(
-                    "INSERT INTO codes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES ({_CODE_MARKS})",
                     _code_row(code, parent.id if parent else None, position),
                 )
             self._set_meta("codebook.name", codebook.name)
@@ -541,6 +560,7 @@ class Project:
                 id=row["id"], label=row["label"], label_en=row["label_en"], color=row["color"],
                 description=row["description"], include=row["include"], exclude=row["exclude"],
                 examples=json.loads(row["examples"]), keywords=json.loads(row["keywords"]),
+                **json.loads(row["rules"]),
             )
         for row in rows:
             parent = codes.get(row["parent_id"]) if row["parent_id"] else None
@@ -562,7 +582,7 @@ class Project:
         with self.transaction() as conn:
             position = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM codes").fetchone()[0]
             conn.execute(
-                "INSERT INTO codes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES ({_CODE_MARKS})",
                 _code_row(code, parent_id, position),
             )
             self._log("add code", [self._change("codes", code.id, None)])
@@ -977,18 +997,103 @@ class Project:
             self._log("memo", [self._change("codings", coding_id, before)])
         return self.coding(coding_id)
 
-    def set_coding_status(self, coding_id: int, status: str) -> Coding:
-        """Accept (``confirmed``) or reject (``rejected``) a suggested coding; undoable.
-        A rejected suggestion stays in the store so auto-coding does not suggest it again."""
+    # auto-coding: suggestions stored and reviewed in bulk (qualcode.autocode decides what)
+
+    def add_suggestions(
+        self, suggestions: Iterable[tuple[str, int, int, str, str, float | None]], coder: str,
+        *, dry_run: bool = False,
+    ) -> list[tuple[str, int, int, str, str, float | None]]:
+        """Store suggested codings ``(transcript, start, end, code_id, rule, score)`` made by
+        ``coder`` (e.g. "auto"), in one transaction and one undoable action.
+
+        A suggestion is skipped when its transcript already has a coding with the same span
+        and code that is confirmed, suggested or rejected (by anyone, from any rule), so
+        running auto-coding again never duplicates a suggestion nor brings back one a person
+        rejected. Returns the suggestions stored; with ``dry_run``, those that would be,
+        writing nothing."""
+        if dry_run:
+            return self._new_suggestions(suggestions)
         with self.transaction() as conn:
-            before = self._row("codings", coding_id)
-            if before is None:
-                raise ProjectError(f"no coding with id {coding_id}")
-            conn.execute("UPDATE codings SET status = ?, changed = ? WHERE id = ?",
-                         (status, _now(), coding_id))
-            self._log("accept" if status == "confirmed" else status,
-                      [self._change("codings", coding_id, before)])
-        return self.coding(coding_id)
+            new = self._new_suggestions(suggestions)
+            if not new:
+                return new
+            self.ensure_coder(coder)
+            ids = {row[0]: row[1] for row in conn.execute("SELECT name, id FROM transcripts")}
+            now = _now()
+            changes = []
+            for transcript, start, end, code_id, rule, score in new:
+                coding_id = conn.execute(
+                    "INSERT INTO codings (transcript_id, start, end, code_id, coder, status, "
+                    "rule, score, created, changed) VALUES (?,?,?,?,?,'suggested',?,?,?,?)",
+                    (ids[transcript], start, end, code_id, coder, rule, score, now, now),
+                ).lastrowid
+                changes.append(self._change("codings", coding_id, None))
+            self._log(f"suggest {len(new)}", changes)
+        return new
+
+    def _new_suggestions(self, suggestions: Iterable[tuple[str, int, int, str, str, float | None]]
+                         ) -> list[tuple[str, int, int, str, str, float | None]]:
+        transcripts = {row[0]: (row[1], row[2]) for row in self.conn.execute(
+            "SELECT name, id, length(text) FROM transcripts")}
+        known_codes = {row[0] for row in self.conn.execute("SELECT id FROM codes")}
+        taken = set(map(tuple, self.conn.execute(
+            "SELECT transcript_id, start, end, code_id FROM codings "
+            "WHERE status IN ('confirmed', 'suggested', 'rejected')")))
+        new = []
+        for suggestion in suggestions:
+            transcript, start, end, code_id = suggestion[:4]
+            if transcript not in transcripts:
+                raise ProjectError(f"no transcript named {transcript!r}")
+            transcript_id, length = transcripts[transcript]
+            if not 0 <= start < end <= length:
+                raise ProjectError(f"characters {start}:{end} are not a span of {transcript} "
+                                   f"(it has {length} characters)")
+            if code_id not in known_codes:
+                raise ProjectError(f"no code {code_id!r} in the project's codebook")
+            key = (transcript_id, start, end, code_id)
+            if key not in taken:
+                taken.add(key)
+                new.append(tuple(suggestion))
+        return new  # type: ignore[return-value]
+
+    def set_codings_status(self, coding_ids: Iterable[int], status: str, *,
+                           coder: str | None = None) -> list[int]:
+        """Set the status of many codings at once (accept: ``confirmed``, reject:
+        ``rejected``) in one transaction and one undoable action. With ``coder``, accepted
+        codings become that coder's (the person who decided); one that would then repeat a
+        coding this coder already has is removed instead. Returns the ids changed."""
+        if status not in ("confirmed", "suggested", "rejected"):
+            raise ProjectError(f"unknown status {status!r}; use confirmed, suggested or rejected")
+        ids = list(dict.fromkeys(coding_ids))
+        action = {"confirmed": "accept", "rejected": "reject"}.get(status, status)
+        with self.transaction() as conn:
+            if coder is not None:
+                self.ensure_coder(coder)
+            now = _now()
+            changes = []
+            for coding_id in ids:
+                before = self._row("codings", coding_id)
+                if before is None:
+                    raise ProjectError(f"no coding with id {coding_id}")
+                if before["status"] == "unplaced":
+                    raise ProjectError(f"coding {coding_id} is unplaced (its text was deleted "
+                                       "from a changed transcript); place it first")
+                owner = coder if coder is not None and status == "confirmed" else before["coder"]
+                if owner != before["coder"] and conn.execute(
+                    "SELECT 1 FROM codings WHERE transcript_id = ? AND start = ? AND end = ? "
+                    "AND code_id = ? AND coder = ? AND status = ?",
+                    (before["transcript_id"], before["start"], before["end"],
+                     before["code_id"], owner, status),
+                ).fetchone():
+                    conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
+                else:
+                    conn.execute(
+                        "UPDATE codings SET status = ?, coder = ?, changed = ? WHERE id = ?",
+                        (status, owner, now, coding_id))
+                changes.append(self._change("codings", coding_id, before))
+            if changes:
+                self._log(f"{action} {len(changes)}", changes)
+        return ids
 
     def coding(self, coding_id: int) -> Coding:
         found = self.codings(where="c.id = ?", params=(coding_id,), status=None)
@@ -1021,7 +1126,8 @@ class Project:
         sql += " ORDER BY t.name, c.start, c.end, c.code_id, c.coder"
         return [
             Coding(r["id"], r["transcript"], r["start"], r["end"], r["code_id"], r["coder"],
-                   r["memo"], r["status"], r["text"], r["created"], r["changed"])
+                   r["memo"], r["status"], r["text"], r["created"], r["changed"], r["rule"],
+                   r["score"])
             for r in self.conn.execute(sql, values)
         ]
 
@@ -1360,6 +1466,116 @@ class Project:
                 count += 1
         return count
 
+    # redaction (qualcode.privacy): texts rewritten by known edits, and the key kept apart
+
+    def rewrite_transcript(self, name: str, text: str, move: Callable[[int, bool], int], *,
+                           speakers: Callable[[str], str] | None = None) -> None:
+        """Replace transcript ``name``'s text by ``text``, made from it by edits known exactly:
+        ``move(position, is_end)`` carries a position of the old text onto the new one (a
+        start inside an edited stretch goes to where its replacement begins, an end to where
+        it ends). Its header, turns (speakers renamed by ``speakers``), sentences, words and
+        every coding, whatever its status, move with it, keeping coders, memos, statuses and
+        times; in the caller's transaction or its own. The undo history of its codings is
+        dropped, as on a re-import: it holds offsets into the old text."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, hash, header_start, header_end FROM transcripts "
+                               "WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise ProjectError(f"no transcript named {name!r}")
+            transcript_id = row["id"]
+            header = ((move(row["header_start"], False), move(row["header_end"], True))
+                      if row["header_start"] is not None else (None, None))
+            new_hash = sha256(text.encode("utf-8")).hexdigest()
+            conn.execute(
+                "UPDATE transcripts SET text = ?, hash = ?, header_start = ?, header_end = ? "
+                "WHERE id = ?", (text, new_hash, *header, transcript_id))
+            rename = speakers or (lambda speaker: speaker)
+            conn.executemany(
+                "UPDATE turns SET start = ?, end = ?, body_start = ?, speaker = ? "
+                "WHERE transcript_id = ? AND idx = ?",
+                [(move(r["start"], False), move(r["end"], True), move(r["body_start"], False),
+                  rename(r["speaker"]), transcript_id, r["idx"]) for r in conn.execute(
+                    "SELECT * FROM turns WHERE transcript_id = ?", (transcript_id,)).fetchall()])
+            conn.executemany(
+                "UPDATE sentences SET start = ?, end = ? WHERE transcript_id = ? AND idx = ?",
+                [(move(r["start"], False), move(r["end"], True), transcript_id, r["idx"])
+                 for r in conn.execute("SELECT * FROM sentences WHERE transcript_id = ?",
+                                       (transcript_id,)).fetchall()])
+            for signature, words, sentences in conn.execute(
+                "SELECT signature, words, sentences FROM segmentations WHERE hash = ?",
+                (row["hash"],),
+            ).fetchall():
+                ends = array("i")
+                for end in _unpack_ends(words):  # words inside an edit become one word
+                    moved = move(end, True)
+                    if not ends or moved > ends[-1]:
+                        ends.append(moved)
+                if not ends or ends[-1] != len(text):
+                    ends.append(len(text))
+                conn.execute(
+                    "INSERT OR IGNORE INTO segmentations VALUES (?,?,?,?)",
+                    (new_hash, signature, ends.tobytes(), _pack_spans(
+                        (move(s, False), move(e, True), turn)
+                        for s, e, turn in _unpack_spans(sentences))),
+                )
+            conn.executemany(
+                "UPDATE codings SET start = ?, end = ? WHERE id = ?",
+                [(move(r["start"], False), move(r["end"], True), r["id"]) for r in conn.execute(
+                    "SELECT id, start, end FROM codings WHERE transcript_id = ?",
+                    (transcript_id,)).fetchall()])
+            conn.execute(
+                "DELETE FROM undo_log WHERE id IN (SELECT u.id FROM undo_log u, "
+                "json_each(u.changes) c WHERE json_extract(c.value, '$.table') = 'codings' AND "
+                "? IN (json_extract(c.value, '$.before.transcript_id'), "
+                "json_extract(c.value, '$.after.transcript_id')))", (transcript_id,),
+            )
+
+    def rewrite_notes(self, replace: Callable[[str], str]) -> None:
+        """Pass the project's free texts through ``replace``: memos, coding memos, the text
+        unplaced or changed codings had, and transcripts' metadata and source paths; then
+        forget what still holds old text: the undo history (row images) and segmentations of
+        texts no transcript has any more. In the caller's transaction or its own."""
+        with self.transaction() as conn:
+            conn.executemany("UPDATE memos SET text = ? WHERE id = ?", [
+                (replace(text), memo_id)
+                for memo_id, text in conn.execute("SELECT id, text FROM memos").fetchall()])
+            conn.executemany(
+                "UPDATE codings SET memo = ?, original_text = ? WHERE id = ?",
+                [(replace(r["memo"]), None if r["original_text"] is None
+                  else replace(r["original_text"]), r["id"]) for r in conn.execute(
+                    "SELECT id, memo, original_text FROM codings WHERE memo != '' "
+                    "OR original_text IS NOT NULL").fetchall()])
+            conn.executemany(
+                "UPDATE transcripts SET metadata = ?, source_path = ? WHERE id = ?",
+                [(json.dumps({key: replace(value) for key, value in json.loads(r[1]).items()},
+                             ensure_ascii=False), replace(r[2]), r[0])
+                 for r in conn.execute("SELECT id, metadata, source_path FROM transcripts")
+                 .fetchall()])
+            conn.execute("DELETE FROM undo_log")
+            conn.execute("DELETE FROM segmentations WHERE hash NOT IN "
+                         "(SELECT hash FROM transcripts)")
+
+    def redaction_key(self) -> list[tuple[str, str, str, str]]:
+        """The stored key of earlier redactions: ``(kind, value, pseudonym, original)`` for each
+        distinct value (normalised, e.g. a phone number's digits) and the text it was first
+        found as; kind ``keep`` lists words never to redact. Read by nothing that exports."""
+        return [tuple(row) for row in self.conn.execute(  # type: ignore[misc]
+            "SELECT kind, value, pseudonym, original FROM redaction_key ORDER BY kind, value")]
+
+    def add_to_redaction_key(self, entries: Iterable[tuple[str, str, str, str]]) -> None:
+        """Record ``(kind, value, pseudonym, original)`` entries; a value already there keeps
+        its pseudonym."""
+        with self.transaction() as conn:
+            now = _now()
+            conn.executemany(
+                "INSERT INTO redaction_key VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                [(*entry, now) for entry in entries])
+
+    def clear_redaction_key(self) -> None:
+        """Forget the key (a redacted copy must not carry it)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM redaction_key")
+
 
 def count_touched(units: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> int:
     """How many ``units`` (sorted, disjoint) at least one of ``spans`` (sorted by start)
@@ -1388,11 +1604,21 @@ def _restore_row(conn: sqlite3.Connection, table: str, key: Any, image: dict | N
         conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(image.values()))
 
 
+_CODE_COLUMNS = ("id, parent_id, position, label, label_en, color, description, include, "
+                 "exclude, examples, keywords, rules")
+_CODE_MARKS = ", ".join("?" * len(_CODE_COLUMNS.split(",")))
+
+
 def _code_row(code: Code, parent_id: str | None, position: int) -> tuple:
+    rules: dict[str, object] = {"match": code.match} if code.match != "word" else {}
+    if code.patterns:
+        rules["patterns"] = code.patterns
+    if code.token_patterns:
+        rules["token_patterns"] = code.token_patterns
     return (
         code.id, parent_id, position, code.label, code.label_en, code.color, code.description,
         code.include, code.exclude, json.dumps(code.examples, ensure_ascii=False),
-        json.dumps(code.keywords, ensure_ascii=False),
+        json.dumps(code.keywords, ensure_ascii=False), json.dumps(rules, ensure_ascii=False),
     )
 
 

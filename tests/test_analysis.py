@@ -306,7 +306,7 @@ def test_reports_see_every_change_at_once(small_study):
 def test_status_picks_confirmed_suggested_or_both_never_rejected(small_study):
     small_study.add_coding("t3", 23, 29, "suggestions", "auto", status="suggested")
     rejected = small_study.add_coding("t2", 14, 23, "suggestions", "auto", status="suggested")
-    small_study.set_coding_status(rejected.id, "rejected")
+    small_study.set_codings_status([rejected.id], "rejected")
 
     def count(status: str) -> int:
         table = analysis.frequencies(small_study, status=status)

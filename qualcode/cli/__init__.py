@@ -92,7 +92,7 @@ def tui(project: Path | None, coder: str | None, lang: str | None) -> None:
 
 
 # The subcommands register themselves on ``main`` (imported last: they import ``main``).
-from . import codebooks, coding, exchange, maintenance, projects, reports  # noqa: F401
+from . import autocoding, codebooks, coding, exchange, maintenance, privacy, projects, reports  # noqa: F401
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m qualcode`

@@ -9,6 +9,7 @@ import click
 from ..errors import QualcodeError
 from ..store import Project
 from . import emit, main, open_project
+from .privacy import redact_option
 
 
 def _parse_chars(chars: str) -> tuple[int, int]:
@@ -100,6 +101,7 @@ def uncode(project: Path, transcript: str, args: tuple[str, ...], chars: str | N
               "for one JSON object a line) instead of printing them.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "markdown", "latex", "jsonl"]),
               help="File format when it should not follow FILE's extension.")
+@redact_option
 def codings(project: Path, transcript: str | None, coder: str | None, code_id: str | None,
             status: str, output: Path | None, fmt: str | None) -> None:
     """List codings with their text, offsets, coder, memo and the hash of their transcript's

@@ -9,6 +9,7 @@ import click
 
 from . import main, open_project
 from .codebooks import _load_codebook, codebook
+from .privacy import REDACT_HELP
 
 PREFER_HELP = ("When both sides filled a field differently (or placed a code under different "
                "parents), take ours or theirs. Without it, a conflict stops the merge and "
@@ -96,13 +97,14 @@ def codebook_merge(ours: Path, theirs: Path, output: Path, prefer: str | None) -
 @main.command("export")
 @click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def export(project: Path, file: Path) -> None:
+@click.option("--redact", is_flag=True, help=REDACT_HELP)
+def export(project: Path, file: Path, redact: bool) -> None:
     """Write PROJECT as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder:
     transcripts, codes, codings, coders, cases and attributes, memos."""
     from ..exchange.refi import export_qdpx
 
     with open_project(project) as opened:
-        report = export_qdpx(opened, file)
+        report = export_qdpx(opened, file, redact=redact)
     click.echo(f"wrote {file}: {report.codes} codes, {report.transcripts} transcripts, "
                f"{report.codings} codings, {report.coders} coders, {report.cases} cases, "
                f"{report.memos} memos")

@@ -13,10 +13,19 @@ import click
 
 from ..exchange.tables import frame_cells
 from ..store import DB_NAME, Project
-from . import emit, main, open_project, output_option
+from . import emit, main, open_project
+from . import output_option as table_output_option
+from .privacy import redact_option
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+def output_option(function):
+    """-o FILE and --format, and --redact: every report and agreement can write its tables
+    with personal data replaced by pseudonyms."""
+    return table_output_option(redact_option(function))
+
 
 def _indent_labels(columns: list[str], rows: list[list[object]], depth: dict[str, int]) -> None:
     """Indent the ``code`` column by each code's depth in the tree (terminal only)."""

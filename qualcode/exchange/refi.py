@@ -18,7 +18,8 @@ Decisions a user of another program may want to know:
   Selections, codings and notes get GUIDs derived from those, so a project exported, imported
   and exported again gives the same GUIDs throughout.
 - **Our fields in a codebook.** The schemas allow no extension elements, so a code's id,
-  English label, include/exclude rules, examples and keywords ride in its ``Description``,
+  English label, include/exclude rules, examples, keywords and auto-coding rules (match,
+  patterns, token_patterns) ride in its ``Description``,
   after the description proper, as a block other programs show as plain text::
 
       受访者对宣传的看法
@@ -60,12 +61,15 @@ from xml.etree.ElementTree import Element, ParseError, SubElement, indent, tostr
 
 from ..codebook import (
     CODE_ID,
+    MATCH_MODES,
     CodebookMerge,
     MergeConflictError,
     load_codebook,
     merge_codebooks,
     normalize_color,
+    pattern_problem,
     save_codebook,
+    token_pattern_problem,
     validate_codebook,
 )
 from ..errors import CodebookError, QualcodeError, TranscriptError
@@ -86,6 +90,7 @@ QUALCODE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://qualcode.invalid/re
 EXTRA_MARKER = "--- qualcode ---"
 _EXTRA_TEXT = ("label_en", "include", "exclude")
 _EXTRA_LISTS = ("examples", "keywords")
+_EXTRA_RULES = ("match", "patterns", "token_patterns")  # auto-coding rules (qualcode.autocode)
 _GUID = re.compile(
     r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?"
 )
@@ -193,8 +198,8 @@ def _snippet(text: str, limit: int = 100) -> str:
 def description_with_extras(code: Code) -> str:
     """A code's description followed by the block that carries our other fields."""
     extras: dict[str, object] = {"id": code.id}
-    for name in (*_EXTRA_TEXT, *_EXTRA_LISTS):
-        if value := getattr(code, name):
+    for name in (*_EXTRA_TEXT, *_EXTRA_LISTS, *_EXTRA_RULES):
+        if (value := getattr(code, name)) and not (name == "match" and value == "word"):
             extras[name] = value
     block = EXTRA_MARKER + "".join(
         f"\n{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in extras.items()
@@ -222,6 +227,36 @@ def split_extras(text: str) -> tuple[str, dict[str, object], list[str]]:
         except ValueError:
             problems.append(f"cannot read {line.strip()[:40]!r} in the qualcode block")
     return description, extras, problems
+
+
+def _read_rules(code: Code, extras: dict[str, object]) -> list[str]:
+    """Set ``code``'s auto-coding rules from a qualcode block, checked as a codebook file's
+    are; a rule edited into something invalid in another program is dropped, with why."""
+    problems: list[str] = []
+    match = extras.get("match")
+    if match in MATCH_MODES:
+        code.match = match  # type: ignore[assignment]
+    elif match is not None:
+        problems.append(f"match {match!r} in the qualcode block is not word or substring")
+    patterns = extras.get("patterns")
+    if isinstance(patterns, list) and all(isinstance(p, str) and p for p in patterns):
+        for pattern in patterns:
+            if problem := pattern_problem(pattern):
+                problems.append(f"pattern {pattern!r} {problem}; dropped")
+            else:
+                code.patterns.append(pattern)
+    elif patterns is not None:
+        problems.append("patterns in the qualcode block is not a list of texts")
+    token_patterns = extras.get("token_patterns")
+    if isinstance(token_patterns, list):
+        for number, pattern in enumerate(token_patterns, start=1):
+            if problem := token_pattern_problem(pattern):
+                problems.append(f"token pattern {number}: {problem[1]}; dropped")
+            else:
+                code.token_patterns.append(pattern)  # type: ignore[arg-type]
+    elif token_patterns is not None:
+        problems.append("token_patterns in the qualcode block is not a list of patterns")
+    return problems
 
 
 # --- codebooks: writing ------------------------------------------------------------------------
@@ -417,6 +452,7 @@ def build_codebook(
             elif value is not None:
                 warnings.append(f"code {label!r}: {key} in the qualcode block is not a list "
                                 "of texts")
+        warnings.extend(f"code {label!r}: {problem}" for problem in _read_rules(code, extras))
         by_id[code_id] = code
         if _GUID.fullmatch(foreign.guid.strip()):
             key = _guid_key(foreign.guid)
@@ -1509,14 +1545,22 @@ def qdpx_bytes(project: Project) -> tuple[bytes, QdpxExport]:
     return buffer.getvalue(), report
 
 
-def export_qdpx(project: Project, path: str | Path) -> QdpxExport:
+def export_qdpx(project: Project, path: str | Path, *, redact: bool = False) -> QdpxExport:
     """Write the project as a REFI-QDA project archive (``.qdpx``) atomically: transcripts as
     UTF-8 text sources, codes, confirmed codings as PlainTextSelections (code points) with
-    their coders, users, cases and variables from attributes, memos as notes."""
+    their coders, users, cases and variables from attributes, memos as notes. With
+    ``redact``, from a redacted copy (:func:`qualcode.privacy.redacted_copy`): personal data
+    in sources, memos and attributes becomes pseudonyms, selections moved with it."""
     path = Path(path)
     if path.suffix.lower() != ".qdpx":
         raise ExchangeError("give the project archive the ending .qdpx", path=path)
-    data, report = qdpx_bytes(project)
+    if redact:
+        from ..privacy import redacted_copy
+
+        with redacted_copy(project) as copy:
+            data, report = qdpx_bytes(copy)
+    else:
+        data, report = qdpx_bytes(project)
     try:
         atomic_write_bytes(path, data)
     except QualcodeError as error:

@@ -82,6 +82,7 @@ class QualcodeApp(App[None]):
         Binding("r", "retrieve", "Retrieve", id="retrieve"),
         Binding("ctrl+r", "reports", "Reports", id="reports"),
         Binding("o", "switch_view", "Coder", show=False, id="switch_view"),
+        Binding("s", "next_suggestion", "Next suggestion", show=False, id="next_suggestion"),
         Binding("a", "accept_suggestion", "Accept", show=False, id="accept_suggestion"),
         Binding("R", "reject_suggestion", "Reject", show=False, id="reject_suggestion"),
         Binding("L", "language", "Language", show=False, id="language"),
@@ -215,12 +216,15 @@ class QualcodeApp(App[None]):
         return None if self.view_coder == ALL_CODERS else self.view_coder
 
     def _visible_codings(self) -> list[Coding]:
+        """The codings drawn: the viewed coder's (or everyone's) confirmed ones, and every
+        suggestion waiting for review, whoever (or whatever rule) made it."""
         if self.transcript is None:
             return []
+        viewed = self._coder_filter()
         return [
-            c for c in self.project.codings(self.transcript.name, coder=self._coder_filter(),
-                                            status=None)
-            if c.status in ("confirmed", "suggested")  # unplaced codings are only listed
+            c for c in self.project.codings(self.transcript.name, status=None)
+            if (c.status == "confirmed" and viewed in (None, c.coder))
+            or c.status == "suggested"  # unplaced and rejected codings are only listed
         ]
 
     def _marks(self) -> list[CodingMark]:
@@ -452,20 +456,50 @@ class QualcodeApp(App[None]):
 
     @reported
     def action_accept_suggestion(self) -> None:
-        self._decide("confirmed", "notify.accepted")
+        self._decide(accept=True)
 
     @reported
     def action_reject_suggestion(self) -> None:
-        self._decide("rejected", "notify.rejected")
+        self._decide(accept=False)
 
-    def _decide(self, status: str, message: str) -> None:
-        suggested = [c for c in self._visible_codings() if c.status == "suggested"
-                     and c.start < self._target().end and self._target().start < c.end]
-        for coding in suggested:
-            self.project.set_coding_status(coding.id, status)
-        if suggested:
-            self._refresh_codings()
-        self.notify(t(message, self.lang, count=len(suggested)), timeout=2)
+    def _decide(self, *, accept: bool) -> None:
+        """Accept (as this coder's coding) or reject the suggestions here, then go on to the
+        next one: reviewing is one key per suggestion."""
+        from .. import autocode
+
+        span = self._target()
+        here = [c.id for c in self._visible_codings() if c.status == "suggested"
+                and span is not None and c.start < span.end and span.start < c.end]
+        if not here:
+            self.notify(t("notify.no_suggestion_here", self.lang), severity="warning")
+            return
+        if accept:
+            if not self._need_coder():
+                return
+            autocode.accept(self.project, here, coder=self.coder)
+        else:
+            autocode.reject(self.project, here)
+        self._refresh_codings()
+        message = "notify.accepted" if accept else "notify.rejected"
+        self.notify(t(message, self.lang, count=len(here)), timeout=2)
+        self.action_next_suggestion()
+
+    @reported
+    def action_next_suggestion(self) -> None:
+        """Select the next suggestion after the cursor, in this transcript or the next one
+        that has any."""
+        from .. import autocode
+
+        waiting = autocode.suggestions(self.project)
+        if not waiting:
+            self.notify(t("notify.no_suggestions", self.lang), timeout=2)
+            return
+        names = self.project.transcript_names()
+        here = names.index(self.transcript.name) if self.transcript else 0
+        cursor = self.query_one(TranscriptView).cursor
+        following = [c for c in waiting
+                     if (names.index(c.transcript), c.start) > (here, cursor)]
+        self._jump((following or waiting)[0])
 
     # --- undo -------------------------------------------------------------------------------
 
@@ -626,6 +660,7 @@ class QualcodeApp(App[None]):
             ("reports", "key.reports"),
             ("retrieve", "key.retrieve"),
             ("switch_view", "key.switch_coder"), ("set_coder", "key.set_coder"),
+            ("next_suggestion", "key.next_suggestion"),
             ("accept_suggestion", "key.accept_suggestion"),
             ("reject_suggestion", "key.reject_suggestion"),
             ("language", "key.language"), ("help", "key.help"),

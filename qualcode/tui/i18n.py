@@ -24,6 +24,8 @@ STRINGS: dict[str, dict[str, str]] = {
     # The workbench
     "key.reports": {"zh": "报表", "en": "Reports"},
     "key.back": {"zh": "返回", "en": "Back"},
+    "notify.no_suggestion_here": {"zh": "此处没有自动编码建议", "en": "No suggestion here"},
+    "notify.no_suggestions": {"zh": "没有待审阅的建议", "en": "No suggestions to review"},
     "key.export": {"zh": "导出", "en": "Export"},
     "reports.computing": {"zh": "正在计算报表……", "en": "Computing reports…"},
     "reports.title": {"zh": "报表 · 编码员：{coders} · e 导出 · Esc 返回", "en": "Reports · coders: {coders} · e export · Esc back"},
@@ -221,6 +223,7 @@ BINDING_DESCRIPTIONS = {
     "language": "key.language",
     "help": "key.help",
     "quit": "key.quit",
+    "next_suggestion": "key.next_suggestion",
     "accept_suggestion": "key.accept_suggestion",
     "reject_suggestion": "key.reject_suggestion",
     "focus_next": "key.focus_next",

@@ -667,15 +667,16 @@ async def test_switching_the_view_to_another_coder_shows_only_theirs(
 # --- suggestions ----------------------------------------------------------------------------
 
 
-async def test_suggestions_are_drawn_apart_and_accepted_or_rejected(
+async def test_suggestions_are_drawn_apart_and_reviewed_one_key_each(
     sample_project_dir: Path,
 ) -> None:
-    with reopened(sample_project_dir) as project:  # as auto-coding would suggest them
-        s1, s2 = project.transcript("A01_zhang").sentences[:2]
-        accepted, rejected = (
-            project.add_coding("A01_zhang", s.start, s.end, code, "wang", status="suggested")
-            for s, code in ((s1, "causes.publicity"), (s2, "problems.security"))
-        )
+    with reopened(sample_project_dir) as project:  # as auto-coding suggests them
+        s1, s2 = project.transcript("A01_zhang").sentences[4:11:6]  # lines apart
+        project.add_suggestions(
+            [("A01_zhang", s1.start, s1.end, "causes.publicity", "keyword:宣传", None),
+             ("A01_zhang", s2.start, s2.end, "problems.security", "keyword:泄露", None)],
+            coder="auto")
+        accepted, rejected = project.codings("A01_zhang", status="suggested")
     app = build_app(sample_project_dir)
     async with app.run_test(size=SIZE) as pilot:
         view = await started(app, pilot)
@@ -690,20 +691,23 @@ async def test_suggestions_are_drawn_apart_and_accepted_or_rejected(
                     return segment.style
             raise AssertionError(offset)
 
-        inside = s1.start + 2  # the cursor is on s1.start itself
+        await pilot.press("s")  # to the first suggestion, selected
+        assert (view.selection.start, view.selection.end) == (s1.start, s1.end)
+        inside = s1.start + 2
         suggested = style_at(inside)
         assert suggested.underline and "宣传推广" in labels_beside(view, inside)
-        await pilot.press("a")
+        await pilot.press("a")  # accepted, and on to the next one
         confirmed = style_at(inside)
         assert not confirmed.underline and confirmed.bgcolor != suggested.bgcolor  # tinted
+        assert (view.selection.start, view.selection.end) == (s2.start, s2.end)
 
-        await pilot.press("j")
-        inside = s2.start + 20
+        inside = s2.start + 2
         assert style_at(inside).underline and "信息安全" in labels_beside(view, inside)
         await pilot.press("R")
         assert not style_at(inside).underline and "信息安全" not in labels_beside(view, inside)
     with reopened(sample_project_dir) as project:
         assert project.coding(accepted.id).status == "confirmed"
+        assert project.coding(accepted.id).coder == "wang"  # the person who decided
         assert project.coding(rejected.id).status == "rejected"
 
 
