@@ -15,7 +15,7 @@ $(UV):
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every start would
 # otherwise compile Textual afresh and the workbench would take twice as long to appear.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(UV) sync --frozen --all-extras --compile-bytecode --python $(PYTHON)
 	.venv/bin/python -m compileall -q qualcode
 	touch $@
 
@@ -35,3 +35,4 @@ bench: .venv/.synced
 	.venv/bin/python benchmarks/import_speed.py
 	.venv/bin/python benchmarks/tui.py
 	.venv/bin/python benchmarks/reports.py
+	.venv/bin/python benchmarks/autocode.py

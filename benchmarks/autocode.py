@@ -10,10 +10,10 @@ patterns. All files go to a temporary folder.
 Each figure is timed in a fresh process, as ``qualcode batch`` runs, median of three runs
 (this VM is shared: single runs move by 20 %): bare ``jieba.lcut`` of every document (its
 dictionary loaded first), and ``qualcode.batch.code_table`` (read the CSV, code, write the CSV;
-rules compiled first) on one worker (in that process) and on two worker processes. Goals: one core at least 3x
-bare jieba; two cores at least 1.8x one core. Then peak memory (ru_maxrss of the process and of its
-largest worker) of the batch path on two workers, for a SIZE MB and a LARGE MB table (the same
-rows repeated): goal, flat as the input grows.
+rules compiled first) on one worker (in that process) and on two worker processes. Goals: one
+core at least 3x bare jieba; two cores at least 1.8x one core. Then peak memory (ru_maxrss of
+the process and of its largest worker) of the batch path on two workers, for a SIZE MB and a
+LARGE MB table (the same rows repeated): goal, flat as the input grows.
 
 Run: .venv/bin/python benchmarks/autocode.py [SIZE_MB [LARGE_MB]]   (default 10 100)
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import resource
 import statistics
@@ -144,7 +145,8 @@ def main(size_mb: float = 10, large_mb: float = 100) -> None:
     chars = sum(map(len, rows))
     book = codebook_with_keywords(rows, KEYWORDS)
     print(f"{len(rows):,} documents, {chars:,} characters, {mb:.1f} MB UTF-8; "
-          f"{len(book.keywords())} keywords over {len(book.by_id())} codes")
+          f"{len(book.keywords())} keywords over {len(book.by_id())} codes; load average "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (others' work skews the figures)")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         source = folder / "corpus.csv"

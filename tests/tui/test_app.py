@@ -36,25 +36,12 @@ from qualcode.tui.i18n import t
 from qualcode.tui.retrieve import RetrieveScreen
 from qualcode.tui.transcript_view import TranscriptView
 
+from .conftest import paste
+
 pytestmark = pytest.mark.anyio
 
 SIZE = (120, 40)
 CRASH_DRIVER = Path(__file__).with_name("crash_driver.py")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # Textual runs on asyncio
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Wang codes in Chinese; settings live in a fresh home folder."""
-    folder = tmp_path / "home"
-    monkeypatch.setenv("QUALCODE_HOME", str(folder))
-    monkeypatch.setenv("QUALCODE_CODER", "wang")
-    monkeypatch.setenv("QUALCODE_LANG", "zh")
-    return folder
 
 
 # --- reading the store and the screen -------------------------------------------------------
@@ -131,17 +118,6 @@ def cell_of(view: TranscriptView, offset: int) -> tuple[int, int]:
     while start > 0 and view.line_of(start - 1) == line:
         start -= 1
     return 1 + cell_len(view.text[start:offset]), 1 + line - view.scroll_offset.y
-
-
-async def paste(pilot, text: str) -> None:
-    """Put ``text`` into the focused input, as pasting or an input method's commit would."""
-    focused = pilot.app.focused
-    if isinstance(focused, TextArea):
-        focused.insert(text)
-    else:
-        assert isinstance(focused, Input)
-        focused.insert_text_at_cursor(text)
-    await pilot.pause()
 
 
 def sentence_text(app: QualcodeApp, number: int) -> str:

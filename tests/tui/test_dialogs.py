@@ -14,18 +14,15 @@ import string
 import pytest
 from textual.app import App
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, OptionList, Static, TextArea
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from qualcode.model import Code, Codebook
 from qualcode.tui.dialogs import ChoiceList, CodePicker, HelpScreen, NewCode, TextPrompt
 from qualcode.tui.i18n import LANGUAGES, STRINGS, default_language, t
 
+from .conftest import paste
+
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # Textual runs on asyncio
 
 
 def sample_codebook() -> Codebook:
@@ -62,17 +59,6 @@ def sample_codebook() -> Codebook:
             ),
         ],
     )
-
-
-async def paste(pilot, text: str) -> None:
-    """Put ``text`` into the focused input at its cursor, as pasting would."""
-    focused = pilot.app.focused
-    if isinstance(focused, TextArea):
-        focused.insert(text)
-    else:
-        assert isinstance(focused, Input)
-        focused.insert_text_at_cursor(text)
-    await pilot.pause()
 
 
 class Host(App[None]):

@@ -20,17 +20,9 @@ pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("QUALCODE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("QUALCODE_CODER", "wang")
+def english(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUALCODE_LANG", "en")
-    return tmp_path / "home"
 
 
 @pytest.fixture

@@ -19,15 +19,6 @@ from qualcode.tui.app import build_app
 SIZE = (120, 40)
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "home"
-    monkeypatch.setenv("QUALCODE_HOME", str(folder))
-    monkeypatch.setenv("QUALCODE_CODER", "wang")
-    monkeypatch.setenv("QUALCODE_LANG", "zh")
-    return folder
-
-
 def doing(*keys: str):
     """Press ``keys``, then settle the screen: workers done, no notifications, no blinking."""
 

@@ -39,11 +39,6 @@ TEXT = "".join(WORDS)
 WORD_ENDS = list(accumulate(len(w) for w in WORDS))
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # Textual runs on asyncio
-
-
 def segment(text: str) -> tuple[list[Span], list[Turn]]:
     """Speaker turns and the sentences of their bodies (ending at 。！？), as the core gives them."""
     turns: list[Turn] = []
