@@ -376,9 +376,16 @@ class Project:
             raise ProjectError(
                 "a project already exists here; open it instead of creating it", path=db_path
             )
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        # Interview data is sensitive: the file is readable by its owner only.
-        os.close(os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            # Interview data is sensitive: the file is readable by its owner only.
+            os.close(os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:  # another process created it a moment ago
+            raise ProjectError("a project already exists here; open it instead of creating "
+                               "it", path=db_path) from None
+        except OSError as error:
+            raise ProjectError(f"cannot create the project: {error.strerror}",
+                               path=db_path) from None
         project = cls._connect(db_path)
         with project.transaction():
             project._set_meta("name", name or db_path.parent.name)

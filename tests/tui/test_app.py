@@ -883,3 +883,23 @@ def test_a_killed_workbench_loses_no_coding_it_showed(
     assert {coding_id: codings[coding_id].code_id for coding_id in shown} == dict.fromkeys(
         shown, "problems.awareness"
     )
+
+
+async def test_the_workbench_and_a_cli_command_code_one_project_at_once(
+    sample_project_dir: Path,
+) -> None:
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        command = [sys.executable, "-m", "qualcode", "code", str(sample_project_dir), "A02",
+                   "1-3", "problems.stability", "--coder", "li"]
+        cli = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+        for _ in range(6):  # wang codes while li's command runs
+            await pilot.press("j", "1")
+        out, err = cli.communicate(timeout=120)
+        assert cli.returncode == 0, err
+        assert "Traceback" not in err and "locked" not in err
+    codings = stored(sample_project_dir)
+    assert len([c for c in codings if c.coder == "wang"]) == 6
+    assert [(c.transcript, c.coder) for c in codings if c.coder == "li"] == [("A02_li", "li")]
