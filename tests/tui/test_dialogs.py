@@ -20,45 +20,10 @@ from qualcode.model import Code, Codebook
 from qualcode.tui.dialogs import ChoiceList, CodePicker, HelpScreen, NewCode, TextPrompt
 from qualcode.tui.i18n import LANGUAGES, STRINGS, default_language, t
 
+from ..test_codematch import sample_codebook
 from .conftest import paste
 
 pytestmark = pytest.mark.anyio
-
-
-def sample_codebook() -> Codebook:
-    """Part of the sample codebook (codebooks/gov_service.yaml), ids and labels as there."""
-    return Codebook(
-        "政务服务网公众使用研究",
-        [
-            Code(
-                "problems",
-                "使用问题",
-                "Problems in use",
-                "#e06c75",
-                children=[
-                    Code("problems.awareness", "使用与知晓度", "Use and awareness", "#e88388"),
-                    Code("problems.security", "信息安全", "Information security", "#d0453a"),
-                ],
-            ),
-            Code(
-                "causes",
-                "原因",
-                "Causes",
-                "#d19a66",
-                children=[
-                    Code("causes.publicity", "宣传推广", "Publicity and promotion", "#e5c07b")
-                ],
-            ),
-            Code("tpb", "计划行为理论", "Theory of planned behaviour", "#98c379"),
-            Code(
-                "suggestions",
-                "建议",
-                "Suggestions",
-                "#61afef",
-                children=[Code("suggestions.publicity", "加强宣传", "Better publicity", "#7fbff2")],
-            ),
-        ],
-    )
 
 
 class Host(App[None]):
@@ -152,11 +117,13 @@ async def test_the_id_follows_the_parent_however_fast_it_moves() -> None:
     app = Host(CodePicker(sample_codebook(), "zh", initial_label="数字鸿沟"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")
-        for _ in range(3):  # as a held-down arrow key would, before any message is handled
+        # From the top level past problems and awareness to usability, as a held-down arrow
+        # key would, before any message is handled.
+        for _ in range(3):
             app.screen.action_move(1)
         await pilot.pause()
         code_id = app.screen.query_one("#code-id", Input)
-        assert code_id.value == "problems.security.shu_zi_hong_gou"
+        assert code_id.value == "problems.usability.shu_zi_hong_gou"
 
 
 async def test_a_parent_filter_matching_nothing_leaves_the_top_level() -> None:
