@@ -16,10 +16,10 @@ $(UV):
 # otherwise compile Textual afresh and the workbench would take twice as long to appear.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-extras --compile-bytecode --python $(PYTHON)
-	.venv/bin/python -m compileall -q qualcode
 	touch $@
 
 run: .venv/.synced
+	.venv/bin/python -m compileall -q qualcode
 	.venv/bin/qualcode
 
 test: .venv/.synced

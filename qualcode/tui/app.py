@@ -55,6 +55,7 @@ def reported(method: Callable[P, R]) -> Callable[P, R | None]:
 
     return run
 
+
 class CodebookTree(Tree[str]):
     """The codebook: colour, label, English label, count of codings; digits bind favourites."""
 
