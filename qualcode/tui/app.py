@@ -316,7 +316,9 @@ class QualcodeApp(App[None]):
             coding = self.project.add_coding(self.transcript.name, span.start, span.end,
                                              code_id, self.coder, text_hash=self.transcript.hash)
         except ProjectError:
-            self.open_transcript(self.transcript.name)  # show the text as it is now
+            name = self.transcript.name
+            if self.project.transcript_hashes().get(name) != self.transcript.hash:
+                self.open_transcript(name)  # re-imported meanwhile: show the text as it is now
             raise
         self.query_one(TranscriptView).clear_selection()
         self._refresh_codings()

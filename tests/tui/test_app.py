@@ -8,6 +8,7 @@ through a new connection (what a second process or a restart would see) and the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import queue
@@ -30,6 +31,7 @@ from textual.widgets.tree import TreeNode
 
 from qualcode.model import Code, Coding, Span
 from qualcode.store import Project
+from qualcode.study import import_files
 from qualcode.tui.app import CodebookTree, QualcodeApp, build_app
 from qualcode.tui.dialogs import ChoiceList, CodePicker, HelpScreen, TextPrompt
 from qualcode.tui.i18n import t
@@ -893,13 +895,32 @@ async def test_the_workbench_and_a_cli_command_code_one_project_at_once(
         await started(app, pilot)
         command = [sys.executable, "-m", "qualcode", "code", str(sample_project_dir), "A02",
                    "1-3", "problems.stability", "--coder", "li"]
-        cli = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+        cli = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         for _ in range(6):  # wang codes while li's command runs
             await pilot.press("j", "1")
-        out, err = cli.communicate(timeout=120)
+        _, raw = await asyncio.wait_for(cli.communicate(), timeout=120)
+        err = raw.decode()
         assert cli.returncode == 0, err
         assert "Traceback" not in err and "locked" not in err
     codings = stored(sample_project_dir)
     assert len([c for c in codings if c.coder == "wang"]) == 6
     assert [(c.transcript, c.coder) for c in codings if c.coder == "li"] == [("A02_li", "li")]
+
+
+async def test_coding_text_that_another_process_changed_is_refused_and_reloaded(
+    sample_project_dir: Path, tmp_path: Path,
+) -> None:
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        view = await started(app, pilot)
+        # Meanwhile a colleague fixes a typo at the start of A01 and re-imports it.
+        with reopened(sample_project_dir) as project:
+            source = tmp_path / "A01_zhang.txt"
+            source.write_text("【修订】" + project.transcript("A01").text, encoding="utf-8")
+            import_files(project, [source])
+        await pilot.press("1")
+        await pilot.pause()
+        assert any("re-imported with changed text" in toast for toast in toasts(app, "error"))
+        assert view.text.startswith("【修订】")  # the workbench now shows the new text
+    assert stored(sample_project_dir) == []
