@@ -179,15 +179,8 @@ def _local_results(rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], 
     finally:
         gc.unfreeze()
     with pool:
-        pending: deque = deque()
-        for ids, texts in chunks:
-            pending.append((ids, texts, pool.apply_async(_code_chunk, (texts,))))
-            if len(pending) >= workers * IN_FLIGHT:
-                ids, texts, result = pending.popleft()
-                yield ids, texts, result.get()
-        while pending:
-            ids, texts, result = pending.popleft()
-            yield ids, texts, result.get()
+        yield from _in_order(chunks, lambda texts: pool.apply_async(_code_chunk, (texts,)),
+                             lambda result: result.get(), workers * IN_FLIGHT)
 
 
 def _dask_results(rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], scheduler: str
@@ -204,16 +197,26 @@ def _dask_results(rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], s
     with client:
         threads = sum(client.nthreads().values()) or 1
         remote_rules = client.scatter(rules, broadcast=True)
-        pending: deque = deque()
-        for ids, texts in chunks:
-            pending.append((ids, texts, client.submit(code_documents, remote_rules, texts,
-                                                      pure=False)))
-            if len(pending) >= threads * IN_FLIGHT:
-                ids, texts, future = pending.popleft()
-                yield ids, texts, future.result()
-        while pending:
-            ids, texts, future = pending.popleft()
-            yield ids, texts, future.result()
+        yield from _in_order(
+            chunks, lambda texts: client.submit(code_documents, remote_rules, texts, pure=False),
+            lambda future: future.result(), threads * IN_FLIGHT)
+
+
+def _in_order(chunks: Iterator[tuple[list[str], list[str]]], submit: Callable[[list[str]], Any],
+              collect: Callable[[Any], list[list[int]]], in_flight: int
+              ) -> Iterator[tuple[list[str], list[str], list[list[int]]]]:
+    """Each chunk's results, in the chunks' order: ``submit`` hands a chunk's texts to the
+    workers and returns a handle, ``collect`` waits for a handle's result. At most
+    ``in_flight`` chunks are submitted and not yet collected."""
+    pending: deque = deque()
+    for ids, texts in chunks:
+        pending.append((ids, texts, submit(texts)))
+        if len(pending) >= in_flight:
+            ids, texts, handle = pending.popleft()
+            yield ids, texts, collect(handle)
+    while pending:
+        ids, texts, handle = pending.popleft()
+        yield ids, texts, collect(handle)
 
 
 def default_workers() -> int:

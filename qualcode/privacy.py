@@ -75,7 +75,7 @@ from pathlib import Path
 
 from .errors import ProjectError, QualcodeError
 from .stopwords import PROJECT_STOPWORDS
-from .store import DB_NAME, USER_DICT_NAME, Project
+from .store import DB_NAME, USER_DICT_NAME, Project, building_beside
 
 # The speaker-role words, surnames and titles the transcript reader knows names by.
 from .transcripts import _NAME_TITLES, _ROLE_RE, _SURNAMES
@@ -782,18 +782,13 @@ def redact_project(project: Project, target: str | Path,
                            "project", path=target)
     plan = plan if plan is not None else plan_for(project)
     target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building",
-                                     dir=target.parent))
-    try:
+    with building_beside(target, "building") as building:
+        building.mkdir(mode=0o700)  # private to its owner
         with Project.open(_copy(project, building, plan)) as copy:
             with copy.transaction():
                 copy.clear_redaction_key()
                 _apply(copy, plan)
             _compact(copy)
-        building.replace(target)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
     project.add_to_redaction_key(plan.key_entries())
     return _result(target, plan, project.db_path)
 

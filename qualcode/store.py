@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 import sqlite3
 import time
 from array import array
@@ -287,6 +289,23 @@ def project_db(path: str | Path) -> Path:
     """The database file of a project given by its folder (or by the .db file itself)."""
     path = Path(path)
     return path if path.suffix == ".db" else path / DB_NAME
+
+
+@contextmanager
+def building_beside(target: Path, label: str) -> Iterator[Path]:
+    """A fresh, not yet existing folder name beside ``target`` for a new project to be built
+    in. When the block ends without error the folder is moved into place as ``target`` (an
+    empty folder already there is replaced); when it fails the folder is removed, so a failed
+    build leaves nothing behind."""
+    building = target.with_name(f".{target.name}.{label}-{secrets.token_hex(4)}")
+    try:
+        yield building
+        if target.exists():  # an empty folder the user made for it
+            target.rmdir()
+        building.rename(target)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
 
 
 class _Connection(sqlite3.Connection):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import AttributesError, ProjectError
-from .store import ImportResult, Project
+from .store import ImportResult, Project, building_beside
 
 if TYPE_CHECKING:
     from .segment import Segmenter
@@ -153,13 +153,8 @@ def open_sample_project(folder: Path) -> Project:
     if (folder / "qualcode.db").exists():
         return Project.open(folder)
     codebook, transcripts, participants = sample_study_files()
-    building = folder.with_name(folder.name + ".building")
-    if building.exists():
-        import shutil
-
-        shutil.rmtree(building)
-    with init_project(building, codebook, name="政务服务网公众使用研究（示例）") as project:
+    with (building_beside(folder, "building") as building,
+          init_project(building, codebook, name="政务服务网公众使用研究（示例）") as project):
         import_files(project, transcripts, participants)
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    building.replace(folder)
     return Project.open(folder)

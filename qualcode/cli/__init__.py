@@ -31,6 +31,10 @@ class QualcodeGroup(click.Group):
             ctx.exit(1)
 
 
+# The project folder every per-project command takes first.
+project_argument = click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+
+
 def output_option(function):
     function = click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "markdown", "latex"]),
                             help="Table format when it should not follow FILE's extension.")(function)

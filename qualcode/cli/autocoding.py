@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import QualcodeError
-from . import emit, main, open_project, output_option
+from . import emit, main, open_project, output_option, project_argument
 
 
 def _code_ids(values: tuple[str, ...]) -> list[str] | None:
@@ -21,7 +21,7 @@ def _code_ids(values: tuple[str, ...]) -> list[str] | None:
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.option("--codes", "codes", multiple=True, metavar="ID[,ID...]",
               help="Only these codes (ids, comma-separated or repeated). Default: every code "
               "with keywords, patterns or token patterns (with --learned: every code).")
@@ -80,7 +80,7 @@ def autocode(project: Path, codes: tuple[str, ...], unit: str, dry_run: bool, le
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.option("--transcript", help="Only this transcript (name or unique prefix).")
 @click.option("--code", "code_id", help="Only suggestions of this code id.")
 @click.option("--min-score", type=float, help="Only scored suggestions with at least this score.")
@@ -127,7 +127,7 @@ def _review(project: Path, action: str, ids: tuple[int, ...], **options: object)
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @_review_options
 @click.option("--coder", help="Record the accepted codings as this coder's (the person "
               "deciding); by default they stay the auto coder's.")
@@ -141,7 +141,7 @@ def accept(project: Path, ids: tuple[int, ...], code_id: str | None, transcript:
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @_review_options
 def reject(project: Path, ids: tuple[int, ...], code_id: str | None, transcript: str | None,
            min_score: float | None, max_score: float | None, everything: bool) -> None:

@@ -8,7 +8,7 @@ import click
 
 from ..errors import QualcodeError
 from ..store import Project
-from . import emit, main, open_project
+from . import emit, main, open_project, project_argument
 from .privacy import redact_option
 
 
@@ -47,7 +47,7 @@ def _target(opened: Project, transcript: str, args: tuple[str, ...], chars: str 
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.argument("transcript")
 @click.argument("args", nargs=-1, metavar="[SENTENCE] CODE")
 @click.option("--chars", metavar="START:END", help="Code characters START to END (code points, "
@@ -64,7 +64,7 @@ def code(project: Path, transcript: str, args: tuple[str, ...], chars: str | Non
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.argument("transcript")
 @click.argument("args", nargs=-1, metavar="[SENTENCE] CODE")
 @click.option("--chars", metavar="START:END", help="The coding's characters instead of a sentence.")
@@ -89,7 +89,7 @@ def uncode(project: Path, transcript: str, args: tuple[str, ...], chars: str | N
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.option("--transcript", help="Only this transcript (name or unique prefix).")
 @click.option("--coder", help="Only this coder's codings.")
 @click.option("--code", "code_id", help="Only codings with this code id.")
@@ -120,7 +120,7 @@ def codings(project: Path, transcript: str | None, coder: str | None, code_id: s
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 def undo(project: Path) -> None:
     """Undo the last change to codings, codes or memos (also one from an earlier session)."""
     with open_project(project) as opened:
@@ -129,7 +129,7 @@ def undo(project: Path) -> None:
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 def redo(project: Path) -> None:
     """Redo the last undone change."""
     with open_project(project) as opened:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import main, open_project
+from . import main, open_project, project_argument
 from .codebooks import _load_codebook, codebook
 from .privacy import REDACT_HELP
 
@@ -114,7 +114,7 @@ def export(project: Path, file: Path, redact: bool) -> None:
 
 @main.command("import-qdpx")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.option("--positions", type=click.Choice(["auto", "codepoints", "utf16"]), default="auto",
               show_default=True, help="How the other program counted selection positions: "
               "Unicode code points (the standard) or UTF-16 code units (an emoji counts two). "

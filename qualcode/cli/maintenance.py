@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from . import main
+from . import main, project_argument
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.option("--repair", is_flag=True, help="First fix what is safe to fix: file permissions, "
               "and transcripts' turns and sentences rebuilt from their stored text (after a "
               "backup). Codings are never changed.")

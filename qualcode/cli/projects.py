@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from . import emit, main, open_project, output_option
+from . import emit, main, open_project, output_option, project_argument
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="Start from this codebook YAML file.")
 @click.option("--name", help="The study's name (default: the folder's name).")
@@ -24,7 +24,7 @@ def init(project: Path, codebook_path: Path | None, name: str | None) -> None:
 
 
 @main.command("import")
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--attributes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with one row per respondent: a column 'transcript' (or the first "
@@ -61,7 +61,7 @@ def import_(project: Path, files: tuple[Path, ...], attributes: Path | None) -> 
 
 
 @main.command("list")
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @output_option
 def list_(project: Path, output: Path | None, fmt: str | None) -> None:
     """List the transcripts: turns, sentences, characters, % of sentences coded."""
@@ -78,7 +78,7 @@ def list_(project: Path, output: Path | None, fmt: str | None) -> None:
 
 
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+@project_argument
 @click.argument("transcript")
 @click.option("--sentences", "unit", flag_value="sentences", default=True,
               help="One row per sentence (the default).")

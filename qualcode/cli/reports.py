@@ -13,7 +13,7 @@ import click
 
 from ..exchange.tables import frame_cells
 from ..store import DB_NAME, Project
-from . import emit, main, open_project
+from . import emit, main, open_project, project_argument
 from . import output_option as table_output_option
 from .privacy import redact_option
 
@@ -90,9 +90,6 @@ def status_option(function):
                         default="confirmed", show_default=True,
                         help="Which codings count: confirmed ones, auto-coding suggestions "
                         "not yet reviewed, or all but the rejected.")(function)
-
-
-project_argument = click.argument("project", type=click.Path(file_okay=False, path_type=Path))
 
 
 @main.group()

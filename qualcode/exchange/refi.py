@@ -46,8 +46,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import secrets
-import shutil
 import stat
 import uuid
 import zipfile
@@ -1065,15 +1063,10 @@ def import_qdpx(
         raise ExchangeError("the project file is nested too deeply", path=path) from None
     finally:
         archive.close()
-    building = target.with_name(f".{target.name}.importing-{secrets.token_hex(4)}")
-    try:
+    from ..store import building_beside
+
+    with building_beside(target, "importing") as building:
         _build_project(plan, building, report)
-        if target.exists():  # an empty folder the user made for it
-            target.rmdir()
-        building.rename(target)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
     return report
 
 
