@@ -230,12 +230,12 @@ class QualcodeApp(App[None]):
 
     def _marks(self) -> list[CodingMark]:
         codes = self.codebook.by_id()
-        return [
-            CodingMark(c.start, c.end, c.code_id, codes[c.code_id].label if c.code_id in codes
-                       else c.code_id, codes[c.code_id].color if c.code_id in codes else "",
-                       c.status == "suggested", c.id)
-            for c in self._visible_codings()
-        ]
+        marks = []
+        for c in self._visible_codings():
+            code = codes.get(c.code_id)
+            marks.append(CodingMark(c.start, c.end, c.code_id, code.label if code else c.code_id,
+                                    code.color if code else "", c.status == "suggested", c.id))
+        return marks
 
     def open_transcript(self, name: str) -> None:
         """Show a transcript (by name or unique prefix)."""
@@ -344,11 +344,13 @@ class QualcodeApp(App[None]):
         self.push_screen(CodePicker(self.codebook, self.lang, initial_label=initial_label,
                                     matcher=self.matcher), chosen)
 
-    def _codebook_changed(self) -> None:
+    def _codebook_changed(self, *, everywhere: bool = False) -> None:
+        """After the codebook may have changed: reload it, rebuild the picker's pinyin and
+        redraw (see `_refresh_codings` for ``everywhere``)."""
         self.codebook = self.project.codebook()
         self.matcher = None
         self._prepare_matcher()
-        self._refresh_codings()
+        self._refresh_codings(everywhere=everywhere)
 
     @reported
     def action_apply_code(self) -> None:
@@ -393,16 +395,16 @@ class QualcodeApp(App[None]):
         self.project.set_setting("favourites", ",".join(favourites))
         self._fill_codebook()
 
-    def _codings_here(self, status: str | None = None) -> list[Coding]:
-        """This coder's codings overlapping the selection (or the current sentence)."""
+    def _overlapping(self) -> list[Coding]:
+        """The codings drawn that overlap the selection (or the current sentence)."""
         span = self._target()
         if span is None:
             return []
-        return [
-            c for c in self._visible_codings()
-            if c.coder == self.coder and c.start < span.end and span.start < c.end
-            and (status is None or c.status == status)
-        ]
+        return [c for c in self._visible_codings() if c.start < span.end and span.start < c.end]
+
+    def _codings_here(self) -> list[Coding]:
+        """This coder's codings overlapping the selection (or the current sentence)."""
+        return [c for c in self._overlapping() if c.coder == self.coder]
 
     def _choose_coding(self, codings: list[Coding], title: str, then) -> None:
         if not codings:
@@ -470,9 +472,7 @@ class QualcodeApp(App[None]):
         next one: reviewing is one key per suggestion."""
         from .. import autocode
 
-        span = self._target()
-        here = [c.id for c in self._visible_codings() if c.status == "suggested"
-                and span is not None and c.start < span.end and span.start < c.end]
+        here = [c.id for c in self._overlapping() if c.status == "suggested"]
         if not here:
             self.notify(t("notify.no_suggestion_here", self.lang), severity="warning")
             return
@@ -518,10 +518,8 @@ class QualcodeApp(App[None]):
         if action is None:
             self.notify(t(nothing, self.lang), timeout=2)
             return
-        self.codebook = self.project.codebook()
-        self.matcher = None  # the action may have added or removed a code: the picker follows
-        self._prepare_matcher()
-        self._refresh_codings(everywhere=True)
+        # The action may have added or removed a code, or changed codings anywhere.
+        self._codebook_changed(everywhere=True)
         self.notify(t(done, self.lang, action=action), timeout=2)
 
     # --- finding ----------------------------------------------------------------------------

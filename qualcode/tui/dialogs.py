@@ -197,10 +197,14 @@ class CodePicker(_Dialog[str | NewCode | None]):
 
     # Step one: search
 
-    def _show_codes(self, query: str) -> None:
-        options: list[Option | None] = [
+    def _code_options(self, query: str) -> list[Option | None]:
+        """A row for each code matching ``query``, best first (ids are code ids)."""
+        return [
             Option(self._row(match.code), id=match.code.id) for match in self.matcher.match(query)
         ]
+
+    def _show_codes(self, query: str) -> None:
+        options = self._code_options(query)
         label = query.strip()
         if label:
             if options:
@@ -279,9 +283,7 @@ class CodePicker(_Dialog[str | NewCode | None]):
         parent_query.focus()
 
     def _show_parents(self, query: str) -> None:
-        options = [
-            Option(self._row(match.code), id=match.code.id) for match in self.matcher.match(query)
-        ]
+        options = self._code_options(query)
         # Indented past the swatch, to line up with the labels. First until a filter is
         # typed, then last, so that a filter matching nothing still leaves a choice.
         top = Option("  " + t("picker.top_level", self.lang), id=_TOP)

@@ -50,8 +50,6 @@ STRINGS: dict[str, dict[str, str]] = {
     # Panes
     "pane.transcripts": {"zh": "转录稿", "en": "Transcripts"},
     "pane.codebook": {"zh": "编码本", "en": "Codebook"},
-    "pane.transcript": {"zh": "转录内容", "en": "Transcript"},
-    "pane.suggestions": {"zh": "自动编码建议", "en": "Suggestions"},
     # Key bindings, as the footer and the help screen describe them
     "key.next_sentence": {"zh": "下一句", "en": "Next sentence"},
     "key.prev_sentence": {"zh": "上一句", "en": "Previous sentence"},
@@ -80,8 +78,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "key.next_suggestion": {"zh": "下一条建议", "en": "Next suggestion"},
     "key.accept_suggestion": {"zh": "接受建议", "en": "Accept suggestion"},
     "key.reject_suggestion": {"zh": "拒绝建议", "en": "Reject suggestion"},
-    "key.accept_all": {"zh": "全部接受", "en": "Accept all"},
-    "key.reject_all": {"zh": "全部拒绝", "en": "Reject all"},
     "key.focus_next": {"zh": "下一个窗格", "en": "Next pane"},
     # Notifications
     "notify.coded": {"zh": "已编码：{code}", "en": "Coded: {code}"},
@@ -90,7 +86,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "notify.redone": {"zh": "已重做：{action}", "en": "Redone: {action}"},
     "notify.nothing_to_undo": {"zh": "没有可撤销的操作", "en": "Nothing to undo"},
     "notify.nothing_to_redo": {"zh": "没有可重做的操作", "en": "Nothing to redo"},
-    "notify.saved": {"zh": "已保存", "en": "Saved"},
     "notify.memo_saved": {"zh": "备忘已保存", "en": "Memo saved"},
     "notify.code_created": {"zh": "已新建编码：{code}", "en": "New code: {code}"},
     "notify.coder": {"zh": "当前编码员：{coder}", "en": "Coding as {coder}"},
@@ -102,14 +97,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "notify.language": {"zh": "界面语言：中文", "en": "Language: English"},
     # Words
     "word.coder": {"zh": "编码员", "en": "Coder"},
-    "word.coded_percent": {"zh": "已编码 {percent}%", "en": "{percent}% coded"},
-    "word.codings": {"zh": "编码", "en": "Codings"},
-    "word.suggestions": {"zh": "建议", "en": "Suggestions"},
-    "word.accept": {"zh": "接受", "en": "Accept"},
-    "word.reject": {"zh": "拒绝", "en": "Reject"},
-    "word.memo": {"zh": "备忘", "en": "Memo"},
-    "word.speaker": {"zh": "发言人", "en": "Speaker"},
-    "word.uncoded": {"zh": "未编码", "en": "Uncoded"},
     # Code picker
     "picker.title": {"zh": "选择编码", "en": "Choose a code"},
     "picker.placeholder": {
@@ -154,7 +141,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "choice.switch_coder": {"zh": "切换编码员", "en": "Switch coder"},
     "choice.new_coder": {"zh": "+ 新编码员", "en": "+ New coder"},
     "choice.remove_coding": {"zh": "删除哪一条编码？", "en": "Remove which coding?"},
-    "choice.language": {"zh": "界面语言", "en": "Language"},
     # Help
     "help.title": {"zh": "快捷键", "en": "Keys"},
     "help.key": {"zh": "按键", "en": "Key"},
