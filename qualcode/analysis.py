@@ -40,6 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -307,22 +308,70 @@ def natural_key(text: str) -> list[object]:
             for part in re.split(r"(\d+)", text) if part]
 
 
-def attribute_groups(project: Project, attribute: str) -> tuple[dict[str, str], list[str]]:
+QUESTION = "question"  # survey answers: the question each answer transcript answers
+
+
+def attribute_groups(project: Project, attribute: str, bins: Sequence[float] | None = None,
+                     ) -> tuple[dict[str, str], list[str]]:
     """Each transcript's value of ``attribute`` (``(missing)`` when it has none), and the
-    values in natural order with ``(missing)`` last."""
+    values in natural order (or the order recorded for a Likert scale) with ``(missing)``
+    last. A transcript's attributes are those of its case (a survey respondent's answers
+    share one case). ``question`` groups survey answers by the question they answer.
+    ``bins`` (ascending edges, e.g. 18, 30, 45, 60) groups numeric values into ``18-29``,
+    ``30-44``, ``45-59`` and ``60+``; values below the first edge are ``<18``."""
     names = project.attribute_names()
-    if attribute not in names:
-        raise AttributesError(
-            f"no respondent attribute {attribute!r}; the project has: {', '.join(names) or 'none'}"
-            " (import them with: qualcode import PROJECT --attributes FILE)")
-    table = project.attributes()
-    group = {t: table.get(t, {}).get(attribute, "") or MISSING for t in project.transcript_names()}
-    values = sorted(set(group.values()) - {MISSING}, key=natural_key)
+    transcripts = project.transcript_names()
+    if attribute == QUESTION and attribute not in names:
+        metadata = project.transcript_metadata()
+        group = {t: metadata.get(t, {}).get("question", "") or MISSING for t in transcripts}
+    else:
+        if attribute not in names:
+            raise AttributesError(
+                f"no respondent attribute {attribute!r}; the project has: "
+                f"{', '.join(names) or 'none'}"
+                " (import them with: qualcode import PROJECT --attributes FILE)")
+        table = project.attributes()
+        case_of = project.transcript_cases()
+        group = {t: table.get(case_of.get(t, t), {}).get(attribute, "") or MISSING
+                 for t in transcripts}
+    order: list[str] = project.attribute_orders().get(attribute, [])
+    if bins:
+        group, order = _binned(group, bins), _bin_labels(bins)
+    rank = {value: i for i, value in enumerate(order)}
+    values = sorted(set(group.values()) - {MISSING},
+                    key=lambda v: (0, rank[v], []) if v in rank else (1, 0, natural_key(v)))
     return group, values + ([MISSING] if MISSING in group.values() else [])
 
 
+def _edge(value: float) -> str:
+    return f"{value:g}"
+
+
+def _bin_labels(bins: Sequence[float]) -> list[str]:
+    edges = sorted(bins)
+    step = 1 if all(float(e).is_integer() for e in edges) else 0
+    labels = [f"<{_edge(edges[0])}"]
+    labels += [f"{_edge(lo)}-{_edge(hi - step)}" if step else f"{_edge(lo)}-<{_edge(hi)}"
+               for lo, hi in pairwise(edges)]
+    return labels + [f"{_edge(edges[-1])}+"]
+
+
+def _binned(group: dict[str, str], bins: Sequence[float]) -> dict[str, str]:
+    edges, labels = sorted(bins), _bin_labels(bins)
+    binned = {}
+    for transcript, value in group.items():
+        try:
+            number = float(value)
+        except ValueError:
+            binned[transcript] = MISSING if value == MISSING else value
+            continue
+        binned[transcript] = labels[bisect_right(edges, number)]
+    return binned
+
+
 def crosstab(project: Project, attribute: str, *, count: str = "respondents",
-             coders: Sequence[str] | None = None, status: str = "confirmed") -> CrossTab:
+             coders: Sequence[str] | None = None, status: str = "confirmed",
+             bins: Sequence[float] | None = None) -> CrossTab:
     """Codes × values of respondent ``attribute``, counting ``respondents`` mentioning each
     code (default) or ``segments``, with row and column percentages and totals.
 
@@ -335,13 +384,19 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
     if count not in ("respondents", "segments"):
         raise ProjectError(f"count {count!r}: use respondents or segments")
     data = segments(project, coders=coders, status=status)
-    group, values = attribute_groups(project, attribute)
+    group, values = attribute_groups(project, attribute, bins)
+    # A respondent is a case: one interview, or every answer of one survey respondent.
+    case_of = project.transcript_cases()
     value_of = np.array([group[t] for t in data.transcripts] or [""], dtype=object)
-    frame = data.frame.assign(
-        value=value_of[data.frame["transcript"].cat.codes.to_numpy()] if len(data.frame) else [])
+    respondent_of = np.array([case_of.get(t, t) for t in data.transcripts] or [""], dtype=object)
+    rows = data.frame["transcript"].cat.codes.to_numpy()
+    frame = data.frame.assign(value=value_of[rows] if len(data.frame) else [],
+                              respondent=respondent_of[rows] if len(data.frame) else [])
     if count == "respondents":
-        frame = frame.drop_duplicates(["code", "transcript"])
-        base = pd.Series(group).value_counts().reindex(values, fill_value=0)
+        frame = frame.drop_duplicates(["code", "respondent", "value"])
+        respondents = {(case_of.get(t, t), value) for t, value in group.items()}
+        base = (pd.Series([value for _, value in respondents], dtype=object).value_counts()
+                .reindex(values, fill_value=0))
     else:
         base = frame.drop_duplicates(SEGMENT)["value"].value_counts().reindex(values, fill_value=0)
     cells = (frame.groupby(["code", "value"], observed=False).size().unstack("value")

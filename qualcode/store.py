@@ -191,11 +191,17 @@ CREATE TABLE redaction_key (
 # holding only what differs from the defaults: new rule kinds need no further migration.
 _CODE_RULES = "ALTER TABLE codes ADD COLUMN rules TEXT NOT NULL DEFAULT '{}'"
 
+# A transcript may belong to a case other than the one named after it (a survey respondent
+# answers several questions: each answer is a transcript, all of them one case).
+_TRANSCRIPT_CASE = ("ALTER TABLE transcripts ADD COLUMN case_id INTEGER "
+                    "REFERENCES cases(id) ON DELETE SET NULL")
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", _SCHEMA_1),
     ("0002_unplaced_codings", _UNPLACED_CODINGS),
     ("0003_code_rules", _CODE_RULES),
     ("0004_redaction_key", _REDACTION_KEY),
+    ("0005_transcript_case", _TRANSCRIPT_CASE),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -700,7 +706,7 @@ class Project:
             batch[digest] = (prepared.words, prepared.sentences)
         return prepared
 
-    def store_import(self, prepared: PreparedImport) -> ImportResult:
+    def store_import(self, prepared: PreparedImport, case: str | None = None) -> ImportResult:
         """Write a prepared transcript (in the caller's transaction, or in its own).
 
         A changed transcript is replaced in place (same id, so its memos and case stay), and
@@ -708,6 +714,8 @@ class Project:
         :mod:`qualcode.reanchor`): the result's ``reanchored`` says how many stayed, moved,
         changed or are now ``unplaced``. A replacement cannot be undone, and the undo history
         of that transcript's codings is dropped, since its offsets were into the old text.
+        ``case`` links the transcript to that case (created if new) instead of to a case of
+        its own name: a survey respondent is one case with one transcript per answer.
         """
         name, parsed = prepared.name, prepared.parsed
         if prepared.unchanged:
@@ -761,10 +769,14 @@ class Project:
                 "INSERT OR IGNORE INTO segmentations VALUES (?,?,?,?)",
                 (prepared.hash, prepared.signature, prepared.words, prepared.sentences),
             )
-            case = conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()
-            if case:
+            if case is not None:
+                conn.execute("INSERT INTO cases (name) VALUES (?) ON CONFLICT DO NOTHING", (case,))
+                conn.execute("UPDATE transcripts SET case_id = "
+                             "(SELECT id FROM cases WHERE name = ?) WHERE id = ?",
+                             (case, transcript_id))
+            elif own := conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone():
                 conn.execute(
-                    "UPDATE cases SET transcript_id = ? WHERE id = ?", (transcript_id, case[0])
+                    "UPDATE cases SET transcript_id = ? WHERE id = ?", (transcript_id, own[0])
                 )
             else:
                 conn.execute(
@@ -907,23 +919,48 @@ class Project:
 
     def set_attributes(self, table: dict[str, dict[str, str]]) -> None:
         """Set respondent attributes: case name -> {attribute: value}, in column order."""
+        names = list(dict.fromkeys(a for attributes in table.values() for a in attributes))
         with self.transaction() as conn:
-            for case_name, attributes in table.items():
-                row = conn.execute("SELECT id FROM cases WHERE name = ?", (case_name,)).fetchone()
-                case_id = row[0] if row else conn.execute(
-                    "INSERT INTO cases (name) VALUES (?)", (case_name,)
-                ).lastrowid
-                for attribute, value in attributes.items():
-                    conn.execute(
-                        "INSERT INTO attribute_names VALUES (?, "
-                        "(SELECT count(*) FROM attribute_names)) ON CONFLICT DO NOTHING",
-                        (attribute,),
-                    )
-                    conn.execute(
-                        "INSERT INTO attributes VALUES (?,?,?) ON CONFLICT (case_id, name) "
-                        "DO UPDATE SET value = excluded.value",
-                        (case_id, attribute, value),
-                    )
+            conn.executemany(
+                "INSERT INTO attribute_names VALUES (?, (SELECT count(*) FROM attribute_names)) "
+                "ON CONFLICT DO NOTHING", [(name,) for name in names])
+            conn.executemany("INSERT INTO cases (name) VALUES (?) ON CONFLICT DO NOTHING",
+                             [(case_name,) for case_name in table])
+            case_ids = dict(conn.execute("SELECT name, id FROM cases"))
+            conn.executemany(
+                "INSERT INTO attributes VALUES (?,?,?) ON CONFLICT (case_id, name) "
+                "DO UPDATE SET value = excluded.value",
+                [(case_ids[case_name], attribute, value)
+                 for case_name, attributes in table.items()
+                 for attribute, value in attributes.items()])
+
+    def transcript_cases(self) -> dict[str, str]:
+        """Transcript name -> the name of its case: the case it was linked to on import, else
+        the case holding it, else (no case yet) its own name."""
+        return dict(self.conn.execute(
+            "SELECT t.name, coalesce(linked.name, own.name, t.name) FROM transcripts t "
+            "LEFT JOIN cases linked ON linked.id = t.case_id "
+            "LEFT JOIN cases own ON own.transcript_id = t.id ORDER BY t.name"))
+
+    def transcript_metadata(self) -> dict[str, dict[str, str]]:
+        """Transcript name -> its metadata (header fields; a survey answer's question)."""
+        return {name: json.loads(value) for name, value in
+                self.conn.execute("SELECT name, metadata FROM transcripts ORDER BY name")}
+
+    def attribute_types(self) -> dict[str, dict[str, Any]]:
+        """Attribute name -> {"type": "number" | "date" | "ordinal" | "text", "order": [...]}
+        for attributes whose type was recorded on import (survey columns); values are
+        stored as text whatever the type."""
+        return json.loads(self.setting("attribute_types", "{}"))
+
+    def attribute_orders(self) -> dict[str, list[str]]:
+        """Attribute name -> its values in their recorded order (a Likert scale's)."""
+        return {name: kind["order"] for name, kind in self.attribute_types().items()
+                if kind.get("order")}
+
+    def set_attribute_types(self, types: dict[str, dict[str, Any]]) -> None:
+        self.set_setting("attribute_types",
+                         json.dumps({**self.attribute_types(), **types}, ensure_ascii=False))
 
     def attribute_names(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM attribute_names ORDER BY position")]

@@ -96,7 +96,17 @@ def tui(project: Path | None, coder: str | None, lang: str | None) -> None:
 
 
 # The subcommands register themselves on ``main`` (imported last: they import ``main``).
-from . import autocoding, codebooks, coding, exchange, maintenance, privacy, projects, reports  # noqa: F401
+from . import (  # noqa: F401
+    autocoding,
+    codebooks,
+    coding,
+    exchange,
+    maintenance,
+    privacy,
+    projects,
+    reports,
+    surveys,
+)
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m qualcode`

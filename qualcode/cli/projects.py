@@ -68,9 +68,11 @@ def list_(project: Path, output: Path | None, fmt: str | None) -> None:
     with open_project(project) as opened:
         attributes = opened.attributes()
         names = opened.attribute_names()
+        case_of = opened.transcript_cases()
         rows = [
             [s.name, s.format, s.turns, s.sentences, s.characters, s.codings,
-             f"{s.percent_coded:.0f}", *(attributes.get(s.name, {}).get(a, "") for a in names)]
+             f"{s.percent_coded:.0f}",
+             *(attributes.get(case_of.get(s.name, s.name), {}).get(a, "") for a in names)]
             for s in opened.summaries()
         ]
     emit(["transcript", "format", "turns", "sentences", "characters", "codings", "% coded",

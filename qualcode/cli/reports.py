@@ -122,11 +122,13 @@ def frequencies(project: Path, coders: tuple[str, ...], status: str, output: Pat
               help="The respondent attribute whose values make the columns (e.g. age_group).")
 @click.option("--count", type=click.Choice(["respondents", "segments"]), default="respondents",
               show_default=True, help="Count respondents mentioning each code, or segments.")
+@click.option("--bins", metavar="EDGES", help="Group a numeric attribute by these ascending "
+              "edges, e.g. 18,30,45,60 gives <18, 18-29, 30-44, 45-59 and 60+.")
 @coder_option
 @status_option
 @output_option
-def crosstab(project: Path, attribute: str, count: str, coders: tuple[str, ...], status: str,
-             output: Path | None, fmt: str | None) -> None:
+def crosstab(project: Path, attribute: str, count: str, bins: str | None,
+             coders: tuple[str, ...], status: str, output: Path | None, fmt: str | None) -> None:
     """Codes × the values of a respondent attribute: counts with totals, row and column
     percentages, expected counts, and a chi-square test per code (flagged when expected
     counts are too small: any below 1, or more than 20 % below 5). With -o FILE.xlsx each
@@ -134,9 +136,19 @@ def crosstab(project: Path, attribute: str, count: str, coders: tuple[str, ...],
     FILE.row.csv, FILE.column.csv, FILE.expected.csv and FILE.chi-square.csv."""
     from ..analysis import crosstab as report_crosstab
 
+    edges = None
+    if bins:
+        try:
+            edges = [float(edge) for edge in bins.split(",") if edge.strip()]
+        except ValueError:
+            raise click.BadParameter(f"{bins!r}: give numbers separated by commas",
+                                     param_hint="--bins") from None
+        if not edges or edges != sorted(set(edges)):
+            raise click.BadParameter("give ascending numbers, e.g. 18,30,45,60",
+                                     param_hint="--bins")
     with open_project(project) as opened:
         result = report_crosstab(opened, attribute, count=count, coders=list(coders) or None,
-                                 status=status)
+                                 status=status, bins=edges)
         depth = _depths(opened)
     show_tables(result.tables(), output, fmt, f"Codes × {attribute} ({count})", depth)
 

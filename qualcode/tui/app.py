@@ -174,7 +174,8 @@ class QualcodeApp(App[None]):
 
     def _transcript_row(self, summary: TranscriptSummary) -> Text:
         """Name and % of sentences coded, then the respondent's first attributes."""
-        attributes = self.project.attributes().get(summary.name, {})
+        case = self.project.transcript_cases().get(summary.name, summary.name)
+        attributes = self.project.attributes().get(case, {})
         row = Text(summary.name, style="bold")
         row.append(f"  {summary.percent_coded:.0f}%", style="green")
         values = [attributes.get(a, "") for a in self.project.attribute_names()[:3]]

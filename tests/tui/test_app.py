@@ -924,3 +924,28 @@ async def test_coding_text_that_another_process_changed_is_refused_and_reloaded(
         assert any("re-imported with changed text" in toast for toast in toasts(app, "error"))
         assert view.text.startswith("【修订】")  # the workbench now shows the new text
     assert stored(sample_project_dir) == []
+
+
+# --- survey answers ---------------------------------------------------------------------------
+
+
+async def test_survey_answers_are_listed_by_question_one_after_another(tmp_path: Path) -> None:
+    from qualcode.study import init_project
+    from qualcode.surveys import import_survey, read_survey
+    from tests.test_surveys import write_export
+
+    export = write_export(tmp_path / "survey.xlsx", range(1, 7))
+    folder = tmp_path / "survey"
+    with init_project(folder) as project:
+        import_survey(project, read_survey(export, open_columns=["Q12", "Q14"]), export)
+    app = build_app(folder)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await started(app, pilot)
+        listing = app.query_one("#transcripts", OptionList)
+        rows = [str(listing.get_option_at_index(i).prompt).split()[0]
+                for i in range(listing.option_count)]
+        assert rows == [f"Q12_R000{i}" for i in range(1, 7)] + ["Q14_R0005"]
+        assert view.border_title == "Q12_R0001"
+        await pilot.press("shift+tab", "down", "enter")
+        assert view.border_title == "Q12_R0002"
+        assert view.text == "网站经常打不开，登录要验证很多次（第2位）"
