@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ProjectError
+from .exchange.tables import is_number
 from .model import ParsedTranscript
 from .transcripts import normalise_newlines
 
@@ -145,14 +146,6 @@ def _name_columns(header: list[str]) -> list[Column]:
     return columns
 
 
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _excel_date(serial: float) -> str:
     day = dt.datetime(1899, 12, 30) + dt.timedelta(days=serial)
     return day.date().isoformat() if float(serial).is_integer() else day.isoformat(sep=" ",
@@ -164,7 +157,7 @@ def _classify(column: Column, values: list[str]) -> None:
     if not present:
         column.kind = "text"
         return
-    if all(_is_number(v) for v in present):
+    if all(is_number(v) for v in present):
         if (any(w in column.header for w in _DATE_WORDS)
                 and all(20000 <= float(v) < 80000 for v in present)):
             column.kind = "date"

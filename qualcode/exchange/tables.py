@@ -99,12 +99,13 @@ def _csv(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
 
 def _csv_cell(value: object) -> object:
     # Excel runs cells starting with = + - @ as formulas; quote text that would be misread.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not is_number(value):
         return "'" + value
     return value
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (``float`` accepts it)."""
     try:
         float(text)
     except ValueError:
