@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import AttributesError, ProjectError
+from .roles import allowed_spans, check_roles, overlaps
 from .store import Project
 
 # Positions of different transcripts are kept apart in one sorted axis: transcript index
@@ -122,17 +123,55 @@ def check_coders(project: Project, coders: Sequence[str] | None) -> None:
 
 
 def segments(project: Project, *, coders: Sequence[str] | None = None,
-             status: str = "confirmed") -> Segments:
-    """The project's codings as segments of each code, parents rolled up (see the module).
-    Treat the frame as read-only; it is shared with the next report while nothing changes."""
+             status: str = "confirmed", speaker_roles: Sequence[str] | None = None) -> Segments:
+    """The project's codings as segments of each code, parents rolled up (see the module);
+    with ``speaker_roles``, only those in what speakers with those roles said (see
+    :func:`role_spans`). Treat the frame as read-only; it is shared with the next report
+    while nothing changes."""
     check_coders(project, coders)
-    key = ("segments", tuple(coders) if coders is not None else None, status)
-    found = _cached(project, key, lambda: _read_segments(project, coders, status))
+    roles = check_roles(speaker_roles)
+    key = ("segments", tuple(coders) if coders is not None else None, status, roles)
+    found = _cached(project, key, lambda: _read_segments(project, coders, status, roles))
     return Segments(found.frame.copy(deep=False), found.codes, found.transcripts)
 
 
+def role_spans(project: Project, speaker_roles: Sequence[str] | None) -> pd.DataFrame | None:
+    """What speakers with ``speaker_roles`` said, as a frame of ``transcript`` (categorical
+    over the transcript names), ``start``, ``end``, sorted: the spans of
+    :func:`qualcode.roles.allowed_spans`. A coding, unit or word counts under ``--speaker-role``
+    when it overlaps one of them by a character or more. None when every speaker counts."""
+    roles = check_roles(speaker_roles)
+    if roles is None:
+        return None
+    return _cached(project, ("roles", roles), lambda: _read_role_spans(project, roles))
+
+
+def _read_role_spans(project: Project, roles: Sequence[str]) -> pd.DataFrame:
+    names = project.transcript_names()
+    position = {name: i for i, name in enumerate(names)}
+    rows = [(position[name], start, end)
+            for name, spans in allowed_spans(project, roles).items() for start, end in spans]
+    transcript, start, end = list(zip(*rows)) if rows else [(), (), ()]
+    return pd.DataFrame({
+        "transcript": pd.Categorical.from_codes(np.asarray(transcript, dtype=np.int64),
+                                                categories=names),
+        "start": np.asarray(start, dtype=np.int64),
+        "end": np.asarray(end, dtype=np.int64),
+    })
+
+
+def _said_by(project: Project, frame: pd.DataFrame, speaker_roles: Sequence[str] | None
+             ) -> pd.DataFrame:
+    """The rows of ``frame`` (transcript, start, end) that overlap what speakers with
+    ``speaker_roles`` said, renumbered; ``frame`` itself when every speaker counts."""
+    allowed = role_spans(project, speaker_roles)
+    if allowed is None:
+        return frame
+    return frame[_covered(allowed, frame)].reset_index(drop=True)
+
+
 def _read_segments(project: Project, coders: Sequence[str] | None,
-                   status: str) -> Segments:
+                   status: str, roles: Sequence[str] | None = None) -> Segments:
     with _gc_paused():  # 100,000 tuples: the collector would rescan them again and again
         rows = project.coding_rows(coders=coders, statuses=statuses(status))
         columns = list(zip(*rows)) if rows else [(), (), (), (), ()]
@@ -160,7 +199,7 @@ def _read_segments(project: Project, coders: Sequence[str] | None,
     frame["code"] = pd.Categorical.from_codes(frame["code"], categories=ids)
     frame["transcript"] = pd.Categorical.from_codes(frame["transcript"], categories=transcripts)
     frame["coder"] = pd.Categorical.from_codes(frame["coder"], categories=coder_names)
-    return Segments(frame, infos, transcripts)
+    return Segments(_said_by(project, frame, roles), infos, transcripts)
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -236,7 +275,8 @@ def _union_length(frame: pd.DataFrame, groups: np.ndarray, n_groups: int) -> np.
 
 
 def frequencies(project: Project, coders: Sequence[str] | None = None, *,
-                status: str = "confirmed") -> pd.DataFrame:
+                status: str = "confirmed", speaker_roles: Sequence[str] | None = None
+                ) -> pd.DataFrame:
     """Per code (parents rolled up): ``segments`` coded, ``transcripts`` (respondents)
     mentioning it, ``% transcripts`` (of all transcripts in the project) and ``characters``
     coded (each character once however many segments cover it). A last row ``(any code)``
@@ -244,8 +284,10 @@ def frequencies(project: Project, coders: Sequence[str] | None = None, *,
 
     ``coders``: None pools everyone; one name keeps that coder's codings; two or more compare
     them side by side, with columns ``segments (NAME)``, ``transcripts (NAME)`` ...
+    ``speaker_roles``: only codings in what speakers with these roles said (see
+    :func:`role_spans`); the percentages stay of all transcripts.
     """
-    data = segments(project, coders=coders, status=status)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
     n_transcripts = len(data.transcripts)
     compare = coders is not None and len(coders) > 1
     table = _code_columns(data.codes)
@@ -371,7 +413,8 @@ def _binned(group: dict[str, str], bins: Sequence[float]) -> dict[str, str]:
 
 def crosstab(project: Project, attribute: str, *, count: str = "respondents",
              coders: Sequence[str] | None = None, status: str = "confirmed",
-             bins: Sequence[float] | None = None) -> CrossTab:
+             bins: Sequence[float] | None = None,
+             speaker_roles: Sequence[str] | None = None) -> CrossTab:
     """Codes × values of respondent ``attribute``, counting ``respondents`` mentioning each
     code (default) or ``segments``, with row and column percentages and totals.
 
@@ -380,10 +423,11 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
     respondents (segments) with and without the code in each of the k values; ``(missing)``
     is not a value and stays out of the test. A test is flagged ``expected too small`` by
     Cochran's rule: some expected count below 1, or more than 20 % of them below 5.
+    ``speaker_roles``: only codings in what speakers with these roles said.
     """
     if count not in ("respondents", "segments"):
         raise ProjectError(f"count {count!r}: use respondents or segments")
-    data = segments(project, coders=coders, status=status)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
     group, values = attribute_groups(project, attribute, bins)
     # A respondent is a case: one interview, or every answer of one survey respondent.
     case_of = project.transcript_cases()
@@ -457,14 +501,33 @@ def _chi_square_tests(infos: list[CodeInfo], cells: pd.DataFrame, base: pd.Serie
     return pd.DataFrame(rows)
 
 
+def crosstab_segments(project: Project, attribute: str, code_id: str, value: str | None, *,
+                      coders: Sequence[str] | None = None, status: str = "confirmed",
+                      bins: Sequence[float] | None = None) -> pd.DataFrame:
+    """The segments behind one cell of :func:`crosstab`: those of ``code_id`` (its
+    descendants' rolled up, as the cell counts them) in the transcripts whose ``attribute``
+    is ``value`` (``None``: any value, the ``Total`` column). Columns ``transcript``,
+    ``start``, ``end``, ``coder`` (plain strings and ints), in transcript and text order."""
+    data = segments(project, coders=coders, status=status)
+    group, _ = attribute_groups(project, attribute, bins)
+    frame = data.frame[data.frame["code"] == code_id]
+    if value is not None:
+        frame = frame[frame["transcript"].map(group).astype(object) == value]
+    frame = frame.assign(transcript=frame["transcript"].astype(str),
+                         coder=frame["coder"].astype(str))[SEGMENT]
+    return frame.sort_values(["transcript", "start", "end", "coder"]).reset_index(drop=True)
+
+
 # --- code × transcript matrix -------------------------------------------------------------
 
 
 def matrix(project: Project, *, presence: bool = False, coders: Sequence[str] | None = None,
-           status: str = "confirmed") -> pd.DataFrame:
+           status: str = "confirmed", speaker_roles: Sequence[str] | None = None
+           ) -> pd.DataFrame:
     """Codes × transcripts: segments per cell (or 1/0 for ``presence``), parents rolled up,
-    one column per transcript and a ``Total`` (segments, or transcripts with the code)."""
-    data = segments(project, coders=coders, status=status)
+    one column per transcript and a ``Total`` (segments, or transcripts with the code);
+    with ``speaker_roles``, only codings in what speakers with these roles said."""
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
     frame = data.frame.drop_duplicates(["code", "transcript"]) if presence else data.frame
     cells = (frame.groupby(["code", "transcript"], observed=False).size().unstack("transcript")
              .reindex(index=data.code_ids, columns=data.transcripts, fill_value=0)
@@ -517,8 +580,9 @@ def touched_units(spans: pd.DataFrame, unit_frame: pd.DataFrame) -> tuple[np.nda
 
 
 def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = False,
-                 coders: Sequence[str] | None = None,
-                 status: str = "confirmed") -> pd.DataFrame:
+                 coders: Sequence[str] | None = None, status: str = "confirmed",
+                 with_ancestors: bool = True,
+                 speaker_roles: Sequence[str] | None = None) -> pd.DataFrame:
     """Code × code: how often two codes occur together, parents rolled up, for the codes
     that are used (rows and columns in codebook order; columns named by code id).
 
@@ -528,10 +592,14 @@ def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = Fal
     code overlaps the unit); the diagonal is the units with the code.
     ``jaccard``: ``n_ab / (n_a + n_b - n_ab)`` instead of counts (for overlap this is
     ATLAS.ti's c-coefficient, which can exceed 1 when one segment overlaps several).
+    ``with_ancestors=False`` leaves empty (NaN) the cells pairing a code with its own parent
+    or any other ancestor: rolled up, each of a child's segments is its parent's too, so
+    that pair only repeats the child's count.
+    ``speaker_roles``: only codings, and units, in what speakers with these roles said.
     """
     if unit not in COOCCURRENCE_UNITS:
         raise ProjectError(f"unknown unit {unit!r}; use one of {', '.join(COOCCURRENCE_UNITS)}")
-    data = segments(project, coders=coders, status=status)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
     used_ids = set(data.frame["code"].unique())
     used = [info for info in data.codes if info.id in used_ids]
     k = len(used)
@@ -558,7 +626,7 @@ def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = Fal
         counts = counts + counts.T
         np.fill_diagonal(counts, np.bincount(code_index, minlength=k))
     else:
-        unit_frame = units(project, unit)
+        unit_frame = _said_by(project, units(project, unit), speaker_roles)
         span_rows, unit_rows = touched_units(frame, unit_frame)
         pairs = _distinct(code_index[span_rows] * len(unit_frame) + unit_rows)
         from scipy.sparse import csr_matrix
@@ -575,6 +643,12 @@ def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = Fal
         union = diagonal[:, None] + diagonal[None, :] - counts
         with np.errstate(invalid="ignore", divide="ignore"):
             values = np.where(union > 0, counts / np.where(union > 0, union, 1), np.nan)
+    if not with_ancestors:
+        values = values.astype(float)
+        for i, info in enumerate(used):
+            for ancestor in info.lineage[1:]:
+                if ancestor in index:
+                    values[i, index[ancestor]] = values[index[ancestor], i] = np.nan
     body = pd.DataFrame(values, columns=[info.id for info in used])
     return pd.concat([_code_columns(used), body], axis=1)
 
@@ -594,8 +668,11 @@ class Tokens:
     stopwords: frozenset[str] = field(repr=False, default=frozenset())
 
 
-def tokens(project: Project, transcripts: Sequence[str] | None = None) -> Tokens:
-    """The project's countable words (see :class:`Tokens`); of ``transcripts`` only if given."""
+def tokens(project: Project, transcripts: Sequence[str] | None = None,
+           speaker_roles: Sequence[str] | None = None) -> Tokens:
+    """The project's countable words (see :class:`Tokens`); of ``transcripts`` only if given;
+    with ``speaker_roles``, only the words of speakers with these roles (the sentences of
+    their turns: e.g. without the interviewer's questions)."""
     from .stopwords import is_countable, stopwords
 
     names = project.transcript_names()
@@ -603,7 +680,7 @@ def tokens(project: Project, transcripts: Sequence[str] | None = None) -> Tokens
     stop = stopwords(project.folder)
     texts = project.transcript_texts(None if transcripts is None else chosen)
     word_ends = project.word_ends()
-    sentences = units(project, "sentence")
+    sentences = _said_by(project, units(project, "sentence"), speaker_roles)
     by_transcript = dict(iter(sentences.groupby("transcript", observed=True)))
     position = {name: i for i, name in enumerate(names)}
     transcript_parts, start_parts, end_parts = [], [], []
@@ -645,11 +722,13 @@ def tokens(project: Project, transcripts: Sequence[str] | None = None) -> Tokens
 
 
 def word_frequencies(project: Project, *, top: int | None = 100,
-                     transcripts: Sequence[str] | None = None) -> pd.DataFrame:
+                     transcripts: Sequence[str] | None = None,
+                     speaker_roles: Sequence[str] | None = None) -> pd.DataFrame:
     """The commonest words (see :class:`Tokens` for what counts): ``word``, ``count``,
     ``per 1,000 words`` (of the words counted), ``transcripts`` using it; ``top`` rows (all
-    when None), by count then word."""
-    found = tokens(project, transcripts).frame
+    when None), by count then word. ``speaker_roles``: only what speakers with these roles
+    said (``["respondent"]`` leaves the interviewer's questions out)."""
+    found = tokens(project, transcripts, speaker_roles).frame
     if found.empty:
         return pd.DataFrame({"word": [], "count": [], "per 1,000 words": [], "transcripts": []})
     table = found.groupby("word", observed=True).agg(
@@ -680,7 +759,8 @@ def _covered(spans: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
 
 def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *,
                       top: int = 20, min_count: int = 3, coders: Sequence[str] | None = None,
-                      status: str = "confirmed") -> pd.DataFrame:
+                      status: str = "confirmed", speaker_roles: Sequence[str] | None = None
+                      ) -> pd.DataFrame:
     """The words most distinctive of each code's segments against the rest of the corpus,
     by keyness: Dunning's log-likelihood ``G2`` (as in AntConc and WordSmith), comparing a
     word's count inside the code's segments (parents rolled up) with its count in all other
@@ -692,15 +772,16 @@ def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *
     frequencies, Hardie's effect size; 0.5 stands in for a zero count elsewhere), ``G2``,
     ``p`` (chi-square with 1 df; 3.84 is p = 0.05, 10.83 is p = 0.001).
 
-    ``code_ids``: those codes; None: every code used.
+    ``code_ids``: those codes; None: every code used. ``speaker_roles``: the codings and the
+    corpus are only what speakers with these roles said.
     """
-    data = segments(project, coders=coders, status=status)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
     if code_ids is not None:
         known = set(data.code_ids)
         for code_id in code_ids:
             if code_id not in known:
                 project.require_code(code_id)
-    found = tokens(project)
+    found = tokens(project, speaker_roles=speaker_roles)
     frame = found.frame
     word_codes = frame["word"].cat.codes.to_numpy()
     vocabulary = np.asarray(frame["word"].cat.categories, dtype=object)
@@ -770,16 +851,19 @@ KWIC_COLUMNS = ["transcript", "sentence", "speaker", "start", "end", "left", "wo
 
 def kwic(project: Project, word: str, *, width: int = 20,
          transcripts: Sequence[str] | None = None, coders: Sequence[str] | None = None,
-         status: str = "confirmed") -> Kwic:
+         status: str = "confirmed", speaker_roles: Sequence[str] | None = None) -> Kwic:
     """Every occurrence of ``word`` with ``width`` characters of context on each side (within
     its line), the number of the sentence it is in, and the codes (``id 标签``) of the
     codings that overlap it. A hit must start and end on word boundaries of the stored
     segmentation (one word, or a run of whole words); other occurrences go to
-    ``inside_words``."""
+    ``inside_words``. ``speaker_roles``: only occurrences in what speakers with these roles
+    said."""
     word = word.strip()
     if not word:
         raise ProjectError("give a word to look for")
     check_coders(project, coders)
+    roles = check_roles(speaker_roles)
+    allowed = allowed_spans(project, roles) if roles is not None else None
     names = (project.transcript_names() if transcripts is None
              else [project.resolve(t) for t in transcripts])
     labels = {info.id: info.label for info in codes(project)}
@@ -808,6 +892,9 @@ def kwic(project: Project, word: str, *, width: int = 20,
         on_boundary = set(boundaries)
         while position >= 0:
             stop = position + len(word)
+            if allowed is not None and not overlaps(allowed.get(name, []), position, stop):
+                position = text.find(word, position + 1)
+                continue
             before, after = project.context(name, position, stop, width)
             n = bisect_right(sentence_starts, position) - 1
             in_sentence = n >= 0 and sentence_ends[n] > position

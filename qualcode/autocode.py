@@ -552,10 +552,12 @@ def accept(project: Project, ids: Iterable[int] = (), *, coder: str | None = Non
     return chosen
 
 
-def reject(project: Project, ids: Iterable[int] = (), **filters: Any) -> list[Coding]:
+def reject(project: Project, ids: Iterable[int] = (), *, coder: str | None = None,
+           **filters: Any) -> list[Coding]:
     """Reject suggestions (by ``ids`` or filters, as :func:`select_suggestions`). A rejected
     suggestion stays in the project so auto-coding never suggests it again. One undoable
-    action. Returns the suggestions as they were."""
+    action, in ``coder``'s undo history when given (the person who decided). Returns the
+    suggestions as they were."""
     chosen = select_suggestions(project, ids, **filters)
-    project.set_codings_status([c.id for c in chosen], "rejected")
+    project.set_codings_status([c.id for c in chosen], "rejected", coder=coder)
     return chosen

@@ -318,12 +318,8 @@ def _rebuild_structure(project, name: str, segmenter) -> None:
     parsed = parse_transcript(row["text"], kind, encoding=row["encoding"], header_end=header_end)
     segmentation = segmenter.segment_transcript(parsed.text, parsed.turns)
     with project.transaction() as conn:
-        conn.execute("DELETE FROM turns WHERE transcript_id = ?", (row["id"],))
         conn.execute("DELETE FROM sentences WHERE transcript_id = ?", (row["id"],))
-        conn.executemany("INSERT INTO turns VALUES (?,?,?,?,?,?,?)", [
-            (row["id"], i, t.start, t.end, t.body_start, t.speaker, t.timestamp)
-            for i, t in enumerate(parsed.turns)
-        ])
+        project.write_turns(row["id"], parsed)  # turns and speakers, keeping roles set by hand
         conn.executemany("INSERT INTO sentences VALUES (?,?,?,?,?)", [
             (row["id"], i, s.start, s.end, turn)
             for i, (s, turn) in enumerate(segmentation.sentences)

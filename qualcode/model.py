@@ -79,13 +79,15 @@ class Codebook:
 @dataclass(frozen=True, slots=True)
 class Turn:
     """One speaker turn. ``[start, end)`` covers the whole turn including its label
-    and timestamp; ``body_start`` is where the spoken words begin."""
+    and timestamp; ``body_start`` is where the spoken words begin. ``timestamp`` is the time
+    as the source wrote it, ``seconds`` the turn's start time in seconds (None without one)."""
 
     start: int
     end: int
     speaker: str
     body_start: int
     timestamp: str = ""
+    seconds: float | None = None
 
     @property
     def body(self) -> Span:
@@ -103,6 +105,9 @@ class ParsedTranscript:
     header: Span | None = None  # metadata block (编号, 时间, 地点 ...) kept apart from the turns
     metadata: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # A speaker's description from a bracketed part of the label (受访者（女，35岁）：gives
+    # "女，35岁" for 受访者); speakers without one are absent.
+    speaker_descriptions: dict[str, str] = field(default_factory=dict)
 
 
 CodingStatus = Literal["confirmed", "suggested", "rejected", "unplaced"]

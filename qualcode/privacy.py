@@ -78,7 +78,7 @@ from .stopwords import PROJECT_STOPWORDS
 from .store import DB_NAME, USER_DICT_NAME, Project, building_beside
 
 # The speaker-role words, surnames and titles the transcript reader knows names by.
-from .transcripts import _NAME_TITLES, _ROLE_RE, _SURNAMES
+from .transcripts import _ROLE_RE
 
 KINDS: dict[str, str] = {
     "id_number": "身份证", "bank_card": "银行卡", "mobile": "手机号", "landline": "电话",
@@ -209,6 +209,19 @@ def _address_findings(text: str) -> list[Finding]:
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _HAN_ONLY = re.compile(f"[{_HAN}]+")
+# Common surnames, without those that also begin everyday words (时间, 方面, 关于 ...).
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范廖贾夏韦付邹孟熊秦邱尹薛闫段雷侯史陶贺顾郝龚邵钱严覃武戴莫孔汤葛邢乔伍庞"
+    "颜倪庄聂章鲁岳翟殷詹欧耿兰焦俞柳甘祝符舒阮柯纪梅童凌毕裴霍涂苗盛翁冉骆蓝游辛靳柴蒙鲍喻祁蒲滕"
+    "屈饶牟艾尤穆卓缪芦麦褚娄窦戚岑佟臧闵苟邬卞姬仇栾隋刁巫寇桑郎甄丛仲虞敖巩佘邝"
+    "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蕭蔣葉蘇呂盧鍾譚陸賈韋鄒賀顧龔錢嚴湯喬龐顏聶魯歐蘭紀畢駱藍"
+    "饒蘆麥婁竇閔鄔欒鄺閆"
+)
+_NAME_TITLES = (
+    "先生|女士|小姐|老师|老師|教授|博士|医生|醫生|主任|经理|經理|书记|書記|局长|局長|科长|科長|"
+    "处长|處長|部长|部長|委员|委員|同学|同學|阿姨|师傅|師傅|律师|律師|村长|村長|社长|社長"
+)
 _COMPOUND_SURNAMES = ("欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛", "上官", "司徒", "东方", "東方",
                       "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "夏侯", "令狐")
 # Surnames that also begin everyday words (高兴, 方面, 石头 ...): only for words jieba's

@@ -196,20 +196,119 @@ _CODE_RULES = "ALTER TABLE codes ADD COLUMN rules TEXT NOT NULL DEFAULT '{}'"
 _TRANSCRIPT_CASE = ("ALTER TABLE transcripts ADD COLUMN case_id INTEGER "
                     "REFERENCES cases(id) ON DELETE SET NULL")
 
-MIGRATIONS: list[tuple[str, str]] = [
+# A coder's memo on a code (a definition evolves as the coding goes on: one memo per code and
+# coder), and where each coder stopped (transcript and cursor offset), to resume there.
+_CODE_MEMOS_AND_POSITIONS = """
+CREATE TABLE code_memos (
+    id INTEGER PRIMARY KEY,
+    code_id TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created TEXT NOT NULL,
+    changed TEXT NOT NULL,
+    UNIQUE (code_id, coder)
+);
+CREATE TABLE positions (
+    coder TEXT PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    cursor INTEGER NOT NULL,
+    changed TEXT NOT NULL
+);
+"""
+
+# Favourite keys belong to the project: bound once, then moved only by the researcher
+# (bind_favourite). A key whose code is deleted is freed. A saved choice from the old
+# "favourites" setting is kept; a project without one gets the first nine leaf codes on its
+# next open (_bind_default_favourites), once. Every undo entry records whose change it was;
+# an older entry takes the coder of the first row it changed (a coding's or memo's coder),
+# or none when that row has no coder (a code added), so only `qualcode undo` without
+# --coder reaches it.
+_FAVOURITES_AND_UNDO_CODER = """
+ALTER TABLE undo_log ADD COLUMN coder TEXT NOT NULL DEFAULT '';
+UPDATE undo_log SET coder = coalesce((
+    SELECT coalesce(json_extract(c.value, '$.after.coder'), json_extract(c.value, '$.before.coder'))
+    FROM json_each(undo_log.changes) c ORDER BY c.key LIMIT 1), '');
+CREATE INDEX undo_log_by_coder ON undo_log (coder, undone, id);
+CREATE TABLE favourites (
+    key INTEGER PRIMARY KEY CHECK (key BETWEEN 1 AND 9),
+    code_id TEXT NOT NULL UNIQUE
+);
+INSERT OR IGNORE INTO favourites (key, code_id)
+    SELECT j.key + 1, j.value FROM meta m, json_each('["' || replace(m.value, ',', '","') || '"]') j
+    WHERE m.key = 'setting.favourites' AND j.key < 9 AND j.value IN (SELECT id FROM codes);
+INSERT OR IGNORE INTO meta (key, value)
+    SELECT 'favourites.bound', 'migrated' WHERE EXISTS (SELECT 1 FROM favourites)
+"""
+
+# Each turn's start time in seconds (None without one), and each transcript's speakers: their
+# role (qualcode.roles; role_set = 1 when the researcher set it, so a re-import keeps it) and the
+# description a bracketed label gave (受访者（女，35岁）：), in order of first appearance.
+_SPEAKERS = """
+CREATE TABLE speakers (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    role TEXT NOT NULL DEFAULT 'other' CHECK (role IN ('interviewer', 'respondent', 'other')),
+    role_set INTEGER NOT NULL DEFAULT 0,
+    description TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (transcript_id, name)
+)
+"""
+
+
+def _speakers_and_turn_times(conn: sqlite3.Connection) -> None:
+    """Add ``turns.seconds`` and the ``speakers`` table; the speakers of transcripts already
+    imported get the roles their labels suggest (no descriptions: older versions kept none)."""
+    from .roles import guess_roles
+
+    conn.execute("ALTER TABLE turns ADD COLUMN seconds REAL")
+    conn.execute(_SPEAKERS)
+    names: dict[int, list[str]] = {}
+    for transcript_id, speaker in conn.execute(
+            "SELECT transcript_id, speaker FROM turns ORDER BY transcript_id, idx").fetchall():
+        found = names.setdefault(transcript_id, [])
+        if speaker not in found:
+            found.append(speaker)
+    for transcript_id, speakers in names.items():
+        guesses = guess_roles(speakers)
+        conn.executemany(
+            "INSERT INTO speakers (transcript_id, name, position, role) VALUES (?,?,?,?)",
+            [(transcript_id, name, i, guesses[name].role) for i, name in enumerate(speakers)])
+
+
+# A step is SQL (statements separated by ';') or a function of the connection, for a step that
+# needs Python (guessing roles); either runs inside the step's transaction.
+MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _SCHEMA_1),
     ("0002_unplaced_codings", _UNPLACED_CODINGS),
     ("0003_code_rules", _CODE_RULES),
     ("0004_redaction_key", _REDACTION_KEY),
     ("0005_transcript_case", _TRANSCRIPT_CASE),
+    ("0006_speakers_and_turn_times", _speakers_and_turn_times),
+    ("0007_favourites_and_undo_coder", _FAVOURITES_AND_UNDO_CODER),
+    ("0008_code_memos_and_positions", _CODE_MEMOS_AND_POSITIONS),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables whose row changes are recorded for undo, with their primary key column.
-_UNDOABLE = {"codings": "id", "codes": "id", "memos": "id"}
+_UNDOABLE = {"codings": "id", "codes": "id", "memos": "id", "code_memos": "id"}
 
 
 # --- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryStep:
+    """An action undone or redone: its name as logged ("code", "uncode", "memo", "add code",
+    "accept 3" ...), whose it was ("" for an old entry whose coder the log cannot tell), the
+    code it concerned and where it began ("" and 0 when it has no such place)."""
+
+    action: str
+    coder: str
+    code_id: str = ""
+    transcript: str = ""
+    sentence: int = 0  # 1-based, of `transcript`
+    transcripts: tuple[str, ...] = ()  # every transcript whose codings or memos it changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +336,23 @@ class TranscriptSummary:
         return 100.0 * self.coded_sentences / self.sentences if self.sentences else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """One memo, wherever it is written: on a ``coding`` (its transcript, span, code and the
+    coded text in ``quote``), on a ``transcript``, on a ``code`` or on the whole ``project``."""
+
+    kind: str  # "coding", "transcript", "code" or "project"
+    coder: str
+    text: str
+    changed: str
+    transcript: str = ""
+    start: int = 0
+    end: int = 0
+    code_id: str = ""
+    coding_id: int = 0
+    quote: str = ""
+
+
 @dataclass(slots=True)
 class StoredTranscript:
     """A transcript as the store holds it, with its turns, sentences and word boundaries."""
@@ -252,6 +368,7 @@ class StoredTranscript:
     turns: list[Turn]
     sentences: list[Sentence]
     word_ends: array = field(repr=False)
+    speakers: list[Speaker] = field(default_factory=list)  # in order of first appearance
 
     def words(self) -> list[Span]:
         """Word spans tiling the text."""
@@ -259,15 +376,29 @@ class StoredTranscript:
         return [Span(s, e) for s, e in zip(starts, self.word_ends, strict=True)]
 
 
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """A speaker of one transcript: ``role`` (see :mod:`qualcode.roles`), ``role_set`` when
+    the researcher set it (else it is the import's guess), the ``description`` a bracketed
+    label gave, and how many ``turns`` they have."""
+
+    name: str
+    role: str
+    description: str = ""
+    turns: int = 0
+    role_set: bool = False
+
+
 @dataclass(slots=True)
 class ImportResult:
     name: str
-    status: str  # "added", "unchanged", "replaced"
+    status: str  # "added", "unchanged", "replaced"; "waiting": attributes, no transcript yet
     turns: int = 0
     sentences: int = 0
     segmented: bool = False  # False when the segmentation came from the cache
     warnings: list[str] = field(default_factory=list)
     reanchored: ReanchorReport | None = None  # for "replaced": where its codings went
+    speakers: list[Speaker] = field(default_factory=list)  # with their roles, as stored
 
 
 @dataclass(slots=True)
@@ -447,6 +578,7 @@ class Project:
             conn.execute("PRAGMA foreign_keys = ON")
             project = cls(db_path, conn)
             project._migrate()
+            project._bind_default_favourites()
         except BaseException as error:
             conn.close()
             if isinstance(error, sqlite3.DatabaseError):
@@ -503,9 +635,12 @@ class Project:
                              "(name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
                 if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                     continue  # done before, or by another process opening it at the same time
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                if callable(sql):
+                    sql(conn)
+                else:
+                    for statement in sql.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
                 conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
 
     def _migrations_done(self) -> set[str]:
@@ -578,6 +713,9 @@ class Project:
                     f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES ({_CODE_MARKS})",
                     _code_row(code, parent.id if parent else None, position),
                 )
+            # A code that stays keeps its key wherever it moved; a deleted one frees it.
+            conn.execute("DELETE FROM favourites WHERE code_id NOT IN (SELECT id FROM codes)")
+            self._bind_default_favourites()
             self._set_meta("codebook.name", codebook.name)
             self._set_meta("codebook.language", codebook.language)
             self._set_meta("codebook.description", codebook.description)
@@ -617,8 +755,41 @@ class Project:
                 f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES ({_CODE_MARKS})",
                 _code_row(code, parent_id, position),
             )
-            self._log("add code", [self._change("codes", code.id, None)])
+            self._log("add code", [self._change("codes", code.id, None)], coder)
+            self._bind_default_favourites()
         return code
+
+    # favourite keys: 1-9 apply a code; bound once, then only the researcher rebinds them
+
+    def favourites(self) -> dict[int, str]:
+        """Key (1-9) -> the code id it applies, for the keys that are bound."""
+        return dict(self.conn.execute("SELECT key, code_id FROM favourites ORDER BY key"))
+
+    def bind_favourite(self, key: int, code_id: str) -> dict[int, str]:
+        """Bind ``key`` (1-9) to ``code_id``; the code leaves any other key it had, and the
+        key's previous code loses it. Returns the bindings as they now are."""
+        if not 1 <= key <= 9:
+            raise ProjectError(f"favourite keys are 1 to 9, not {key}")
+        self.require_code(code_id)
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM favourites WHERE key = ? OR code_id = ?", (key, code_id))
+            conn.execute("INSERT INTO favourites (key, code_id) VALUES (?, ?)", (key, code_id))
+            self._set_meta("favourites.bound", _now())
+        return self.favourites()
+
+    def _bind_default_favourites(self) -> None:
+        """The first time the project has codes, bind the first nine leaf codes to 1-9; never
+        again after that, so a key never moves by itself."""
+        if self.meta("favourites.bound") or not self.conn.execute(
+                "SELECT 1 FROM codes LIMIT 1").fetchone():
+            return
+        leaves = [c.id for c, _, _ in self.codebook().walk() if not c.children][:9]
+        with self.transaction() as conn:
+            if self.meta("favourites.bound"):  # another process bound them meanwhile
+                return
+            conn.executemany("INSERT OR IGNORE INTO favourites (key, code_id) VALUES (?, ?)",
+                             list(enumerate(leaves, start=1)))
+            self._set_meta("favourites.bound", _now())
 
     def require_code(self, code_id: str) -> None:
         if not self.conn.execute("SELECT 1 FROM codes WHERE id = ?", (code_id,)).fetchone():
@@ -744,7 +915,6 @@ class Project:
                     "format = ?, encoding = ?, metadata = ?, header_start = ?, header_end = ?, "
                     "warnings = ?, imported = ? WHERE id = ?", (*row, transcript_id),
                 )
-                conn.execute("DELETE FROM turns WHERE transcript_id = ?", (transcript_id,))
                 conn.execute("DELETE FROM sentences WHERE transcript_id = ?", (transcript_id,))
                 opcodes = prepared.opcodes if prepared.old_hash == old["hash"] else None
                 report = self._reanchor_codings(transcript_id, old["text"], parsed.text, opcodes)
@@ -754,13 +924,7 @@ class Project:
                     "metadata, header_start, header_end, warnings, imported) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?)", row,
                 ).lastrowid
-            conn.executemany(
-                "INSERT INTO turns VALUES (?,?,?,?,?,?,?)",
-                [
-                    (transcript_id, i, t.start, t.end, t.body_start, t.speaker, t.timestamp)
-                    for i, t in enumerate(parsed.turns)
-                ],
-            )
+            speakers = self.write_turns(transcript_id, parsed)
             conn.executemany(
                 "INSERT INTO sentences VALUES (?,?,?,?,?)",
                 [(transcript_id, i, s, e, turn) for i, (s, e, turn) in enumerate(sentence_spans)],
@@ -785,8 +949,117 @@ class Project:
         return ImportResult(
             name, "added" if old is None else "replaced", len(parsed.turns),
             len(sentence_spans), segmented=prepared.segmented, warnings=list(parsed.warnings),
-            reanchored=report,
+            reanchored=report, speakers=speakers,
         )
+
+    def write_turns(self, transcript_id: int, parsed: ParsedTranscript) -> list[Speaker]:
+        """Replace a transcript's turns (with their start times) and speakers by those of
+        ``parsed``, in the caller's transaction or its own. Each speaker's role is the one the
+        researcher set for it in this transcript, else the one set for that name in every
+        transcript (:meth:`set_speaker_role` without a transcript), else the guess of
+        :func:`qualcode.roles.guess_roles`. Returns the speakers as stored."""
+        from .roles import guess_roles
+
+        with self.transaction() as conn:
+            kept = dict(conn.execute(
+                "SELECT name, role FROM speakers WHERE transcript_id = ? AND role_set = 1",
+                (transcript_id,)).fetchall())
+            everywhere = self.project_speaker_roles()
+            conn.execute("DELETE FROM turns WHERE transcript_id = ?", (transcript_id,))
+            conn.execute("DELETE FROM speakers WHERE transcript_id = ?", (transcript_id,))
+            conn.executemany(
+                "INSERT INTO turns (transcript_id, idx, start, end, body_start, speaker, "
+                "timestamp, seconds) VALUES (?,?,?,?,?,?,?,?)",
+                [(transcript_id, i, t.start, t.end, t.body_start, t.speaker, t.timestamp,
+                  t.seconds) for i, t in enumerate(parsed.turns)])
+            counts: dict[str, int] = {}
+            for turn in parsed.turns:
+                counts[turn.speaker] = counts.get(turn.speaker, 0) + 1
+            guesses = guess_roles(list(counts), parsed.speaker_descriptions)
+            speakers = []
+            for name, turns in counts.items():
+                role_set = name in kept or name in everywhere
+                role = kept.get(name) or everywhere.get(name) or guesses[name].role
+                speakers.append(Speaker(name, role, parsed.speaker_descriptions.get(name, ""),
+                                        turns, role_set))
+            conn.executemany(
+                "INSERT INTO speakers (transcript_id, name, position, role, role_set, "
+                "description) VALUES (?,?,?,?,?,?)",
+                [(transcript_id, s.name, i, s.role, int(s.role_set), s.description)
+                 for i, s in enumerate(speakers)])
+        return speakers
+
+    def speakers(self, transcript: str | None = None) -> dict[str, list[Speaker]]:
+        """Transcript name -> its speakers in order of first appearance, with role,
+        description and turn count; of every transcript with turns (by name), or of
+        ``transcript`` (name or unique prefix) only."""
+        where, params = ("WHERE t.name = ?", (self.resolve(transcript),)) if transcript else ("", ())
+        found: dict[str, list[Speaker]] = {}
+        for row in self.conn.execute(
+            "SELECT t.name AS transcript, s.name, s.role, s.description, s.role_set, "
+            "(SELECT count(*) FROM turns u WHERE u.transcript_id = s.transcript_id "
+            "AND u.speaker = s.name) AS turns FROM speakers s "
+            f"JOIN transcripts t ON t.id = s.transcript_id {where} "
+            "ORDER BY t.name, s.position", params,
+        ):
+            found.setdefault(row["transcript"], []).append(Speaker(
+                row["name"], row["role"], row["description"], row["turns"], bool(row["role_set"])))
+        return found
+
+    def set_speaker_role(self, transcript: str | None, speaker: str, role: str) -> list[str]:
+        """Set ``speaker``'s role in ``transcript`` (name or unique prefix), or with
+        ``transcript`` None in every transcript where that name speaks and in those imported
+        later. The role is kept when the transcript is imported again. Returns the names of
+        the transcripts changed; a speaker no transcript (or not this one) has is an error
+        naming the speakers there are."""
+        from .roles import check_role
+
+        role = check_role(role)
+        with self.transaction() as conn:
+            if transcript is not None:
+                name = self.resolve(transcript)
+                ids = [row[0] for row in conn.execute(
+                    "SELECT s.transcript_id FROM speakers s JOIN transcripts t ON "
+                    "t.id = s.transcript_id WHERE t.name = ? AND s.name = ?", (name, speaker))]
+                if not ids:
+                    known = [s.name for s in self.speakers(name).get(name, [])]
+                    raise ProjectError(f"{name} has no speaker {speaker!r}; its speakers are: "
+                                       f"{', '.join(map(repr, known)) or 'none'}")
+            else:
+                ids = [row[0] for row in conn.execute(
+                    "SELECT transcript_id FROM speakers WHERE name = ?", (speaker,))]
+                if not ids:
+                    known = sorted({r[0] for r in conn.execute("SELECT name FROM speakers")})
+                    raise ProjectError(f"no transcript has a speaker {speaker!r}; the speakers "
+                                       f"are: {', '.join(map(repr, known)) or 'none'}")
+                roles = {**self.project_speaker_roles(), speaker: role}
+                self._set_meta("setting.speaker_roles", json.dumps(roles, ensure_ascii=False))
+            conn.executemany("UPDATE speakers SET role = ?, role_set = 1 WHERE transcript_id = ? "
+                             "AND name = ?", [(role, i, speaker) for i in ids])
+            return [row[0] for row in conn.execute(
+                f"SELECT name FROM transcripts WHERE id IN ({', '.join('?' * len(ids))}) "
+                "ORDER BY name", ids)]
+
+    def project_speaker_roles(self) -> dict[str, str]:
+        """Speaker name -> the role set for it in every transcript (see
+        :meth:`set_speaker_role`)."""
+        return json.loads(self.setting("speaker_roles", "{}"))
+
+    def role_spans(self) -> list[tuple[str, int, int, str]]:
+        """``(transcript, start, end, role)`` of every turn's body (after its label) with its
+        speaker's role, each transcript's in text order; a transcript without turns is one
+        span of its whole text, a survey answer's with the role respondent, any other's
+        other. :func:`qualcode.roles.allowed_spans` filters these."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            "SELECT t.name, u.body_start, u.end, coalesce(s.role, 'other') FROM turns u "
+            "JOIN transcripts t ON t.id = u.transcript_id LEFT JOIN speakers s "
+            "ON s.transcript_id = u.transcript_id AND s.name = u.speaker "
+            "UNION ALL SELECT t.name, 0, length(t.text), CASE WHEN t.format = 'survey' "
+            "THEN 'respondent' ELSE 'other' END FROM transcripts t "
+            "WHERE NOT EXISTS (SELECT 1 FROM turns WHERE transcript_id = t.id) ORDER BY 1, 2"
+        ).fetchall()
 
     def _reanchor_codings(self, transcript_id: int, old_text: str, new_text: str,
                           opcodes: list[Opcode] | None) -> ReanchorReport:
@@ -848,7 +1121,8 @@ class Project:
         name = self.resolve(name)
         row = self.conn.execute("SELECT * FROM transcripts WHERE name = ?", (name,)).fetchone()
         turns = [
-            Turn(r["start"], r["end"], r["speaker"], r["body_start"], r["timestamp"])
+            Turn(r["start"], r["end"], r["speaker"], r["body_start"], r["timestamp"],
+                 r["seconds"])
             for r in self.conn.execute(
                 "SELECT * FROM turns WHERE transcript_id = ? ORDER BY idx", (row["id"],)
             )
@@ -873,6 +1147,7 @@ class Project:
             source_path=row["source_path"], metadata=json.loads(row["metadata"]), header=header,
             turns=turns, sentences=sentences,
             word_ends=_unpack_ends(words[0]) if words else array("i", [len(text)]),
+            speakers=self.speakers(name).get(name, []),
         )
 
     def summaries(self, name: str | None = None, coder: str | None = None
@@ -1036,7 +1311,7 @@ class Project:
                 "rule, score, created, changed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (transcript_id, start, end, code_id, coder, memo, status, rule, score, now, now),
             ).lastrowid
-            self._log("code", [self._change("codings", coding_id, None)])
+            self._log("code", [self._change("codings", coding_id, None)], coder)
         return self.coding(coding_id)
 
     def remove_coding(self, coding_id: int) -> Coding:
@@ -1046,7 +1321,7 @@ class Project:
             before = self._row("codings", coding_id)
             conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
             self._log("uncode", [{"table": "codings", "key": coding_id, "before": before,
-                                  "after": None}])
+                                  "after": None}], before["coder"])
         return coding
 
     def set_coding_memo(self, coding_id: int, memo: str) -> Coding:
@@ -1057,7 +1332,7 @@ class Project:
             conn.execute(
                 "UPDATE codings SET memo = ?, changed = ? WHERE id = ?", (memo, _now(), coding_id)
             )
-            self._log("memo", [self._change("codings", coding_id, before)])
+            self._log("memo", [self._change("codings", coding_id, before)], before["coder"])
         return self.coding(coding_id)
 
     # auto-coding: suggestions stored and reviewed in bulk (qualcode.autocode decides what)
@@ -1091,7 +1366,7 @@ class Project:
                     (ids[transcript], start, end, code_id, coder, rule, score, now, now),
                 ).lastrowid
                 changes.append(self._change("codings", coding_id, None))
-            self._log(f"suggest {len(new)}", changes)
+            self._log(f"suggest {len(new)}", changes, coder)
         return new
 
     def _new_suggestions(self, suggestions: Iterable[tuple[str, int, int, str, str, float | None]]
@@ -1155,7 +1430,7 @@ class Project:
                         (status, owner, now, coding_id))
                 changes.append(self._change("codings", coding_id, before))
             if changes:
-                self._log(f"{action} {len(changes)}", changes)
+                self._log(f"{action} {len(changes)}", changes, coder or "")
         return ids
 
     def coding(self, coding_id: int) -> Coding:
@@ -1227,14 +1502,14 @@ class Project:
                 conn.execute(
                     "UPDATE memos SET text = ?, changed = ? WHERE id = ?", (text, _now(), row[0])
                 )
-                self._log("memo", [self._change("memos", row[0], before)])
+                self._log("memo", [self._change("memos", row[0], before)], coder)
             else:
                 memo_id = conn.execute(
                     "INSERT INTO memos (transcript_id, coder, text, created, changed) "
                     "VALUES (?,?,?,?,?)",
                     (transcript_id, coder, text, _now(), _now()),
                 ).lastrowid
-                self._log("memo", [self._change("memos", memo_id, None)])
+                self._log("memo", [self._change("memos", memo_id, None)], coder)
 
     def transcript_memo(self, transcript: str, coder: str) -> str:
         row = self.conn.execute(
@@ -1242,6 +1517,104 @@ class Project:
             (self._transcript_id(transcript), coder),
         ).fetchone()
         return row[0] if row else ""
+
+    # project memos, code memos, and every memo at once
+
+    def set_project_memo(self, coder: str, text: str) -> None:
+        """Write (or replace) this coder's memo on the whole project; undoable."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM memos WHERE transcript_id IS NULL AND coder = ? "
+                               "ORDER BY id LIMIT 1", (coder,)).fetchone()
+            if row:
+                before = self._row("memos", row[0])
+                conn.execute("UPDATE memos SET text = ?, changed = ? WHERE id = ?",
+                             (text, _now(), row[0]))
+                self._log("memo", [self._change("memos", row[0], before)], coder)
+            else:
+                memo_id = conn.execute(
+                    "INSERT INTO memos (transcript_id, coder, text, created, changed) "
+                    "VALUES (NULL, ?, ?, ?, ?)", (coder, text, _now(), _now())).lastrowid
+                self._log("memo", [self._change("memos", memo_id, None)], coder)
+
+    def project_memo(self, coder: str) -> str:
+        """This coder's memo on the whole project ("" if none)."""
+        row = self.conn.execute("SELECT text FROM memos WHERE transcript_id IS NULL AND "
+                                "coder = ? ORDER BY id LIMIT 1", (coder,)).fetchone()
+        return row[0] if row else ""
+
+    def set_code_memo(self, code_id: str, coder: str, text: str) -> None:
+        """Write (or replace) this coder's memo on a code; an empty text removes it. Undoable;
+        an unknown code id is an error."""
+        self.require_code(code_id)
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM code_memos WHERE code_id = ? AND coder = ?",
+                               (code_id, coder)).fetchone()
+            if row:
+                before = self._row("code_memos", row[0])
+                if text.strip():
+                    conn.execute("UPDATE code_memos SET text = ?, changed = ? WHERE id = ?",
+                                 (text, _now(), row[0]))
+                else:
+                    conn.execute("DELETE FROM code_memos WHERE id = ?", (row[0],))
+                self._log("memo", [self._change("code_memos", row[0], before)], coder)
+            elif text.strip():
+                memo_id = conn.execute(
+                    "INSERT INTO code_memos (code_id, coder, text, created, changed) "
+                    "VALUES (?, ?, ?, ?, ?)", (code_id, coder, text, _now(), _now())).lastrowid
+                self._log("memo", [self._change("code_memos", memo_id, None)], coder)
+
+    def code_memo(self, code_id: str, coder: str) -> str:
+        """This coder's memo on a code ("" if none)."""
+        row = self.conn.execute("SELECT text FROM code_memos WHERE code_id = ? AND coder = ?",
+                                (code_id, coder)).fetchone()
+        return row[0] if row else ""
+
+    def all_memos(self) -> list[Memo]:
+        """Every memo with text, as a memo browser lists them: the project's, then the codes'
+        (in codebook order), then per transcript its memos and its codings' memos in text
+        order. Memos of rejected suggestions are left out."""
+        order = {code.id: i for i, (code, _, _) in enumerate(self.codebook().walk())}
+        found: list[tuple[tuple, Memo]] = []
+        for r in self.conn.execute("SELECT coder, text, changed FROM memos "
+                                   "WHERE transcript_id IS NULL AND text != '' ORDER BY id"):
+            found.append(((0,), Memo("project", r["coder"], r["text"], r["changed"])))
+        for r in self.conn.execute("SELECT code_id, coder, text, changed FROM code_memos "
+                                   "WHERE text != ''"):
+            found.append(((1, order.get(r["code_id"], len(order)), r["code_id"], r["coder"]),
+                          Memo("code", r["coder"], r["text"], r["changed"],
+                               code_id=r["code_id"])))
+        for r in self.conn.execute(
+            "SELECT t.name, m.coder, m.text, m.changed FROM memos m "
+            "JOIN transcripts t ON t.id = m.transcript_id WHERE m.text != ''"
+        ):
+            found.append(((2, r["name"], -1, r["coder"]),
+                          Memo("transcript", r["coder"], r["text"], r["changed"],
+                               transcript=r["name"])))
+        for c in self.codings(status=None, where="c.memo != '' AND c.status != 'rejected'"):
+            found.append(((2, c.transcript, c.start, c.coder),
+                          Memo("coding", c.coder, c.memo, c.changed, c.transcript, c.start,
+                               c.end, c.code_id, c.id, c.text)))
+        found.sort(key=lambda pair: pair[0])
+        return [memo for _, memo in found]
+
+    # where each coder stopped
+
+    def set_position(self, coder: str, transcript: str, cursor: int) -> None:
+        """Remember where ``coder`` is: a transcript and the cursor's offset in it."""
+        transcript_id = self._transcript_id(transcript)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO positions VALUES (?, ?, ?, ?) ON CONFLICT (coder) DO UPDATE SET "
+                "transcript_id = excluded.transcript_id, cursor = excluded.cursor, "
+                "changed = excluded.changed", (coder, transcript_id, cursor, _now()))
+
+    def position(self, coder: str) -> tuple[str, int] | None:
+        """The transcript and cursor offset where ``coder`` stopped, or None (never coded
+        here, or the transcript is gone)."""
+        row = self.conn.execute(
+            "SELECT t.name, p.cursor FROM positions p JOIN transcripts t "
+            "ON t.id = p.transcript_id WHERE p.coder = ?", (coder,)).fetchone()
+        return (row[0], row[1]) if row else None
 
     # undo and redo: the log stores row images before and after each change
 
@@ -1254,31 +1627,79 @@ class Project:
     def _change(self, table: str, key: Any, before: dict | None) -> dict:
         return {"table": table, "key": key, "before": before, "after": self._row(table, key)}
 
-    def _log(self, action: str, changes: list[dict]) -> None:
-        self.conn.execute("DELETE FROM undo_log WHERE undone = 1")  # a new action ends redo
+    def _log(self, action: str, changes: list[dict], coder: str = "") -> None:
+        """Record one undoable action of ``coder``; it ends that coder's redo (not others')."""
+        self.conn.execute("DELETE FROM undo_log WHERE undone = 1 AND coder = ?", (coder,))
         self.conn.execute(
-            "INSERT INTO undo_log (action, changes, created) VALUES (?, ?, ?)",
-            (action, json.dumps(changes, ensure_ascii=False), _now()),
+            "INSERT INTO undo_log (action, changes, coder, created) VALUES (?, ?, ?, ?)",
+            (action, json.dumps(changes, ensure_ascii=False), coder, _now()),
         )
 
-    def undo(self) -> str | None:
-        """Undo the last action (also one from an earlier session); returns its name."""
-        return self._replay("SELECT * FROM undo_log WHERE undone = 0 ORDER BY id DESC", "before", 1)
+    def undo(self, coder: str | None = None) -> HistoryStep | None:
+        """Undo ``coder``'s last action (also one from an earlier session), or anyone's when
+        ``coder`` is None. Returns what was undone, or None when there is nothing to undo.
 
-    def redo(self) -> str | None:
-        """Redo the last undone action; returns its name."""
-        return self._replay("SELECT * FROM undo_log WHERE undone = 1 ORDER BY id", "after", 0)
+        Raises ProjectError, and changes nothing, when a row the action changed has been
+        changed since by another action (another coder's, a re-anchoring): undoing it would
+        overwrite that. The action then leaves the history, so the next undo goes on."""
+        return self._replay(coder, undo=True)
 
-    def _replay(self, query: str, state: str, undone: int) -> str | None:
+    def redo(self, coder: str | None = None) -> HistoryStep | None:
+        """Redo ``coder``'s (or anyone's) last undone action; as :meth:`undo`."""
+        return self._replay(coder, undo=False)
+
+    def _replay(self, coder: str | None, *, undo: bool) -> HistoryStep | None:
+        whose = "" if coder is None else " AND coder = ?"
+        query = (f"SELECT * FROM undo_log WHERE undone = 0{whose} ORDER BY id DESC" if undo
+                 else f"SELECT * FROM undo_log WHERE undone = 1{whose} ORDER BY id")
+        expected, state = ("after", "before") if undo else ("before", "after")
         with self.transaction() as conn:
-            entry = conn.execute(query + " LIMIT 1").fetchone()
+            entry = conn.execute(query + " LIMIT 1", () if coder is None else (coder,)
+                                 ).fetchone()
             if entry is None:
                 return None
             changes = json.loads(entry["changes"])
-            for change in reversed(changes) if state == "before" else changes:
-                _restore_row(conn, change["table"], change["key"], change[state])
-            conn.execute("UPDATE undo_log SET undone = ? WHERE id = ?", (undone, entry["id"]))
-        return entry["action"]
+            step = self._history_step(entry["action"], entry["coder"], changes)
+            stale = [c for c in changes if self._row(c["table"], c["key"]) != c[expected]]
+            if stale:
+                conn.execute("DELETE FROM undo_log WHERE id = ?", (entry["id"],))
+            else:
+                for change in reversed(changes) if undo else changes:
+                    _restore_row(conn, change["table"], change["key"], change[state])
+                conn.execute("UPDATE undo_log SET undone = ? WHERE id = ?",
+                             (1 if undo else 0, entry["id"]))
+                if any(c["table"] == "codes" for c in changes):  # a code gone frees its key
+                    conn.execute(
+                        "DELETE FROM favourites WHERE code_id NOT IN (SELECT id FROM codes)")
+        if stale:
+            where = " · ".join(str(p) for p in (step.code_id, step.transcript) if p)
+            raise ProjectError(
+                f"cannot {'undo' if undo else 'redo'} {step.action!r}"
+                f"{f' ({where})' if where else ''}: what it changed has been changed since by "
+                "another coder or command; it stays as it is now, and this action has left "
+                "the undo history"
+            )
+        return step
+
+    def _history_step(self, action: str, coder: str, changes: list[dict]) -> HistoryStep:
+        """Describe a logged action by the first row it changed: its code and where."""
+        names = dict(self.conn.execute("SELECT id, name FROM transcripts").fetchall())
+        touched = []
+        for change in changes:
+            image = change["after"] or change["before"] or {}
+            if names.get(image.get("transcript_id")) not in (None, *touched):
+                touched.append(names[image["transcript_id"]])
+        first = next((c["after"] or c["before"] for c in changes), None) or {}
+        code_id = first.get("code_id") or (changes[0]["key"] if changes and changes[0]["table"]
+                                           == "codes" else "")
+        sentence = 0
+        if "start" in first and first.get("transcript_id") in names:
+            row = self.conn.execute(
+                "SELECT idx FROM sentences WHERE transcript_id = ? AND start <= ? "
+                "ORDER BY idx DESC LIMIT 1", (first["transcript_id"], first["start"])).fetchone()
+            sentence = row[0] + 1 if row else 0
+        return HistoryStep(action, coder, str(code_id or ""),
+                           names.get(first.get("transcript_id"), ""), sentence, tuple(touched))
 
     # bulk reads for reports and agreement; codings brought in from a coder's copy
 
@@ -1412,7 +1833,7 @@ class Project:
                 changes.append(self._change("codings", coding_id, None))
                 result.added += 1
             if changes:
-                self._log("import codings", changes)
+                self._log("import codings", changes, coder)
         return result
 
     def _place(self, record: CodingRecord, by_hash: dict[str, list[str]]
@@ -1559,6 +1980,17 @@ class Project:
                 [(move(r["start"], False), move(r["end"], True), move(r["body_start"], False),
                   rename(r["speaker"]), transcript_id, r["idx"]) for r in conn.execute(
                     "SELECT * FROM turns WHERE transcript_id = ?", (transcript_id,)).fetchall()])
+            # The speakers' rows follow their new names (two renamed alike become one).
+            renamed: dict[str, sqlite3.Row] = {}
+            for r in conn.execute("SELECT * FROM speakers WHERE transcript_id = ? ORDER BY "
+                                  "position", (transcript_id,)).fetchall():
+                renamed.setdefault(rename(r["name"]), r)
+            conn.execute("DELETE FROM speakers WHERE transcript_id = ?", (transcript_id,))
+            conn.executemany(
+                "INSERT INTO speakers (transcript_id, name, position, role, role_set, "
+                "description) VALUES (?,?,?,?,?,?)",
+                [(transcript_id, new_name, r["position"], r["role"], r["role_set"],
+                  r["description"]) for new_name, r in renamed.items()])
             conn.executemany(
                 "UPDATE sentences SET start = ?, end = ? WHERE transcript_id = ? AND idx = ?",
                 [(move(r["start"], False), move(r["end"], True), transcript_id, r["idx"])
@@ -1594,14 +2026,17 @@ class Project:
             )
 
     def rewrite_notes(self, replace: Callable[[str], str]) -> None:
-        """Pass the project's free texts through ``replace``: memos, coding memos, the text
-        unplaced or changed codings had, and transcripts' metadata and source paths; then
+        """Pass the project's free texts through ``replace``: memos, coding and code memos, the
+        text unplaced or changed codings had, and transcripts' metadata and source paths; then
         forget what still holds old text: the undo history (row images) and segmentations of
         texts no transcript has any more. In the caller's transaction or its own."""
         with self.transaction() as conn:
             conn.executemany("UPDATE memos SET text = ? WHERE id = ?", [
                 (replace(text), memo_id)
                 for memo_id, text in conn.execute("SELECT id, text FROM memos").fetchall()])
+            conn.executemany("UPDATE code_memos SET text = ? WHERE id = ?", [
+                (replace(text), memo_id)
+                for memo_id, text in conn.execute("SELECT id, text FROM code_memos").fetchall()])
             conn.executemany(
                 "UPDATE codings SET memo = ?, original_text = ? WHERE id = ?",
                 [(replace(r["memo"]), None if r["original_text"] is None

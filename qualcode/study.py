@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Collection, Iterable
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import TYPE_CHECKING
 
 from .errors import AttributesError, ProjectError
 from .store import ImportResult, Project, building_beside
 
 if TYPE_CHECKING:
+    from .model import ParsedTranscript
     from .segment import Segmenter
 
 
@@ -47,24 +48,35 @@ def transcript_name(path: str | Path) -> str:
     return Path(path).stem
 
 
+def sheet_case(cell: str, transcript_names: Collection[str]) -> str:
+    """The case a participants-sheet cell names: the transcript it names by file name with or
+    without extension, whatever dots the name holds (``2024.03.12_张女士.txt`` and
+    ``2024.03.12_张女士`` both name the transcript of that file; a folder before it is
+    ignored); for a transcript not imported yet, the name its file will give it (the cell
+    without a transcript file extension such as .txt or .docx)."""
+    from .transcripts import SUPPORTED_SUFFIXES
+
+    cell = cell.strip()
+    name = PureWindowsPath(cell).name  # splits on / and \ both
+    path = PurePath(name)
+    for candidate in (cell, name, path.stem):
+        if candidate in transcript_names:
+            return candidate
+    return path.stem if path.suffix.lower() in SUPPORTED_SUFFIXES else name
+
+
 def import_files(
     project: Project, paths: Iterable[str | Path], attributes: str | Path | None = None,
+    speakers: Collection[str] | None = None,
 ) -> list[ImportResult]:
     """Read, segment and store each file, and set respondent attributes from a table: all of
     it in one transaction, so a bad file or a bad row anywhere leaves the project as it was.
+    Returns one result per file, then one with status ``waiting`` per row of the table whose
+    transcript is not in the project yet (its case keeps the attributes until it comes).
+    ``speakers`` declares the speaker labels of every file (see :func:`preview_files`).
     """
-    from .transcripts import read_transcript
-
-    by_name: dict[str, Path] = {}
-    for path in map(Path, paths):
-        name = transcript_name(path)
-        if name in by_name and by_name[name] != path:
-            raise ProjectError(
-                f"two files would both be named {name!r}: {by_name[name]} and {path}; "
-                "rename one of them"
-            )
-        by_name[name] = path
-    parsed = {name: read_transcript(path) for name, path in by_name.items()}
+    by_name = _files_by_name(paths)
+    parsed = dict(preview_files(by_name.values(), speakers))
     table = (read_attributes(attributes, {*project.transcript_names(), *by_name})
              if attributes is not None else None)
     segmenter = segmenter_for(project) if parsed else None
@@ -76,13 +88,42 @@ def import_files(
         results = [project.store_import(p) for p in prepared]
         if table is not None:
             project.set_attributes(table)
+            # Rows for respondents not imported yet: cases whose attributes wait for them.
+            known = set(project.transcript_names())
+            results += [ImportResult(case, "waiting") for case in table if case not in known]
     return results
+
+
+def preview_files(
+    paths: Iterable[str | Path], speakers: Collection[str] | None = None
+) -> list[tuple[str, ParsedTranscript]]:
+    """Each file read as an import would read it, by transcript name: turns, speakers and
+    warnings, nothing written. ``speakers`` declares the labels: exactly these names start
+    turns (for a file whose labels the structure does not show)."""
+    from .transcripts import read_transcript
+
+    return [(name, read_transcript(path, speakers)) for name, path in _files_by_name(paths).items()]
+
+
+def _files_by_name(paths: Iterable[str | Path]) -> dict[str, Path]:
+    by_name: dict[str, Path] = {}
+    for path in map(Path, paths):
+        name = transcript_name(path)
+        if name in by_name and by_name[name] != path:
+            raise ProjectError(
+                f"two files would both be named {name!r}: {by_name[name]} and {path}; "
+                "rename one of them"
+            )
+        by_name[name] = path
+    return by_name
 
 
 def read_attributes(path: str | Path, transcript_names: Iterable[str]) -> dict[str, dict[str, str]]:
     """Read a respondent table: one row per respondent; the column named ``transcript`` (or
-    else the first column) names the transcript by file name or stem, the other columns are
-    that case's attributes. Returns case name -> {attribute: value} in column order."""
+    else the first column) names the transcript by its file name, with or without extension
+    (see :func:`sheet_case`), the other columns are that case's attributes. Returns case name
+    -> {attribute: value} in column order; a row naming none of ``transcript_names`` is a
+    case waiting for its transcript, which joins it when it is imported."""
     from .transcripts import decode
 
     path = Path(path)
@@ -114,12 +155,10 @@ def read_attributes(path: str | Path, transcript_names: Iterable[str]) -> dict[s
                 f"this row has {len(row)} cells but the header has {len(header)}", path=path,
                 line=line,
             )
-        case = transcript_name(row[key].strip())
-        if case not in names:
-            raise AttributesError(
-                f"{row[key]!r} names no imported transcript; import it first or fix the name "
-                f"(known: {', '.join(sorted(names)) or 'none'})", path=path, line=line,
-            )
+        if not row[key].strip():
+            raise AttributesError(f"the {header[key]!r} cell is empty: name the transcript file "
+                                  "this row is about", path=path, line=line)
+        case = sheet_case(row[key], names)
         if case in table:
             raise AttributesError(f"{case} has a second row here", path=path, line=line)
         table[case] = {

@@ -61,7 +61,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, takewhile
 from pathlib import Path
 from typing import NamedTuple
@@ -259,8 +259,9 @@ def normalise_newlines(text: str) -> str:
 # --- reading files --------------------------------------------------------------------------
 
 
-def read_transcript(path: Path) -> ParsedTranscript:
+def read_transcript(path: Path, speakers: Iterable[str] | None = None) -> ParsedTranscript:
     """Read a .txt, .md or .docx transcript: stored text, header, metadata and speaker turns.
+    ``speakers`` declares the labels (see :func:`parse_transcript`).
 
     Raise :class:`TranscriptError` for a missing, empty, binary, undecodable or unsupported file.
     A layout that is not recognised is imported as one turn, with a warning, never refused.
@@ -287,7 +288,9 @@ def read_transcript(path: Path) -> ParsedTranscript:
         text = normalise_newlines(text)
     if not text.strip():
         raise TranscriptError("the file is empty; there is no transcript text in it", path=path)
-    return parse_transcript(text, kind, encoding=encoding, header_end=header_end)
+    return parse_transcript(
+        text, kind, encoding=encoding, header_end=header_end, speakers=speakers
+    )
 
 
 _DOCX_TITLE_PARAGRAPHS = 2  # a metadata table may follow at most this many title paragraphs
@@ -347,10 +350,46 @@ def _table_row_line(row) -> str:
     return "\t".join(cells)
 
 
+# --- timestamps -----------------------------------------------------------------------------
+
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_TIME_RANGE = rf"{_TIME}(?:[ \t]*(?:-->|->|--|-|–|—|~|～|至|到)[ \t]*{_TIME})?"
+# A time as it stands beside a label: bracketed (any bracket) or bare, a range or one time.
+_TIME_MARK = rf"(?:[\[【(（]{_TIME_RANGE}[\]】)）]|{_TIME_RANGE})"
+# After the label's colon a bare time must have seconds: 访谈者：10:30 is speech, not a time.
+_TIME_AFTER = rf"(?:[\[【(（]{_TIME_RANGE}[\]】)）]|\d{{1,2}}:\d{{2}}:\d{{2}}(?:[.,]\d{{1,3}})?)"
+_TIME_RE = re.compile(
+    r"(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{2})(?:[.,](?P<frac>\d{1,3})|-(?P<tenth>\d)\b)?"
+)
+_TIME_ONLY_LINE_RE = re.compile(rf"[ \t\u3000]*{_TIME_MARK}[ \t\u3000]*")
+# Times that close a turn: f4/MAXQDA's #00:00:11-0#, or a bracketed time at the end of the words.
+_TRAILING_TIME_RE = re.compile(
+    rf"(?:\s*(?:#{_TIME}(?:-\d)?#|[\[【(（]{_TIME_RANGE}[\]】)）]))+\s*$"
+)
+
+
+def time_seconds(timestamp: str) -> float | None:
+    """Seconds from the start of the recording of the first time in ``timestamp`` (``h:mm:ss``,
+    ``mm:ss``, with ``,mmm`` or ``.mmm``, f4's ``#00:00:11-0#``; a range gives its start);
+    None when it holds no time."""
+    m = _TIME_RE.search(timestamp)
+    if m is None:
+        return None
+    seconds = int(m["h"] or 0) * 3600 + int(m["m"]) * 60 + int(m["s"])
+    if m["frac"]:
+        seconds += int(m["frac"]) / 10 ** len(m["frac"])
+    elif m["tenth"]:
+        seconds += int(m["tenth"]) / 10
+    return float(seconds)
+
+
 # --- speaker labels -------------------------------------------------------------------------
+# A label is found by the file's structure: a line that starts with a label shape (name and
+# colon, bracketed name, name and time) is a turn when the shape recurs through the file. Role
+# words are labels wherever they start a line; other names must recur, except in a file whose
+# labels are established (a focus group member may speak once), and such a speaker is reported.
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 
 # Speaker roles: labels wherever they start a line. Simplified and traditional forms; a role may
 # carry a number or letter (受访者A, 受访者 1, 访谈者甲).
@@ -372,50 +411,77 @@ _ROLE_RE = re.compile(
     + r"))(?: ?(?:[A-Z]|\d{1,3}|[甲乙丙丁]))?"
     + r"|[QAIR]"  # Q/A, I/R
     + r"|[A-Z]\d{1,3}"  # P1, S2, R10
-    + r"|(?:说话人|說話人|发言人|發言人|(?i:speaker))[ _]?\d{1,3}"  # ASR speaker ids, colon form
+    + r"|(?:说话人|說話人|发言人|發言人|(?i:speaker))[ _]?\d{1,3}"  # ASR speaker ids
 )
-# Common surnames, without those that also begin everyday words (时间, 方面, 关于 ...).
-_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
-    "沈姚卢姜崔钟谭陆汪范廖贾夏韦付邹孟熊秦邱尹薛闫段雷侯史陶贺顾郝龚邵钱严覃武戴莫孔汤葛邢乔伍庞"
-    "颜倪庄聂章鲁岳翟殷詹欧耿兰焦俞柳甘祝符舒阮柯纪梅童凌毕裴霍涂苗盛翁冉骆蓝游辛靳柴蒙鲍喻祁蒲滕"
-    "屈饶牟艾尤穆卓缪芦麦褚娄窦戚岑佟臧闵苟邬卞姬仇栾隋刁巫寇桑郎甄丛仲虞敖巩佘邝"
-    "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蕭蔣葉蘇呂盧鍾譚陸賈韋鄒賀顧龔錢嚴湯喬龐顏聶魯歐蘭紀畢駱藍"
-    "饒蘆麥婁竇閔鄔欒鄺閆"
-)
-_NAME_TITLES = (
-    "先生|女士|小姐|老师|老師|教授|博士|医生|醫生|主任|经理|經理|书记|書記|局长|局長|科长|科長|"
-    "处长|處長|部长|部長|委员|委員|同学|同學|阿姨|师傅|師傅|律师|律師|村长|村長|社长|社長"
-)
-_HAN_NAME_RE = re.compile(
-    rf"(?:欧阳|歐陽|司马|司馬|诸葛|諸葛|上官|司徒|东方|東方|[{_SURNAMES}])[{_HAN}]{{1,3}}"
-    rf"|[小老阿][{_SURNAMES}]"
-    rf"|[{_HAN}]{{1,4}}(?:{_NAME_TITLES})"
-)
-_NOT_A_NAME_RE = re.compile("[说說讲講道问問曰]$")  # 王说：… is a quotation, not a label
-_LATIN_NAME_RE = re.compile(r"[A-Z][A-Za-z.'-]*(?: [A-Z][A-Za-z.'-]*){0,2}")
-_NAME = r"[^\s:：*#>|\-\[【(（][^\n:：*|\t]{0,19}?"
 
+# What a name may hold: a short run without line breaks, colons, markup or brackets; it starts
+# with neither a digit list marker nor markup. Whether it is a name is decided afterwards.
+_NAME = r"[^\s:：*#>|\-\[\]【】()（）][^\n:：*|\t\[\]【】()（）#]{0,19}?"
+_LABEL_COLON = r"(?:：|:(?!\d\d)|(?=\t))"  # 访谈者 00:00 is a time, not 访谈者 00 and a colon
+
+
+def _desc(group: str) -> str:
+    return rf"(?:[(（](?P<{group}>[^()（）\n]{{1,30}})[)）][ \t]*)?"
+
+
+_INLINE_LABEL = re.compile(
+    r"^[ \t\u3000]*(?P<label>"
+    rf"(?:(?P<ts1>{_TIME_MARK})[ \t]*)?"
+    r"(?:"
+    rf"\*\*[ \t]*(?P<bold>{_NAME})[ \t]*{_desc('d1')}(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])"
+    rf"|[【\[][ \t]*(?P<bracketed>{_NAME})[ \t]*{_desc('d2')}[】\]](?:[ \t]*[:：])?"
+    rf"|(?P<plain>{_NAME})[ \t]*{_desc('d3')}(?:(?P<ts2>{_TIME_MARK})[ \t]*)?{_LABEL_COLON}"
+    r")"
+    rf"(?:[ \t]*(?P<ts3>{_TIME_AFTER}))?"
+    r")",
+    re.MULTILINE,
+)
 _HEADING_LABEL = re.compile(
     r"^[ \t]{0,3}(?P<label>#{1,6}[ \t]*(?P<name>[^\s#][^\n]{0,39}?)[ \t]*[:：])[ \t]*$",
     re.MULTILINE,
 )
-_COLON_LABEL = re.compile(
-    r"^[ \t\u3000]*(?P<label>"
-    rf"(?:[\[【(（](?P<ts1>{_TIME})[\]】)）][ \t]*)?"
-    rf"(?:\*\*[ \t]*(?P<bold>{_NAME})[ \t]*(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])"
-    rf"|(?P<plain>{_NAME})[ \t]*(?:[\[【(（](?P<ts2>{_TIME})[\]】)）][ \t]*)?(?:[:：]|(?=\t))))",
-    re.MULTILINE,
+_NUMBERED_SPEAKER = (
+    r"(?:说话人|說話人|发言人|發言人|讲话人|講話人|(?i:speaker))[ \t_]*\d{1,3}"
 )
-_ASR_LABEL = re.compile(
-    r"^[ \t\u3000]*(?P<label>(?P<name>"
-    r"(?P<numbered>(?:说话人|說話人|发言人|發言人|讲话人|講話人|Speaker|SPEAKER)[ \t]*\d{1,3})"
-    r"|[^\s\d:：|#>*\-][^\n:：|]{0,19}?)"
-    rf"[ \t]+(?P<ts>{_TIME}))"
+# A speaker and a time on a line of their own, the words on the next lines (ASR exports):
+# 说话人1 00:00:03, 发言人 1  01:12, 张三 00:05:40, 用户8372(00:00:03), 00:00:03 张三.
+_BLOCK_LABEL = re.compile(
+    r"^[ \t\u3000]*(?P<label>"
+    rf"(?:(?P<ts1>{_TIME_MARK})[ \t]+)?"
+    rf"(?P<name>(?P<numbered>{_NUMBERED_SPEAKER})|[^\s\d:：|#>*\-\[【(（][^\n:：|()（）]{{0,19}}?)"
+    rf"[ \t]*{_desc('d')}"
+    rf"(?:(?P<ts2>{_TIME_MARK}))?"
+    r"[ \t]*[:：]?)"
     r"(?:[ \t]*$|[ \t]+(?=\S)(?(numbered)|(?!)))",  # only 说话人N may have words on its line
     re.MULTILINE,
 )
-_SENTENCE_PUNCTUATION_RE = re.compile('[。，,？?！!；;…、“”"]')
+
+_SENTENCE_PUNCTUATION_RE = re.compile('[。，,？?！!；;…、“”"‘’\'/=]')
+_LETTER_RE = re.compile(rf"[A-Za-z{_HAN}]")
+_LIST_ITEM_RE = re.compile(r"\d{1,3}[.、)）]|[(（]\d|[•·●▪◦]")
+# Words no name holds: pronouns, particles and demonstratives (我觉得：, 这个问题：).
+_NOT_IN_NAME_RE = re.compile("[我你他她它咱您的了吗嗎呢吧啊呀嘛么麼这這那哪什怎]")
+# A name does not end in a verb of saying: 他说：, 李明表示：, 有人问： quote speech.
+_SAYING_RE = re.compile(
+    "(?:说|說|道|讲|講|曰|问|問|表示|认为|認為|指出|回答|回应|回應|提到|强调|強調|补充|補充|"
+    "称|稱|写|寫|是|有)$"
+)
+# Words that start a line with a colon in prose and notes, never names.
+_NOT_A_NAME_WORDS = (
+    "比如 例如 譬如 注意 注 备注 備註 说明 說明 总之 總之 总结 總結 结论 結論 原因 问题 問題 答案 "
+    "首先 其次 然后 然後 最后 最後 另外 此外 重点 重點 关键 關鍵 结果 結果 目的 提示 附 附件 附注 "
+    "附註 摘要 例子 举例 舉例 定义 定義 时间 時間 日期 地点 地點 标题 標題 主题 主題 关键词 關鍵詞 "
+    "文字记录 文字記錄 方面 意见 意見 建议 建議 看法 想法 感受 体会 體會 评价 評價 优点 優點 缺点 "
+    "缺點 好处 好處 坏处 壞處 困难 困難 需求 情况 情況 背景 现状 現狀 对策 對策 措施 办法 辦法 "
+    "笑 笑声 笑聲 大笑 停顿 停頓 沉默 听不清 聽不清 咳嗽 掌声 掌聲 音乐 音樂 "
+    "杂音 雜音 插话 插話 众人 眾人 note notes summary example tip warning todo http https ftp www "
+    "mailto inaudible laughter laughs laughing crosstalk pause silence music noise applause"
+)
+_NOT_A_NAME = frozenset(_NOT_A_NAME_WORDS.split())
+_NUMBER_WORD_RE = re.compile("第?[一二三四五六七八九十]+[是点點、]?|[一二三四五六七八九十]是")
+_HAN_IN_NAME_MAX = 10
+_LATIN_WORDS_MAX = 3
+_ESTABLISHED_LABELS = 3  # label lines (roles or recurring names) that make a file's labels sure
 
 
 class _Label(NamedTuple):
@@ -423,19 +489,36 @@ class _Label(NamedTuple):
     end: int  # end of the label; the spoken words follow (after whitespace)
     speaker: str
     timestamp: str
+    description: str = ""
 
 
-def _is_colon_speaker(name: str, times_used: int) -> bool:
-    if _ROLE_RE.fullmatch(name):
-        return True
-    if times_used < 2:
-        return False
-    if _HAN_NAME_RE.fullmatch(name):
-        return not _NOT_A_NAME_RE.search(name)
-    return bool(_LATIN_NAME_RE.fullmatch(name))
+def _is_time(text: str) -> bool:
+    return re.fullmatch(_TIME_RANGE, text.strip()) is not None
 
 
-def _heading_labels(text: str, pos: int) -> list[_Label]:
+def _candidate(m: re.Match[str], name: str, description: str | None, *times: str | None) -> _Label:
+    timestamp = next((t for t in times if t), "")
+    description = (description or "").strip()
+    if description and _is_time(description):  # 受访者（00:01:05）：
+        timestamp, description = timestamp or description, ""
+    timestamp = timestamp.strip().strip("[]【】()（）").strip()
+    return _Label(m.start("label"), m.end("label"), name.strip(), timestamp, description)
+
+
+def _inline_candidates(text: str, pos: int) -> list[_Label]:
+    """``访谈者：…``, ``**I:** …``, ``【访谈者】…``, ``[SPEAKER_00]: …``, ``受访者（女）：…``, with
+    a time before the name, before the colon or after it."""
+    found = []
+    for m in _INLINE_LABEL.finditer(text, pos):
+        if text.startswith("//", m.end("label")):  # http://…
+            continue
+        name = m["bold"] or m["bracketed"] or m["plain"]
+        description = m["d1"] or m["d2"] or m["d3"]
+        found.append(_candidate(m, name, description, m["ts1"], m["ts2"], m["ts3"]))
+    return found
+
+
+def _heading_candidates(text: str, pos: int) -> list[_Label]:
     """``### 唐鳳：`` on a line of its own."""
     return [
         _Label(m.start("label"), m.end("label"), m["name"].strip(), "")
@@ -443,44 +526,108 @@ def _heading_labels(text: str, pos: int) -> list[_Label]:
     ]
 
 
-def _colon_labels(text: str, pos: int) -> list[_Label]:
-    """``访谈者：…``, ``**I:** …``, ``受访者A：…``, names used as labels at least twice."""
-    found = [(m, (m["bold"] or m["plain"]).strip()) for m in _COLON_LABEL.finditer(text, pos)]
-    times_used = Counter(name for _, name in found)
-    speakers = {name for name, times in times_used.items() if _is_colon_speaker(name, times)}
-    return [
-        _Label(m.start("label"), m.end("label"), name, m["ts1"] or m["ts2"] or "")
-        for m, name in found
-        if name in speakers
-    ]
+def _block_candidates(text: str, pos: int) -> list[_Label]:
+    """A speaker and a time on a line of its own (only 说话人N may have words after it)."""
+    found = []
+    for m in _BLOCK_LABEL.finditer(text, pos):
+        label = _candidate(m, m["name"], m["d"], m["ts1"], m["ts2"])
+        if label.timestamp:
+            found.append(label)
+    return found
 
 
-def _asr_labels(text: str, pos: int) -> list[_Label]:
-    """``说话人1 00:00:03`` / ``发言人 1  01:12`` / ``张三 00:05:40`` on a line of its own."""
-    found = [(m, m["name"].strip()) for m in _ASR_LABEL.finditer(text, pos)]
-    times_used = Counter(name for _, name in found)
-    return [
-        _Label(m.start("label"), m.end("label"), name, m["ts"])
-        for m, name in found
-        if m["numbered"] or (times_used[name] >= 2 and not _SENTENCE_PUNCTUATION_RE.search(name))
-    ]
+def _name_like(name: str) -> bool:
+    """Whether ``name`` can be a speaker's name: short, with a letter, not a phrase of prose."""
+    if (
+        not _LETTER_RE.search(name)
+        or _SENTENCE_PUNCTUATION_RE.search(name)
+        or _LIST_ITEM_RE.match(name)
+        or _NOT_IN_NAME_RE.search(name)
+        or _SAYING_RE.search(name)
+        or name.lower() in _NOT_A_NAME
+        or _NUMBER_WORD_RE.fullmatch(name)
+        or _KNOWN_KEY_RE.fullmatch(name)
+    ):
+        return False
+    han = len(re.findall(f"[{_HAN}]", name))
+    return han <= _HAN_IN_NAME_MAX and len(name.split()) <= _LATIN_WORDS_MAX
 
 
-_LAYOUTS: tuple[tuple[str, Callable[[str, int], list[_Label]]], ...] = (
-    ("heading", _heading_labels),
-    ("asr", _asr_labels),
-    ("colon", _colon_labels),
+class LabelChoice(NamedTuple):
+    """The speaker labels taken in a text, and what a researcher should check."""
+
+    layout: str  # "inline", "heading", "block" or "" (none found)
+    labels: list[_Label]
+    once: list[_Label]  # speakers with one turn only (taken, reported)
+    not_taken: list[_Label]  # lines shaped like a label whose name was not taken
+
+
+def _take(
+    candidates: list[_Label], declared: frozenset[str] | None, *, shape_is_sure: bool = False
+) -> LabelChoice:
+    """Decide which candidates of one layout are labels (see the section comment); with
+    ``shape_is_sure`` (a heading ending in a colon) every one is."""
+    if shape_is_sure and declared is None:
+        return LabelChoice("", candidates, [], [])
+    if declared is not None:
+        taken = [c for c in candidates if c.speaker in declared]
+        rest = [c for c in candidates if c.speaker not in declared and _name_like(c.speaker)]
+        return LabelChoice("", taken, [], rest)
+    times_used = Counter(c.speaker for c in candidates)
+    sure = {
+        name
+        for name, n in times_used.items()
+        if _ROLE_RE.fullmatch(name) or (n >= 2 and _name_like(name))
+    }
+    established = sum(times_used[name] for name in sure) >= _ESTABLISHED_LABELS and any(
+        times_used[name] >= 2 for name in sure
+    )
+    taken, once, not_taken = [], [], []
+    for c in candidates:
+        if c.speaker in sure:
+            taken.append(c)
+        elif _name_like(c.speaker):
+            (once if established else not_taken).append(c)
+            if established:
+                taken.append(c)
+    return LabelChoice("", taken, once, not_taken)
+
+
+# (layout, its candidates, whether its shape alone makes a label)
+_LAYOUTS: tuple[tuple[str, Callable[[str, int], list[_Label]], bool], ...] = (
+    ("heading", _heading_candidates, True),
+    ("block", _block_candidates, False),
+    ("inline", _inline_candidates, False),
 )
 
 
-def _choose_layout(text: str, pos: int) -> tuple[str, list[_Label]]:
-    """The layout that finds the most labels; on a tie the earlier one in ``_LAYOUTS``."""
-    best_name, best_labels = "", []
-    for name, find in _LAYOUTS:
-        labels = find(text, pos)
-        if len(labels) > len(best_labels):
-            best_name, best_labels = name, labels
-    return best_name, best_labels
+def _choose_labels(text: str, pos: int, declared: frozenset[str] | None) -> LabelChoice:
+    """The layout whose labels are most numerous; on a tie the earlier one in ``_LAYOUTS``."""
+    best = LabelChoice("", [], [], [])
+    for name, find, shape_is_sure in _LAYOUTS:
+        choice = _take(find(text, pos), declared, shape_is_sure=shape_is_sure)
+        if len(choice.labels) > len(best.labels):
+            best = choice._replace(layout=name)
+    return best
+
+
+def _with_time_above(text: str, labels: list[_Label]) -> list[_Label]:
+    """Move each label's start up over a time on a line of its own right above it
+    (``00:00:03`` / ``[00:00:03]``), which then is the label's time."""
+    moved = []
+    previous_end = 0
+    for label in labels:
+        line_end = text.rfind("\n", previous_end, label.start)
+        if line_end > previous_end:
+            line_start = text.rfind("\n", previous_end, line_end) + 1
+            above = text[max(line_start, previous_end) : line_end]
+            if _TIME_ONLY_LINE_RE.fullmatch(above) and not text[line_end:label.start].strip():
+                start = line_start + len(above) - len(above.lstrip())
+                timestamp = label.timestamp or above.strip().strip("[]【】()（）").strip()
+                label = label._replace(start=start, timestamp=timestamp)
+        moved.append(label)
+        previous_end = label.end
+    return moved
 
 
 # --- header ---------------------------------------------------------------------------------
@@ -703,11 +850,18 @@ def _first_text_from(text: str, pos: int, limit: int) -> int:
 
 def _turns(text: str, labels: list[_Label]) -> list[Turn]:
     turns = []
+    closing_time = ""  # f4 closes a turn with its time: the next turn starts then
     for i, label in enumerate(labels):
         stop = labels[i + 1].start if i + 1 < len(labels) else len(text)
         end = max(_end_of_text_before(text, label.start, stop), label.start + 1)
         body_start = _first_text_from(text, min(label.end, end), end)
-        turns.append(Turn(label.start, end, label.speaker, body_start, label.timestamp))
+        timestamp = label.timestamp or closing_time
+        closing_time = ""
+        if trailing := _TRAILING_TIME_RE.search(text, body_start, end):
+            closing_time = trailing[0].strip().split()[-1].strip("#[]【】()（）")
+            end = max(_end_of_text_before(text, body_start, trailing.start()), body_start)
+        seconds = time_seconds(timestamp) if timestamp else None
+        turns.append(Turn(label.start, end, label.speaker, body_start, timestamp, seconds))
     return turns
 
 
@@ -717,15 +871,21 @@ def parse_transcript(
     *,
     encoding: str = "utf-8",
     header_end: int | None = None,
+    speakers: Iterable[str] | None = None,
 ) -> ParsedTranscript:
     """Find the header, metadata and speaker turns of already decoded, normalised text.
 
     ``kind`` is the file kind ("txt", "md", "docx"), kept as ``format`` unless an ASR export
     layout is found. ``header_end`` marks the end of a .docx leading metadata table.
+    ``speakers`` declares the labels: then exactly these names start turns.
+    ``warnings`` name, with line numbers, speakers seen only once and lines shaped like a label
+    whose name was not taken.
     """
-    layout, labels = _choose_layout(text, header_end or 0)
+    declared = frozenset(name.strip() for name in speakers) if speakers is not None else None
+    choice = _choose_labels(text, header_end or 0, declared)
+    labels = choice.labels
     fmt = kind
-    if layout == "asr":
+    if choice.layout == "block":
         header, metadata, feishu = _asr_header(text, labels[0].start)
         feishu = feishu or any(_FEISHU_SPEAKER_RE.match(label.speaker) for label in labels)
         fmt = "feishu" if feishu else "iflytek"
@@ -734,7 +894,7 @@ def parse_transcript(
     else:
         header, metadata = _top_header(text, {label.start for label in labels})
     body_from = header.end if header else 0
-    labels = [label for label in labels if label.start >= body_from]
+    labels = _with_time_above(text, [label for label in labels if label.start >= body_from])
 
     warnings: list[str] = []
     if labels:
@@ -744,10 +904,11 @@ def parse_transcript(
         end = _end_of_text_before(text, start, len(text))
         turns = [Turn(start, end, UNKNOWN_SPEAKER, start)] if end > start else []
         warnings.append(
-            "no speaker labels recognised (such as '访谈者：', '问：', 'I:', '### 姓名：' or "
-            "'说话人1 00:00:03' at the start of a line); the text was imported as one turn "
-            "with an unknown speaker"
+            "no speaker labels recognised (such as '访谈者：', '【受访者】', 'I:', '### 姓名：' or "
+            "'说话人1 00:00:03' at the start of lines); the text was imported as one turn "
+            "with an unknown speaker; name the speakers with --speakers if it has labels"
         )
+    warnings += _label_warnings(text, choice, body_from, declared)
     return ParsedTranscript(
         text=text,
         format=fmt,
@@ -756,4 +917,56 @@ def parse_transcript(
         header=header,
         metadata=metadata,
         warnings=warnings,
+        speaker_descriptions=_descriptions(labels, warnings),
     )
+
+
+def line_number(text: str, pos: int) -> int:
+    """The 1-based line of ``text`` that holds position ``pos``."""
+    return text.count("\n", 0, pos) + 1
+
+
+def _label_warnings(
+    text: str, choice: LabelChoice, body_from: int, declared: frozenset[str] | None
+) -> list[str]:
+    def where(labels: list[_Label]) -> str:
+        lines = [line_number(text, label.start) for label in labels if label.start >= body_from]
+        return ", ".join(map(str, lines))
+
+    warnings = []
+    for label in choice.once:
+        if label.start >= body_from:
+            warnings.append(
+                f"line {line_number(text, label.start)}: speaker '{label.speaker}' has only this "
+                "one turn; check that it is a speaker (else name the speakers with --speakers)"
+            )
+    not_taken: dict[str, list[_Label]] = {}
+    for label in choice.not_taken:
+        not_taken.setdefault(label.speaker, []).append(label)
+    for name, labels in not_taken.items():
+        if lines := where(labels):
+            why, fix = (
+                ("it is not among --speakers", "add it to --speakers")
+                if declared is not None
+                else ("it does not recur", "name the speakers with --speakers")
+            )
+            warnings.append(
+                f"line {lines}: '{name}' looks like a speaker label but was not taken ({why}); "
+                f"its words stay in the turn before; if it is a speaker, {fix}"
+            )
+    return warnings
+
+
+def _descriptions(labels: list[_Label], warnings: list[str]) -> dict[str, str]:
+    """Each speaker's description (受访者（女，35岁）：), warning when a speaker has several."""
+    seen: dict[str, list[str]] = {}
+    for label in labels:
+        if label.description and label.description not in seen.setdefault(label.speaker, []):
+            seen[label.speaker].append(label.description)
+    for speaker, descriptions in seen.items():
+        if len(descriptions) > 1:
+            warnings.append(
+                f"speaker '{speaker}' has different descriptions ({'; '.join(descriptions)}); "
+                f"the first is kept; if they are different people, give them different labels"
+            )
+    return {speaker: descriptions[0] for speaker, descriptions in seen.items()}

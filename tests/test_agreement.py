@@ -248,7 +248,7 @@ def test_import_codings_matches_by_hash_and_reports_what_it_cannot_place(small_s
     again = small_study.import_codings(records[:2], "zhao")
     assert (again.added, again.unchanged) == (0, 2)
     # One undo takes back the whole first import (the second added nothing to undo).
-    assert small_study.undo() == "import codings"
+    assert small_study.undo().action == "import codings"
     assert small_study.codings(coder="zhao") == []
 
 

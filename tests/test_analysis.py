@@ -300,7 +300,7 @@ def test_reports_see_every_change_at_once(small_study):
     with Project.open(small_study.folder) as other:
         other.remove_coding(coding.id)
     assert suggestions() == 4
-    assert small_study.undo() == "uncode" and suggestions() == 5
+    assert small_study.undo().action == "uncode" and suggestions() == 5
 
 
 def test_status_picks_confirmed_suggested_or_both_never_rejected(small_study):

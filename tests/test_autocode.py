@@ -448,7 +448,7 @@ def test_turns_as_units_cover_the_turn_body_without_its_label(sample_project):
 
 def test_autocode_is_one_undoable_action(sample_project):
     result = autocode.autocode(sample_project)
-    assert sample_project.undo() == f"suggest {result.total_added}"
+    assert sample_project.undo().action == f"suggest {result.total_added}"
     assert autocode.suggestions(sample_project) == []
 
 
@@ -483,7 +483,7 @@ def test_accept_and_reject_by_ids_code_and_score(sample_project):
     assert {c.id for c in confirmed} == {c.id for c in by_code}
     assert {c.coder for c in confirmed} == {"wang"}
     assert all(c.rule.startswith(("keyword:", "pattern:")) for c in confirmed)
-    assert sample_project.undo() == f"accept {len(by_code)}"
+    assert sample_project.undo().action == f"accept {len(by_code)}"
     assert {c.status for c in autocode.suggestions(sample_project, code_id="causes.publicity")
             } == {"suggested"}
 

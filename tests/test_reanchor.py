@@ -246,12 +246,12 @@ def test_reimport_is_not_undoable_and_leaves_undo_working(edited_a01):
     import_files(project, [source])
     after = {c.id: (c.start, c.end) for c in project.codings(status=None)}
     # The A01 history is gone (its offsets were into the old text); A03's is intact.
-    assert project.undo() == "code"
+    assert project.undo().action == "code"
     assert other.id not in {c.id for c in project.codings(status=None)}
     assert project.undo() is None
     assert {c.id: (c.start, c.end) for c in project.codings(status=None)} == {
         k: v for k, v in after.items() if k != other.id}
-    assert project.redo() == "code"
+    assert project.redo().action == "code"
 
 
 def test_removed_coding_cannot_come_back_at_stale_offsets(sample_project, tmp_path):

@@ -57,10 +57,10 @@ def test_coding_is_stored_with_its_text_and_undo_survives_a_restart(sample_proje
         assert coding.memo == "不知道网站"
     with Project.open(sample_project_dir) as project:  # a new process, as after a restart
         assert [c.id for c in project.codings("A01")] == [coding.id]
-        assert project.undo() == "code"
+        assert project.undo().action == "code"
         assert project.codings("A01") == []
     with Project.open(sample_project_dir) as project:
-        assert project.redo() == "code"
+        assert project.redo().action == "code"
         (restored,) = project.codings("A01")
         assert (restored.start, restored.end, restored.memo) == (sentence.start, sentence.end,
                                                                   "不知道网站")
@@ -71,7 +71,7 @@ def test_undo_of_removal_brings_the_coding_back_whole(sample_project):
     coding = sample_project.add_coding("A02", s.start, s.end, "problems.stability", "li")
     sample_project.remove_coding(coding.id)
     assert sample_project.codings("A02") == []
-    assert sample_project.undo() == "uncode"
+    assert sample_project.undo().action == "uncode"
     (back,) = sample_project.codings("A02")
     assert (back.id, back.code_id, back.coder, back.created) == (
         coding.id, coding.code_id, coding.coder, coding.created)

@@ -105,6 +105,7 @@ from . import (  # noqa: F401
     privacy,
     projects,
     reports,
+    speakers,
     surveys,
 )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import QualcodeError
-from ..store import Project
+from ..store import HistoryStep, Project
 from . import emit, main, open_project, project_argument
 from .privacy import redact_option
 
@@ -119,19 +119,34 @@ def codings(project: Path, transcript: str | None, coder: str | None, code_id: s
     emit(CODINGS_COLUMNS, rows, output, fmt)
 
 
+def _step_text(step: HistoryStep) -> str:
+    """``code publicity (wang) A01_zhang sentence 12``: what an undo or redo did, and where."""
+    parts = [step.action]
+    if step.code_id:
+        parts.append(step.code_id)
+    if step.coder:
+        parts.append(f"({step.coder})")
+    if step.transcript:
+        parts.append(step.transcript + (f" sentence {step.sentence}" if step.sentence else ""))
+    return " ".join(parts)
+
+
 @main.command()
 @project_argument
-def undo(project: Path) -> None:
+@click.option("--coder", help="Undo this coder's last change only (others' stay as they are); "
+              "without it, the last change of anyone.")
+def undo(project: Path, coder: str | None) -> None:
     """Undo the last change to codings, codes or memos (also one from an earlier session)."""
     with open_project(project) as opened:
-        action = opened.undo()
-    click.echo(f"undid: {action}" if action else "nothing to undo")
+        step = opened.undo(coder)
+    click.echo(f"undid: {_step_text(step)}" if step else "nothing to undo")
 
 
 @main.command()
 @project_argument
-def redo(project: Path) -> None:
+@click.option("--coder", help="Redo this coder's last undone change only.")
+def redo(project: Path, coder: str | None) -> None:
     """Redo the last undone change."""
     with open_project(project) as opened:
-        action = opened.redo()
-    click.echo(f"redid: {action}" if action else "nothing to redo")
+        step = opened.redo(coder)
+    click.echo(f"redid: {_step_text(step)}" if step else "nothing to redo")

@@ -24,23 +24,38 @@ def init(project: Path, codebook_path: Path | None, name: str | None) -> None:
 
 
 @main.command("import")
-@project_argument
+@click.argument("project", type=click.Path(path_type=Path))
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--attributes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with one row per respondent: a column 'transcript' (or the first "
               "column) names the transcript, the other columns are its attributes.")
-def import_(project: Path, files: tuple[Path, ...], attributes: Path | None) -> None:
+@click.option("--speakers", help="The speaker labels, comma-separated (访谈者,受访者,居民A), "
+              "when the guess from the files' layout is wrong: exactly these names start turns.")
+@click.option("--preview", is_flag=True, help="Show the turns, speakers and warnings each file "
+              "would give, and write nothing (PROJECT may then be left out).")
+def import_(project: Path, files: tuple[Path, ...], attributes: Path | None,
+            speakers: str | None, preview: bool) -> None:
     """Import transcript FILES (.txt, .md, .docx; UTF-8, GB18030/GBK, Big5) into PROJECT.
 
-    A file whose transcript is already in PROJECT with other text replaces it, and its codings
-    are carried onto the new text; those whose text was deleted are kept as 'unplaced'. A
-    replacement cannot be undone."""
+    Speaker labels are found by the layout that recurs through each file; every file's
+    speakers and turns are listed, with the line of every speaker who speaks once and of every
+    line that looks like a label but was not taken. A file whose transcript is already in
+    PROJECT with other text replaces it, and its codings are carried onto the new text; those
+    whose text was deleted are kept as 'unplaced'. A replacement cannot be undone."""
     from ..study import import_files
 
+    declared = [name.strip() for name in speakers.split(",") if name.strip()] if speakers else None
+    if preview:
+        _preview(((project,) if project.is_file() else ()) + files, declared)
+        return
+    if project.is_file():
+        raise click.UsageError(f"PROJECT must be a project folder, not the file {project}")
     if not files and attributes is None:
         raise click.UsageError("give transcript files to import, or --attributes")
     with open_project(project) as opened:
-        results = import_files(opened, files, attributes)
+        results = import_files(opened, files, attributes, declared)
+        waiting = [result.name for result in results if result.status == "waiting"]
+        results = [result for result in results if result.status != "waiting"]
         for result in results:
             moved = result.reanchored
             if moved is not None and moved.total:
@@ -51,13 +66,47 @@ def import_(project: Path, files: tuple[Path, ...], attributes: Path | None) -> 
                 detail = (f"{result.turns} turns, {result.sentences} sentences"
                           if result.turns else "")
                 click.echo(f"{result.status:9} {result.name}  {detail}")
+            _echo_speakers([(s.name, s.turns, s.role) for s in result.speakers])
             for warning in result.warnings:
                 click.echo(f"  warning: {result.name}: {warning}", err=True)
         if any(result.status == "replaced" for result in results):
             click.echo("note: replacing a transcript cannot be undone; the undo history of its "
                        "codings was cleared", err=True)
+        if any(not s.role_set for result in results for s in result.speakers):
+            click.echo(f"note: speaker roles are guessed from the labels; check and set them "
+                       f"with: qualcode speakers {project} TRANSCRIPT", err=True)
         if attributes is not None:
             click.echo(f"attributes for {len(opened.attributes())} respondents from {attributes}")
+        if waiting:
+            click.echo(f"note: {len(waiting)} respondents in {attributes} have no transcript "
+                       f"here yet: {', '.join(waiting)}; their attributes wait as cases and join "
+                       "each transcript when it is imported", err=True)
+
+
+def _preview(files: tuple[Path, ...], speakers: list[str] | None) -> None:
+    from collections import Counter
+
+    from ..roles import guess_roles
+    from ..study import preview_files
+
+    if not files:
+        raise click.UsageError("give transcript files to preview")
+    for name, parsed in preview_files(files, speakers):
+        click.echo(f"preview   {name}  {parsed.format}, {len(parsed.turns)} turns")
+        turns = Counter(turn.speaker for turn in parsed.turns)
+        roles = guess_roles(list(turns), parsed.speaker_descriptions)
+        _echo_speakers([(speaker, n, roles[speaker].role) for speaker, n in turns.items()])
+        for warning in parsed.warnings:
+            click.echo(f"  warning: {name}: {warning}", err=True)
+    click.echo("nothing was written (--preview)", err=True)
+
+
+def _echo_speakers(speakers: list[tuple[str, int, str]]) -> None:
+    """``  speakers: 访谈者 12 turns (interviewer), …`` for ``(name, turns, role)``."""
+    if speakers:
+        click.echo("  speakers: " + ", ".join(
+            f"{name or '(unknown)'} {turns} turn{'s' * (turns != 1)} ({role})"
+            for name, turns, role in speakers))
 
 
 @main.command("list")
@@ -88,15 +137,30 @@ def list_(project: Path, output: Path | None, fmt: str | None) -> None:
 @click.option("--text", "unit", flag_value="text", help="The stored text verbatim.")
 @output_option
 def show(project: Path, transcript: str, unit: str, output: Path | None, fmt: str | None) -> None:
-    """Show a transcript's numbered sentences (or turns) with speaker and offsets."""
+    """Show a transcript's numbered sentences (or turns) with speaker and offsets.
+
+    --turns lists each turn's speaker, the speaker's role, its start time (in seconds and as
+    h:mm:ss, when the transcript gives one), where its words start and end, and its text."""
     with open_project(project) as opened:
         stored = opened.transcript(transcript)
     if unit == "text":
         click.echo(stored.text)
         return
     if unit == "turns":
-        rows = [[i + 1, t.start, t.end, t.speaker, stored.text[t.body_start:t.end]]
+        role = {s.name: s.role for s in stored.speakers}
+        rows = [[i + 1, t.speaker, role.get(t.speaker, ""), t.seconds, _clock(t.seconds),
+                 t.body_start, t.end, stored.text[t.body_start:t.end].rstrip()]
                 for i, t in enumerate(stored.turns)]
-    else:
-        rows = [[s.index, s.start, s.end, s.speaker, s.text] for s in stored.sentences]
+        emit(["index", "speaker", "role", "seconds", "time", "start", "end", "text"], rows,
+             output, fmt, title=stored.name)
+        return
+    rows = [[s.index, s.start, s.end, s.speaker, s.text] for s in stored.sentences]
     emit(["index", "start", "end", "speaker", "text"], rows, output, fmt, title=stored.name)
+
+
+def _clock(seconds: float | None) -> str:
+    """A start time as h:mm:ss (``0:03:07``); empty without one."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"

@@ -9,6 +9,7 @@ padded with :meth:`Content.truncate`, never with ``len()``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
@@ -112,7 +113,9 @@ class CodePicker(_Dialog[str | NewCode | None]):
     Dismisses with the chosen code's id, with a :class:`NewCode` when the researcher creates
     one (the last row, or ctrl+n), or ``None`` on escape. ``initial_label`` pre-fills the
     query, for in-vivo coding from the selected words. Pass ``matcher`` to reuse the pinyin
-    of a codebook already prepared.
+    of a codebook already prepared. Below the list, the highlighted code's definition
+    (description, include, exclude, examples) and the coder's memo on it from ``memos``
+    (code id -> memo), so that the researcher codes against the definition, not the label.
     """
 
     DEFAULT_CSS = (
@@ -120,6 +123,9 @@ class CodePicker(_Dialog[str | NewCode | None]):
         + _DIALOG_CSS
         + """
         & #codes { height: auto; max-height: 18; }
+        & #definition {
+            height: auto; max-height: 8; border-top: solid $primary-muted; padding: 0 0;
+        }
         & #parents { height: auto; max-height: 12; }
         & #new-step { display: none; height: auto; }
         & #search-step { height: auto; }
@@ -139,9 +145,9 @@ class CodePicker(_Dialog[str | NewCode | None]):
         Binding("pagedown", "page(1)", show=False),
         Binding("ctrl+n", "new_code", show=False),
     ]
-    # Beside the codes: the query input. Beside the parents: their label and filter, the id
-    # row and the error line.
-    FIT = (("#codes", 3, 18), ("#parents", 8, 12))
+    # Beside the codes: the query input and the definition. Beside the parents: their label
+    # and filter, the id row and the error line.
+    FIT = (("#codes", 11, 18), ("#definition", 9, 8), ("#parents", 8, 12))
 
     def __init__(
         self,
@@ -151,14 +157,17 @@ class CodePicker(_Dialog[str | NewCode | None]):
         initial_label: str = "",
         *,
         matcher: CodeMatcher | None = None,
+        memos: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.codebook = codebook
+        self.memos = memos or {}
         self.lang = lang
         self.title_text = title or t("picker.title", lang)
         self.initial_label = initial_label
         self.matcher = matcher or CodeMatcher(codebook)
         self._codes = self.matcher.codes
+        self.codebook_codes = {code.id: code for code in self._codes}
         self._row = _CodeRows(self._codes)
         self._taken = {code.id for code in self._codes}
         self._new_label = ""
@@ -170,6 +179,7 @@ class CodePicker(_Dialog[str | NewCode | None]):
             with Vertical(id="search-step"):
                 yield Input(self.initial_label, t("picker.placeholder", lang), id="query")
                 yield OptionList(id="codes", markup=False)
+                yield Static(id="definition")
             with Vertical(id="new-step"):
                 yield Label(t("picker.parent", lang), classes="field-label")
                 yield Input(placeholder=t("picker.parent_placeholder", lang), id="parent-query")
@@ -216,6 +226,16 @@ class CodePicker(_Dialog[str | NewCode | None]):
         codes = self.query_one("#codes", OptionList)
         codes.set_options(options)
         codes.action_first()
+        self._show_definition()
+
+    @on(OptionList.OptionHighlighted, "#codes")
+    def _show_definition(self) -> None:
+        option = self.query_one("#codes", OptionList).highlighted_option
+        code = self.codebook_codes.get(option.id or "") if option is not None else None
+        definition = self.query_one("#definition", Static)
+        definition.display = code is not None
+        if code is not None:
+            definition.update(code_definition(code, self.lang, self.memos.get(code.id, "")))
 
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
@@ -337,6 +357,23 @@ class CodePicker(_Dialog[str | NewCode | None]):
             return
         self.query_one("#error", Static).update(Content(error))
         self.app.bell()
+
+
+def code_definition(code: Code, lang: str, memo: str = "") -> Content:
+    """A code's definition as the picker shows it: label and English label, then one line
+    each for its description, include, exclude, examples and the coder's memo (those it has;
+    a code without any says so)."""
+    lines = [Content.assemble((code.label, "bold"), "  ", (code.label_en, "dim"))]
+    fields = (("definition.description", code.description), ("definition.include", code.include),
+              ("definition.exclude", code.exclude),
+              ("definition.examples", "  ".join(f"「{e}」" for e in code.examples)),
+              ("definition.memo", memo.strip().replace("\n", " ")))
+    for key, value in fields:
+        if value:
+            lines.append(Content.assemble((t(key, lang) + "  ", "$text-muted bold"), value))
+    if len(lines) == 1:
+        lines.append(Content.styled(t("definition.none", lang), "$text-muted italic"))
+    return Content("\n").join(lines)
 
 
 class TextPrompt(_Dialog[str | None]):

@@ -1,27 +1,35 @@
-"""Code-and-retrieve: every segment of one code across all transcripts, in context."""
+"""Code-and-retrieve: coded segments across all transcripts, in context, with their memos,
+narrowed by a respondent attribute (年龄组 = 60岁以上) and by coder."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Select
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from ..model import Coding
 from ..store import Project
 from .i18n import t
+from .workers import Jobs, notify_error
+
+_MEMO_CHARS = 160  # of a coding's memo shown under it
 
 
 class RetrieveScreen(ModalScreen[Coding | None]):
-    """Lists segments as ``transcript · context «segment» context``; enter dismisses with the
-    chosen coding so the workbench can jump to it."""
+    """Lists ``codings`` as ``transcript coder start:end`` over ``context «segment» context``
+    and the coding's memo; enter dismisses with the chosen coding so the workbench can jump
+    to it. Above the list, an attribute and one of its values keep the respondents who have
+    it, and a coder keeps that coder's codings (``coder``: the one chosen at first; None for
+    everyone). ``title`` names what is listed (a code's label)."""
 
     DEFAULT_CSS = """
     RetrieveScreen {
@@ -31,16 +39,26 @@ class RetrieveScreen(ModalScreen[Coding | None]):
             border: round $primary; border-title-style: bold;
             border-subtitle-color: $text-muted; background: $surface; padding: 0 1;
         }
+        & #filters { height: auto; }
+        & #filters Select { width: 1fr; margin-right: 1; }
         & OptionList { height: 1fr; }
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", show=False)]
 
-    def __init__(self, project: Project, code_label: str, codings: list[Coding], lang: str):
+    def __init__(self, project: Project, title: str, codings: list[Coding], lang: str, *,
+                 coder: str | None = None) -> None:
         super().__init__()
+        self.project = project
         self.codings = codings
         self.lang = lang
-        self.code_label = code_label
+        self.code_label = title
+        self.coder = coder
+        # Transcript -> its respondent's value, per attribute: filled in by a worker.
+        self.groups: dict[str, dict[str, str]] = {}
+        self.values: dict[str, list[str]] = {}  # attribute -> its values, in their order
+        self.jobs = Jobs()
+        self.shown: list[int] = []
         self.rows = []
         for coding in codings:
             before, after = project.context(coding.transcript, coding.start, coding.end)
@@ -50,23 +68,107 @@ class RetrieveScreen(ModalScreen[Coding | None]):
             row.append(before, style="dim")
             row.append(coding.text, style="reverse")
             row.append(after, style="dim")
+            if coding.memo.strip():
+                memo = " ".join(coding.memo.split())
+                if len(memo) > _MEMO_CHARS:
+                    memo = memo[: _MEMO_CHARS - 1] + "…"
+                row.append(f"\n✎ {memo}", style="italic")
             self.rows.append(row)
 
     def compose(self) -> ComposeResult:
+        lang = self.lang
+        coders = sorted({c.coder for c in self.codings} | ({self.coder} if self.coder else set()))
         with Vertical(id="dialog"):
-            yield OptionList(*(Option(row, id=str(i)) for i, row in enumerate(self.rows)),
-                             id="segments")
+            with Horizontal(id="filters"):
+                yield Select[str]([], id="attribute", prompt=t("retrieve.attribute", lang),
+                                  disabled=True)
+                yield Select[str]([], id="value", prompt=t("retrieve.value", lang),
+                                  disabled=True)
+                yield Select[str]([(c, c) for c in coders], id="coder",
+                                  prompt=t("retrieve.any_coder", lang),
+                                  value=self.coder if self.coder in coders else Select.NULL)
+            yield OptionList(id="segments")
 
     def on_mount(self) -> None:
-        dialog = self.query_one("#dialog")
-        dialog.border_title = Content(
-            t("retrieve.title", self.lang, code=self.code_label, count=len(self.codings)))
-        dialog.border_subtitle = Content(t("retrieve.hint", self.lang))
+        self.query_one("#dialog").border_subtitle = Content(t("retrieve.hint", self.lang))
+        self._show()
         self.query_one(OptionList).focus()
+        self._read_attributes(self.jobs.start("attributes"))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="attributes")
+    def _read_attributes(self, job: int) -> None:
+        """Each respondent's value of every attribute, as the cross-tab groups them."""
+        from ..analysis import attribute_groups
+
+        with Project.open(self.project.folder) as project:
+            groups = {name: attribute_groups(project, name)
+                      for name in project.attribute_names()}
+        self.app.call_from_thread(self._attributes_read, groups, job)
+
+    def _attributes_read(self, groups: dict[str, tuple[dict[str, str], list[str]]],
+                         job: int) -> None:
+        if not self.jobs.current("attributes", job):
+            return
+        self.groups = {name: group for name, (group, _) in groups.items()}
+        self.values = {name: values for name, (_, values) in groups.items()}
+        attribute = self.query_one("#attribute", Select)
+        attribute.set_options([(name, name) for name in groups])
+        attribute.disabled = not groups
+
+    def filter(self, attribute: str | None = None, value: str | None = None,
+               coder: str | None = None) -> None:
+        """Keep the segments of respondents whose ``attribute`` is ``value`` and of
+        ``coder``, as choosing them above the list does (None: no filter)."""
+        if attribute is not None:
+            self.query_one("#attribute", Select).value = attribute
+            self._attribute_chosen()
+        if value is not None:
+            self.query_one("#value", Select).value = value
+        self.query_one("#coder", Select).value = Select.NULL if coder is None else coder
+        self._show()
+
+    @on(Select.Changed, "#attribute")
+    def _attribute_chosen(self) -> None:
+        attribute = self.query_one("#attribute", Select).value
+        values = self.query_one("#value", Select)
+        with values.prevent(Select.Changed):
+            chosen = self.values.get(attribute, []) if isinstance(attribute, str) else []
+            values.set_options([(v, v) for v in chosen])
+            values.disabled = not chosen
+        self._show()
+
+    @on(Select.Changed, "#value")
+    @on(Select.Changed, "#coder")
+    def _show(self) -> None:
+        attribute = self.query_one("#attribute", Select).value
+        value = self.query_one("#value", Select).value
+        coder = self.query_one("#coder", Select).value
+        group = self.groups.get(attribute) if isinstance(attribute, str) else None
+        self.shown = [
+            i for i, c in enumerate(self.codings)
+            if (not isinstance(coder, str) or c.coder == coder)
+            and (group is None or not isinstance(value, str) or group.get(c.transcript) == value)
+        ]
+        listing = self.query_one(OptionList)
+        options: list[Option | None] = []
+        for i in self.shown:
+            if options:
+                options.append(None)  # a rule between segments
+            options.append(Option(self.rows[i], id=str(i)))
+        listing.set_options(options)
+        listing.action_first()
+        count = (str(len(self.codings)) if len(self.shown) == len(self.codings)
+                 else f"{len(self.shown)}/{len(self.codings)}")
+        self.query_one("#dialog").border_title = Content(
+            t("retrieve.title", self.lang, code=self.code_label, count=count))
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.codings[event.option_index])
+        if event.option.id is not None:
+            self.dismiss(self.codings[int(event.option.id)])
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_error(self, event, self.lang)
 
     def action_close(self) -> None:
         self.dismiss(None)
