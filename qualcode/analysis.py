@@ -328,7 +328,8 @@ class CrossTab:
     column and a last row giving each value's base (respondents, or segments of any code);
     ``row_percent`` and ``column_percent`` (of the value's base, so several codes per
     respondent can sum past 100); ``expected`` counts under independence; ``tests`` one
-    chi-square test of independence per code (present vs. absent × value)."""
+    chi-square test of independence per code (present vs. absent × value). ``attribute`` is
+    the attribute's name, ``label`` how tables name it (a survey question's number and text)."""
 
     attribute: str
     count: str
@@ -337,6 +338,7 @@ class CrossTab:
     column_percent: pd.DataFrame
     expected: pd.DataFrame
     tests: pd.DataFrame
+    label: str = ""
 
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [("counts", self.counts), ("row %", self.row_percent),
@@ -361,12 +363,17 @@ def attribute_groups(project: Project, attribute: str, bins: Sequence[float] | N
     share one case). ``question`` groups survey answers by the question they answer.
     ``bins`` (ascending edges, e.g. 18, 30, 45, 60) groups numeric values into ``18-29``,
     ``30-44``, ``45-59`` and ``60+``; values below the first edge are ``<18``."""
+    from .surveys import question_label
+
     names = project.attribute_names()
     transcripts = project.transcript_names()
     if attribute == QUESTION and attribute not in names:
         metadata = project.transcript_metadata()
-        group = {t: metadata.get(t, {}).get("question", "") or MISSING for t in transcripts}
+        # Labelled as tables show questions: Q12 您没有使用政务服务网的原因是？
+        group = {t: question_label(metadata[t]["question"], metadata[t].get("question_text", ""))
+                 if metadata.get(t, {}).get("question") else MISSING for t in transcripts}
     else:
+        attribute = resolve_attribute(project, attribute)
         if attribute not in names:
             raise AttributesError(
                 f"no respondent attribute {attribute!r}; the project has: "
@@ -383,6 +390,37 @@ def attribute_groups(project: Project, attribute: str, bins: Sequence[float] | N
     values = sorted(set(group.values()) - {MISSING},
                     key=lambda v: (0, rank[v], []) if v in rank else (1, 0, natural_key(v)))
     return group, values + ([MISSING] if MISSING in group.values() else [])
+
+
+def resolve_attribute(project: Project, attribute: str) -> str:
+    """The respondent attribute ``attribute`` names: its own name, or for a survey question
+    (see :mod:`qualcode.surveys`) the header as exported (``1、您的年龄段``), the question
+    number (``Q1`` or ``1``), the question text (``您的年龄段``) or the label tables show
+    (``Q1 您的年龄段``). ``attribute`` itself when nothing matches (the caller says so); an
+    :class:`AttributesError` when it names several (the options of one multi-choice
+    question share its text)."""
+    names = project.attribute_names()
+    wanted = attribute.strip()
+    if wanted in names:
+        return wanted
+    if re.fullmatch(r"[Qq]?\d+", wanted) and f"Q{wanted.lstrip('Qq')}" in names:
+        return f"Q{wanted.lstrip('Qq')}"
+    types = project.attribute_types()
+    found = [name for name in names if (kind := types.get(name, {})).get("label") and wanted in (
+        kind["header"], kind["question"], kind["label"], kind["label"].partition(" ")[2])]
+    if len(found) > 1:
+        raise AttributesError(f"{attribute!r} names several attributes: {', '.join(found)}; "
+                              "choose one of them")
+    return found[0] if found else attribute
+
+
+def attribute_label(project: Project, attribute: str) -> str:
+    """How tables name an attribute: a survey question's label (``Q4 您对网站信息安全的信任
+    程度``), else its name."""
+    if attribute == QUESTION:
+        return attribute
+    name = resolve_attribute(project, attribute)
+    return project.attribute_types().get(name, {}).get("label") or name
 
 
 def _edge(value: float) -> str:
@@ -469,7 +507,9 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
     ).assign(Total=cells["Total"])
     expected = with_labels(expected_cells, base_row)
     tests = _chi_square_tests(data.codes, cells, base)
-    return CrossTab(attribute, count, counts, row_percent, column_percent, expected, tests)
+    name = attribute if attribute == QUESTION else resolve_attribute(project, attribute)
+    return CrossTab(name, count, counts, row_percent, column_percent, expected, tests,
+                    label=attribute_label(project, name))
 
 
 def _chi_square_tests(infos: list[CodeInfo], cells: pd.DataFrame, base: pd.Series) -> pd.DataFrame:

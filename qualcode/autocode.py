@@ -409,19 +409,25 @@ class AutocodeResult:
                  self.added.get(code_id, 0)) for code_id in self.code_ids]
 
 
-def unit_spans(project: Project, unit: str = "sentence"
-               ) -> dict[str, list[tuple[int, int]]]:
+def unit_spans(project: Project, unit: str = "sentence",
+               speaker_roles: Sequence[str] | None = None) -> dict[str, list[tuple[int, int]]]:
     """Transcript name -> its units' ``[start, end)`` in text order: sentences, or speaker
-    turns' bodies (after the label) trimmed of surrounding whitespace."""
+    turns' bodies (after the label) trimmed of surrounding whitespace; with
+    ``speaker_roles``, only the units of speakers with these roles
+    (:func:`qualcode.roles.allowed_spans`)."""
+    from .roles import allowed_spans, check_roles, overlaps
+
     if unit not in UNITS:
         raise QualcodeError(f"unknown unit {unit!r}; use sentence or turn")
+    roles = check_roles(speaker_roles)
+    allowed = allowed_spans(project, roles) if roles is not None else None
     texts = project.transcript_texts() if unit == "turn" else {}
     spans: dict[str, list[tuple[int, int]]] = {}
     for name, _, start, end, _ in project.unit_rows(unit):
         if unit == "turn":
             body = texts[name][start:end]
             start, end = start + len(body) - len(body.lstrip()), end - len(body) + len(body.rstrip())
-        if start < end:
+        if start < end and (allowed is None or overlaps(allowed.get(name, []), start, end)):
             spans.setdefault(name, []).append((start, end))
     return spans
 
@@ -459,14 +465,16 @@ def store_suggestions(project: Project, result: AutocodeResult,
 
 
 def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str = "sentence",
-             dry_run: bool = False, coder: str = AUTO_CODER) -> AutocodeResult:
+             dry_run: bool = False, coder: str = AUTO_CODER,
+             speaker_roles: Sequence[str] | None = None) -> AutocodeResult:
     """Run the codebook's rules (of ``codes`` only, when given) over every sentence (or turn)
     of every transcript and store one suggestion per unit and code that a rule hit, as
     ``coder``'s ``suggested`` coding with the rules that fired.
 
     Units a confirmed coding of the code already touches are left out; a unit and code that
     already has a suggestion, a confirmed coding or a rejected suggestion on that exact span
-    is matched but not stored again. With ``dry_run`` nothing is written. Raises
+    is matched but not stored again. With ``dry_run`` nothing is written. ``speaker_roles``:
+    only the units of speakers with these roles (e.g. not the interviewer's questions). Raises
     :class:`~qualcode.errors.QualcodeError` when no chosen code has any rule."""
     codebook = project.codebook()
     rules = compile_rules(codebook, codes, user_dict=project.user_dict_path())
@@ -474,7 +482,7 @@ def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str 
         raise QualcodeError(
             "no code has keywords, patterns or token_patterns to auto-code with; add some to "
             "the codebook (e.g. keywords: [宣传, 推广]) and import it again")
-    spans = unit_spans(project, unit)
+    spans = unit_spans(project, unit, speaker_roles)
     coded = coded_units(project, spans)
     texts = project.transcript_texts()
     found = []

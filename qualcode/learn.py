@@ -177,9 +177,11 @@ def evaluate(project: Project, codes: Sequence[str] | None = None, *, unit: str 
 
 def suggest(project: Project, codes: Sequence[str] | None = None, *, unit: str = "sentence",
             min_examples: int = MIN_EXAMPLES, min_score: float = 0.5, limit: int | None = 50,
-            dry_run: bool = False, coder: str = AUTO_CODER) -> AutocodeResult:
+            dry_run: bool = False, coder: str = AUTO_CODER,
+            speaker_roles: Sequence[str] | None = None) -> AutocodeResult:
     """Train a classifier for each code with at least ``min_examples`` coded units, score
-    every unit without a confirmed coding, and store the best as ``coder``'s suggestions:
+    every unit without a confirmed coding (of speakers with ``speaker_roles`` only, when
+    given: the classifiers still learn from every coded unit), and store the best as ``coder``'s suggestions:
     those scoring at least ``min_score``, at most ``limit`` per code (all when None), with
     their score and the rule ``learned:SCORE``. As :func:`qualcode.autocode.autocode`, a
     unit and code already suggested, confirmed or rejected is not stored again, and
@@ -189,7 +191,11 @@ def suggest(project: Project, codes: Sequence[str] | None = None, *, unit: str =
 
     units = load_units(project, unit)
     labelled = np.flatnonzero(units.labelled)
-    candidates = np.asarray([i for i, codes_here in enumerate(units.codes) if not codes_here])
+    allowed = unit_spans(project, unit, speaker_roles) if speaker_roles else None
+    wanted = ({(name, start, end) for name, spans in allowed.items() for start, end in spans}
+              if allowed is not None else None)
+    candidates = np.asarray([i for i, codes_here in enumerate(units.codes) if not codes_here
+                             and (wanted is None or units.keys[i] in wanted)])
     trainable = [(code_id, y) for code_id, _, y in _labels(project, units, codes)
                  if sum(y) >= max(min_examples, 2) and len(y) - sum(y) >= 2]
     if not trainable:

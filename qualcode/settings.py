@@ -35,6 +35,11 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     """Key rebinding: binding id -> keys, e.g. ``{"apply_code": "c,enter"}``."""
 
+    panes: dict[str, str] = field(default_factory=dict)
+    """The workbench's side panes (``transcripts``, ``codebook``) the researcher chose to
+    show or hide (``shown``, ``hidden``); a pane not named here narrows and hides as the
+    terminal shrinks."""
+
     @classmethod
     def load(cls) -> Settings:
         """The saved settings (defaults where the file is missing or unreadable), then the

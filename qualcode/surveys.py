@@ -2,9 +2,13 @@
 each closed column one of its attributes, each non-empty open answer a short codable text.
 
 Columns are named by their question number when the header has one: ``12、您没有使用政务服务
-网的原因是？`` is ``Q12`` (the full text is kept in the answers' metadata). A multi-choice
-question spread over several columns (``5(网上办事)``, ``5、…(网上办事)`` or ``Q5:网上办事``)
-gives one attribute per option, named ``Q5:网上办事``, holding the exported value (1/0).
+网的原因是？`` is ``Q12`` (the full text is kept in the answers' metadata, the header and the
+question text in the attribute's recorded type, so reports can be asked ``--by`` any of the
+three and label the question ``Q12 您没有使用政务服务网的原因是？``). A multi-choice question
+is a run of consecutive columns sharing a number (``5(网上办事)``, ``5、…(网上办事)``,
+``5、您常用的功能(多选):在线办事`` or ``Q5:网上办事``): one attribute per option, named
+``Q5:网上办事``, holding the exported value (1/0). A single column is one question whatever
+brackets its header holds (``4、您对网站信息安全的信任程度(1-5)`` is ``Q4``).
 ``(空)``, ``(跳过)`` and ``-3`` mark skipped questions and are left out, as are empty cells.
 Excel serial numbers in date/time columns become ISO dates. Each answer is a transcript named
 ``Q12_R0001`` (question, respondent), so the answers to one question are listed together; its
@@ -31,10 +35,15 @@ if TYPE_CHECKING:
     from .store import ImportResult, Project
 
 SKIPPED = {"", "(空)", "（空）", "(跳过)", "（跳过）", "-3", "-2", "-1", "(不适用)"}
-_NUMBERED = re.compile(r"^\s*[Qq]?(\d+)\s*[、.．:：]\s*(.*)$", re.DOTALL)
-_OPTION = re.compile(r"^\s*[Qq]?(\d+)\s*(?:[、.．]\s*(?P<text>.*?))?\s*[(（](?P<option>[^()（）]+)[)）]\s*$",
-                     re.DOTALL)
-_TENCENT_OPTION = re.compile(r"^\s*[Qq](\d+)\s*[:：]\s*(?P<option>.+)$", re.DOTALL)
+# A numbered header: 12、text, 12. text, Q12：text, or 5(option) with the bracket right after.
+_NUMBERED = re.compile(r"^\s*[Qq]?(?P<number>\d+)\s*(?:[、.．:：]\s*(?P<rest>.*)|(?P<bracket>[(（].*))$",
+                       re.DOTALL)
+# The option of one column of a multi-choice run: after the last colon, or in a final bracket.
+_OPTION_AFTER_COLON = re.compile(r"^(?P<text>.*)[:：]\s*(?P<option>[^:：]+?)\s*$", re.DOTALL)
+_OPTION_IN_BRACKETS = re.compile(r"^(?P<text>.*?)\s*[(（](?P<option>[^()（）]+)[)）]\s*$",
+                                 re.DOTALL)
+# A note closing a question's text, left out of its label: (1-5), (多选), （单选题）.
+_TRAILING_NOTE = re.compile(r"\s*[(（\[【][^()（）\[\]【】]*[)）\]】]\s*$")
 _ID_HEADERS = ("编号", "序号", "答卷编号", "答题序号", "id", "ID", "respondent")
 _DATE_WORDS = ("时间", "日期", "date", "Date", "time")
 LIKERT_SCALES = [
@@ -49,6 +58,13 @@ LIKERT_SCALES = [
 ]
 
 
+def question_label(key: str, text: str) -> str:
+    """How tables name a question: its key and its text without a closing note such as
+    (1-5) or (多选): ``Q4 您对网站信息安全的信任程度``; the bare key when it has no text."""
+    text = (_TRAILING_NOTE.sub("", text).strip() or text).strip()
+    return f"{key} {text}" if text else key
+
+
 @dataclass
 class Column:
     index: int
@@ -57,6 +73,23 @@ class Column:
     question_text: str
     kind: str = "text"  # open, number, date, ordinal, text
     order: list[str] = field(default_factory=list)
+    question: str = ""  # Q12 for a numbered column (an option's question too), else ""
+
+    @property
+    def label(self) -> str:
+        """How tables name the column: ``Q4 您对网站信息安全的信任程度`` (see
+        :func:`question_label`), or the header itself."""
+        return question_label(self.key, self.question_text) if self.question else self.key
+
+    def attribute_type(self) -> dict[str, Any]:
+        """What the project records about the attribute this column gives: its type, a
+        scale's order, and for a numbered column the header, question text and label."""
+        recorded: dict[str, Any] = {"type": self.kind}
+        if self.order:
+            recorded["order"] = self.order
+        if self.question:
+            recorded.update(header=self.header, question=self.question_text, label=self.label)
+        return recorded
 
 
 @dataclass
@@ -66,9 +99,14 @@ class Survey:
     id_column: int | None
 
     def column(self, name: str) -> Column:
+        """The column named ``name`` by its key (Q12), header as exported, or question text."""
         for column in self.columns:
             if name in (column.key, column.header) or column.header.startswith(f"{name}、"):
                 return column
+        by_text = [c for c in self.columns if c.question and c.question_text and name in (
+            c.question_text, c.label.partition(" ")[2])]
+        if len(by_text) == 1:
+            return by_text[0]
         raise ProjectError(f"no column {name!r}; the survey has: "
                            f"{', '.join(c.key for c in self.columns)}")
 
@@ -126,18 +164,27 @@ def read_rows(path: str | Path, sheet: str | None = None) -> list[list[str]]:
 
 
 def _name_columns(header: list[str]) -> list[Column]:
+    """Key each column: ``Q12`` for a numbered question, ``Q5:option`` for each column of a
+    run of consecutive columns sharing a number, the header itself otherwise."""
+    titles = [title.strip() or f"column{i + 1}" for i, title in enumerate(header)]
+    numbered = [_NUMBERED.match(title) for title in titles]
+    number = [m["number"] if m else None for m in numbered]
     columns = []
-    for i, title in enumerate(header):
-        title = title.strip() or f"column{i + 1}"
-        if m := _OPTION.match(title):
-            key, text = f"Q{m[1]}:{m['option'].strip()}", (m["text"] or "").strip()
-        elif m := _TENCENT_OPTION.match(title):
-            key, text = f"Q{m[1]}:{m['option'].strip()}", ""
-        elif m := _NUMBERED.match(title):
-            key, text = f"Q{m[1]}", m[2].strip()
-        else:
-            key, text = title, title
-        columns.append(Column(i, title, key, text or title))
+    for i, (title, m) in enumerate(zip(titles, numbered, strict=True)):
+        if m is None:
+            columns.append(Column(i, title, title, title))
+            continue
+        rest = (m["rest"] if m["rest"] is not None else m["bracket"]).strip()
+        in_run = any(0 <= j < len(titles) and number[j] == m["number"] for j in (i - 1, i + 1))
+        if not in_run:
+            columns.append(Column(i, title, f"Q{m['number']}", rest or title,
+                                  question=f"Q{m['number']}"))
+            continue
+        # One option of a multi-choice question; Tencent's Q5:网上办事 has no question text.
+        split = _OPTION_AFTER_COLON.match(rest) or _OPTION_IN_BRACKETS.match(rest)
+        text, option = (split["text"].strip(), split["option"].strip()) if split else ("", rest)
+        columns.append(Column(i, title, f"Q{m['number']}:{option or title}", text,
+                              question=f"Q{m['number']}"))
     seen: dict[str, int] = {}
     for column in columns:  # a key used twice keeps its full header the second time
         seen[column.key] = seen.get(column.key, 0) + 1
@@ -243,6 +290,5 @@ def import_survey(project: Project, survey: Survey, source: str | Path) -> list[
     with project.transaction():
         project.set_attributes(table)
         results = [project.store_import(p, case=respondent) for p, respondent in prepared]
-        project.set_attribute_types({c.key: {"type": c.kind, **({"order": c.order} if c.order else {})}
-                                     for c in closed})
+        project.set_attribute_types({c.key: c.attribute_type() for c in closed})
     return results

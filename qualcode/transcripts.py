@@ -7,27 +7,43 @@ header are spans over that text, never cut out of it.
 
 Rules, so that a researcher can predict what the importer does:
 
-Layouts. A speaker label starts a line. Three layouts are tried on the whole text and the one with
-the most labels wins (ties: heading, then ASR, then colon):
+Layouts. A speaker label starts a line and is found by the file's structure, not by a list of
+names. Four layouts are tried on the whole text and the one with the most labels wins (ties:
+heading, then blocks, then inline, then timed lines):
 
 * heading: a Markdown heading ending in a colon, the words on the next lines (``### 唐鳳：``).
-* ASR blocks: a line holding only a speaker and a time (``说话人1 00:00:03``, ``发言人 1 01:12``,
-  ``张三 00:05:40``; a name must recur), the words on the next lines (a numbered 说话人N may also
-  have them on its own line). A blank line followed by unlabelled text is a new paragraph of the
-  same speaker.
-* colon: a label, a colon (``：`` or ``:``, inside or outside ``**bold**``) and the words
-  (``访谈者：``, ``问：``, ``Q:``, ``**I:**``, ``受访者A：``, ``P1:``), optionally with a time
-  (``[00:01:02] 访谈者：``, ``受访者（00:01:05）：``). Role words and codes are labels wherever
-  they start a line; a personal name (2-4 Han characters led by a common surname or ending in a
-  title such as 老师, or a capitalised Latin name) is a label only when it starts a line at least
-  twice, so ``他说：好的`` is not a label. A tab may stand for the colon (a .docx table of
-  speaker | words).
+* blocks (ASR exports): a line holding only a speaker and a time (``说话人1 00:00:03``,
+  ``发言人 1 01:12``, ``Lily Chen 00:05:40``, ``用户8372(00:00:03)``), the words on the next
+  lines (a numbered 说话人N may also have them on its own line). A blank line followed by
+  unlabelled text is a new paragraph of the same speaker.
+* inline: a label and the words on one line: a name and a colon (``：`` or ``:``, inside or
+  outside ``**bold**``; ``访谈者：``, ``Q:``, ``**I:**``, ``宁静：``, ``A女士：``), a bracketed
+  name with or without a colon (``【访谈者】``, ``[SPEAKER_00]:``), or a tab standing for the
+  colon (a .docx table of speaker | words); a Markdown list bullet may come first.
+* timed lines: at least three lines of a time and words with no speaker (``[00:00:03] 文字``);
+  each is a turn of the unknown speaker.
 
-Turns. A turn runs from its label's first character to the last non-whitespace character before
-the next label (or the end of the text): trailing blank lines belong to no turn. ``body_start``
-is the first non-whitespace character after the label and its timestamp (``end`` for an empty
-turn). Text before the first label that is not header belongs to no turn. Consecutive turns of
-the same speaker stay separate turns, as the source wrote them.
+Names. A name is any short run (Han, Latin, digits, 甲乙丙; at most 10 Han characters and 3
+Latin words) with a letter in it; a bracketed part after it (``受访者（女，35岁）：``) is the
+speaker's description, not part of the name. Role words and codes (访谈者, 受访者, 问, 答, Q, A,
+I, R, P1, 说话人1, Speaker 2 …) are labels wherever they start a line. Any other name is a label
+when it starts a line at least twice; a name seen once is a label only in a file whose labels
+are established (at least three label lines of roles or recurring names): a focus group member
+who speaks once. A line is never a label when its "name" is prose: it holds sentence
+punctuation, a pronoun or particle (我觉得：, 这个问题：), ends in a verb of saying (他说：,
+李明表示：), is a list item (``1. 问题：``), a note word (比如, 备注, 笑声 …), a metadata key, a clock
+time (``10:30 开会``) or a URL. ``speakers`` (``--speakers``) declares the names instead.
+
+Never silent. ``warnings`` name by line every speaker taken with one turn only and every line
+shaped like a label whose name was not taken (it did not recur, or is not among ``speakers``).
+
+Times. A time is ``h:mm:ss`` or ``mm:ss``, with ``,mmm`` or ``.mmm``, or a range of two
+(``00:00:03 - 00:00:09``, ``-->``); it may stand before the label (``[00:00:03] 访谈者：``),
+between the name and the colon (``访谈者 00:00:03：``, ``受访者（00:01:05）：``), after the colon
+(bracketed, or bare with seconds: ``访谈者：[00:00:03]``), on a line of its own right above the
+label or right below it, or close the turn (f4/MAXQDA ``#00:00:11-0#``: the time the next turn
+starts). A time is part of the label span, never of a turn's words; ``Turn.seconds`` is the
+turn's start in seconds.
 
 Header. For ASR exports, everything before the first speaker block is header (a title line; for
 Feishu the ``date|duration`` line, ``关键词:`` and its keywords, ``文字记录:``). For a .docx that
@@ -368,6 +384,9 @@ _TRAILING_TIME_RE = re.compile(
 )
 
 
+_TIME_BELOW_RE = re.compile(rf"(?P<ts>{_TIME_AFTER})[ \t\u3000]*(?:\n|$)")
+
+
 def time_seconds(timestamp: str) -> float | None:
     """Seconds from the start of the recording of the first time in ``timestamp`` (``h:mm:ss``,
     ``mm:ss``, with ``,mmm`` or ``.mmm``, f4's ``#00:00:11-0#``; a range gives its start);
@@ -425,7 +444,7 @@ def _desc(group: str) -> str:
 
 
 _INLINE_LABEL = re.compile(
-    r"^[ \t\u3000]*(?P<label>"
+    r"^[ \t\u3000]*(?P<label>(?:[-*+•][ \t]+)?"  # - 访谈者：… in a Markdown list
     rf"(?:(?P<ts1>{_TIME_MARK})[ \t]*)?"
     r"(?:"
     rf"\*\*[ \t]*(?P<bold>{_NAME})[ \t]*{_desc('d1')}(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])"
@@ -496,13 +515,19 @@ def _is_time(text: str) -> bool:
     return re.fullmatch(_TIME_RANGE, text.strip()) is not None
 
 
+_NUMBERED_QUESTION_RE = re.compile(r"([QA问答問])[ \t]?\d{1,3}")
+
+
 def _candidate(m: re.Match[str], name: str, description: str | None, *times: str | None) -> _Label:
     timestamp = next((t for t in times if t), "")
     description = (description or "").strip()
     if description and _is_time(description):  # 受访者（00:01:05）：
         timestamp, description = timestamp or description, ""
     timestamp = timestamp.strip().strip("[]【】()（）").strip()
-    return _Label(m.start("label"), m.end("label"), name.strip(), timestamp, description)
+    name = name.strip()
+    if numbered := _NUMBERED_QUESTION_RE.fullmatch(name):  # Q1 / A1: question 1, its answer
+        name = numbered[1]
+    return _Label(m.start("label"), m.end("label"), name, timestamp, description)
 
 
 def _inline_candidates(text: str, pos: int) -> list[_Label]:
@@ -534,6 +559,24 @@ def _block_candidates(text: str, pos: int) -> list[_Label]:
         if label.timestamp:
             found.append(label)
     return found
+
+
+# A time and the words, no speaker (Whisper's text with times): bracketed, or bare with seconds.
+_TIMED_LINE = re.compile(
+    rf"^[ \t\u3000]*(?P<label>(?P<ts>[\[【(（]{_TIME_RANGE}[\]】)）]"
+    rf"|\d{{1,2}}:\d{{2}}(?::\d{{2}}|[.,]\d{{1,3}}){_TIME_RANGE[len(_TIME):]}))[ \t]+(?=\S)",
+    re.MULTILINE,
+)
+_TIMED_LINES_MIN = 3
+
+
+def _timed_line_candidates(text: str, pos: int) -> list[_Label]:
+    """``[00:00:03] 文字`` lines, when at least three: each one turn of an unknown speaker."""
+    found = [
+        _Label(m.start("label"), m.end("label"), UNKNOWN_SPEAKER, m["ts"].strip("[]【】()（）"))
+        for m in _TIMED_LINE.finditer(text, pos)
+    ]
+    return found if len(found) >= _TIMED_LINES_MIN else []
 
 
 def _name_like(name: str) -> bool:
@@ -598,6 +641,7 @@ _LAYOUTS: tuple[tuple[str, Callable[[str, int], list[_Label]], bool], ...] = (
     ("heading", _heading_candidates, True),
     ("block", _block_candidates, False),
     ("inline", _inline_candidates, False),
+    ("timed", _timed_line_candidates, True),
 )
 
 
@@ -856,6 +900,9 @@ def _turns(text: str, labels: list[_Label]) -> list[Turn]:
         end = max(_end_of_text_before(text, label.start, stop), label.start + 1)
         body_start = _first_text_from(text, min(label.end, end), end)
         timestamp = label.timestamp or closing_time
+        if not label.timestamp and (below := _TIME_BELOW_RE.match(text, body_start, end)):
+            timestamp = below["ts"].strip("[]【】()（）")  # 访谈者：⏎[00:00:03]⏎words
+            body_start = _first_text_from(text, below.end(), end)
         closing_time = ""
         if trailing := _TRAILING_TIME_RE.search(text, body_start, end):
             closing_time = trailing[0].strip().split()[-1].strip("#[]【】()（）")

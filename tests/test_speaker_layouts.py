@@ -161,6 +161,30 @@ def test_speakers_with_one_turn_are_reported_by_line(name: str, lines: list[int]
     assert reported == lines
 
 
+@pytest.mark.parametrize(
+    "text, speakers, descriptions",
+    [
+        ("Interviewer (Li Ming): 您好。\nRespondent (Wang): 你好。\nInterviewer (Li Ming): 开始吧。",
+         ["Interviewer", "Respondent", "Interviewer"], {"Interviewer": "Li Ming", "Respondent": "Wang"}),
+        ("李明（访谈者）：您好。\n王芳（受访者，退休教师）：你好。\n李明（访谈者）：开始吧。\n王芳：好的。",
+         ["李明", "王芳", "李明", "王芳"], {"李明": "访谈者", "王芳": "受访者，退休教师"}),
+        ("M：您好。\nF1：你好。\nF2：我也好。\nM：开始吧。\nF1：好。", ["M", "F1", "F2", "M", "F1"], {}),
+        ("Q1：您用过吗？\nA1：用过。\nQ2：满意吗？\nA2：满意。", ["Q", "A", "Q", "A"], {}),
+        ("访谈者　：您好。\n受访者　：你好。\n访谈者　：开始。", [I, R, I], {}),
+        ("小明😀：你好。\n访谈者：开始。\n小明😀：好。", ["小明😀", I, "小明😀"], {}),
+        ("Interviewer: Hello.\nJohn Smith: Hi.\nInterviewer: Start.\nJohn Smith: OK.",
+         ["Interviewer", "John Smith", "Interviewer", "John Smith"], {}),
+        ("訪談者：您好。\n受訪者（女，四十歲）：你好。\n訪談者：開始。\n受訪者：好。",
+         ["訪談者", "受訪者", "訪談者", "受訪者"], {"受訪者": "女，四十歲"}),
+    ],
+)  # fmt: skip
+def test_more_label_shapes(text: str, speakers: list[str], descriptions: dict[str, str]) -> None:
+    parsed = parse_transcript(text)
+    assert [t.speaker for t in parsed.turns] == speakers
+    assert parsed.speaker_descriptions == descriptions
+    assert all("：" not in parsed.text[t.body_start : t.end] for t in parsed.turns)
+
+
 def test_quotations_clock_times_urls_and_list_items_are_not_labels() -> None:
     text = (
         "访谈者：您怎么看？\n"
@@ -183,6 +207,18 @@ def test_a_lone_label_shaped_line_is_reported_not_taken() -> None:
     parsed = parse_transcript("访谈者：您好。\n宁静：你好。\n访谈者：开始吧。")
     assert [t.speaker for t in parsed.turns] == [I, I]
     assert any(w.startswith("line 2: '宁静'") and "--speakers" in w for w in parsed.warnings)
+
+
+def test_timed_lines_without_speakers_are_turns_of_an_unknown_speaker() -> None:
+    text = (
+        "[00:00:01.000 --> 00:00:04.000] 您好，我们开始吧。\n"
+        "[00:00:04.000 --> 00:00:09.500] 好的。\n"
+        "[00:00:10.000 --> 00:00:12.000] 第三句，\n没有时间的续行。"
+    )
+    parsed = parse_transcript(text)
+    assert turns_of(parsed) == [
+        ("", 1.0, "您好，我们开始吧。"), ("", 4.0, "好的。"), ("", 10.0, "第三句，\n没有时间的续行。")
+    ]
 
 
 def test_declared_speakers_decide() -> None:
@@ -238,6 +274,8 @@ def _write(layout: str, turns: list[tuple[str, int, list[str]]]) -> str:
                 "time_range": f"[{t} - {_clock(at + 5)}] {speaker}：{first}",
                 "time_above": f"{t}\n{speaker}：{first}",
                 "block": f"{speaker} {t}\n{first}",
+                "list": f"- {speaker}：{first}",
+                "time_below": f"{speaker}：\n[{t}]\n{first}",
             }[layout]
         )
         lines.extend(rest)
@@ -246,14 +284,16 @@ def _write(layout: str, turns: list[tuple[str, int, list[str]]]) -> str:
     return "\n".join(lines)
 
 
-_TIMED = {"time_before", "time_after", "time_between", "time_range", "time_above", "block"}
+_TIMED = {
+    "time_before", "time_after", "time_between", "time_range", "time_above", "block", "time_below"
+}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     layout=st.sampled_from(
         ["colon", "half_colon", "bracket", "square_colon", "time_before", "time_after",
-         "time_between", "time_range", "time_above", "block"]
+         "time_between", "time_range", "time_above", "block", "list", "time_below"]
     ),
     turns=st.lists(
         st.tuples(_SPEAKERS, st.integers(0, 20_000), st.lists(_WORDS, min_size=1, max_size=3)),

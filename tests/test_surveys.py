@@ -79,7 +79,9 @@ def test_each_respondent_is_a_case_with_attributes_and_answers(
     assert project.attribute_names() == ["提交答卷时间", "Q1", "Q2", "Q3", "Q4:网上办事",
                                          "Q4:查询信息"]
     types = project.attribute_types()
-    assert types["Q2"] == {"type": "number"} and types["Q3"] == {"type": "ordinal", "order": LIKERT}
+    assert types["Q2"] == {"type": "number", "header": "2、您的年龄", "question": "您的年龄",
+                           "label": "Q2 您的年龄"}
+    assert types["Q3"]["type"] == "ordinal" and types["Q3"]["order"] == LIKERT
     names = project.transcript_names()
     # skipped answers ((空), -3) are not imported: 300 + 200 + 60
     assert len(names) == 560
@@ -94,7 +96,8 @@ def test_each_respondent_is_a_case_with_attributes_and_answers(
     assert values == [v for v in LIKERT if v in values]
     assert group["Q12_R0001"] == attributes["R0001"]["Q3"]
     _, questions = attribute_groups(project, "question")
-    assert questions == ["Q12", "Q13", "Q14"]
+    assert questions == ["Q12 您没有使用政务服务网的原因是？", "Q13 您希望政务服务网改进哪些方面？",
+                         "Q14 其他建议"]
 
 
 def test_crosstab_by_binned_numbers_and_by_question(export: Path, project: Project) -> None:
@@ -113,7 +116,8 @@ def test_crosstab_by_binned_numbers_and_by_question(export: Path, project: Proje
     segments = crosstab(project, "Q2", bins=[18, 30, 45, 60], count="segments")
     assert segments.counts.set_index("code_id").loc["complex", "Total"] == 3
     by_question = crosstab(project, "question").counts.set_index("code_id")
-    assert by_question.loc["complex", "Q12"] == 2 and by_question.loc["complex", "Q13"] == 1
+    assert by_question.loc["complex", "Q12 您没有使用政务服务网的原因是？"] == 2
+    assert by_question.loc["complex", "Q13 您希望政务服务网改进哪些方面？"] == 1
 
 
 def test_reimport_adds_respondents_and_keeps_codings(tmp_path: Path, project: Project) -> None:

@@ -12,6 +12,7 @@ import click
 
 from ..errors import QualcodeError
 from . import emit, main, open_project, output_option, project_argument
+from .reports import speaker_role_option
 
 
 def _code_ids(values: tuple[str, ...]) -> list[str] | None:
@@ -40,10 +41,11 @@ def _code_ids(values: tuple[str, ...]) -> list[str] | None:
               help="With --learned: at most this many suggestions per code (the best).")
 @click.option("--coder", default="auto", show_default=True,
               help="The coder suggestions are stored under.")
+@speaker_role_option
 @output_option
 def autocode(project: Path, codes: tuple[str, ...], unit: str, dry_run: bool, learned: bool,
              evaluate: bool, min_examples: int, min_score: float, limit: int, coder: str,
-             output: Path | None, fmt: str | None) -> None:
+             speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
     """Suggest codings from the codebook's keywords, patterns and token patterns (or, with
     --learned, from the confirmed codings) and store them for review. Prints the units
     matched and the new suggestions per code. Running it again adds no duplicates and never
@@ -65,11 +67,13 @@ def autocode(project: Path, codes: tuple[str, ...], unit: str, dry_run: bool, le
             from ..learn import suggest
 
             result = suggest(opened, chosen, unit=unit, min_examples=min_examples,
-                             min_score=min_score, limit=limit, dry_run=dry_run, coder=coder)
+                             min_score=min_score, limit=limit, dry_run=dry_run, coder=coder,
+                             speaker_roles=speaker_roles)
         else:
             from ..autocode import autocode as run_rules
 
-            result = run_rules(opened, chosen, unit=unit, dry_run=dry_run, coder=coder)
+            result = run_rules(opened, chosen, unit=unit, dry_run=dry_run, coder=coder,
+                               speaker_roles=speaker_roles)
     new = "would add" if dry_run else "new"
     emit(["code_id", "code", f"{unit}s matched", new], result.rows(labels), output, fmt,
          title="learned suggestions" if learned else "auto-coding")

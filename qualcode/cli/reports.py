@@ -92,6 +92,22 @@ def status_option(function):
                         "not yet reviewed, or all but the rejected.")(function)
 
 
+def speaker_role_option(function):
+    """--speaker-role ROLE (repeatable): count only what speakers with these roles said."""
+    from ..roles import ROLES
+
+    return click.option("--speaker-role", "speaker_roles", multiple=True,
+                        type=click.Choice(ROLES, case_sensitive=False), metavar="ROLE",
+                        help="Count only what speakers with this role said: interviewer, "
+                        "respondent or other (repeatable; see and set roles with: qualcode "
+                        "speakers PROJECT).")(function)
+
+
+def _roles_note(speaker_roles: tuple[str, ...]) -> str:
+    """`` (respondent speech)``: what a title says when --speaker-role narrowed the report."""
+    return f" ({', '.join(speaker_roles)} speech)" if speaker_roles else ""
+
+
 @main.group()
 def report() -> None:
     """Reports on a project's codings: frequencies, cross-tabs, matrix, co-occurrence, words,
@@ -103,32 +119,38 @@ def report() -> None:
 @project_argument
 @coder_option
 @status_option
+@speaker_role_option
 @output_option
-def frequencies(project: Path, coders: tuple[str, ...], status: str, output: Path | None,
-                fmt: str | None) -> None:
+def frequencies(project: Path, coders: tuple[str, ...], status: str,
+                speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
     """Per code: segments coded, transcripts (respondents) mentioning it and their share of
     all transcripts, characters coded."""
     from ..analysis import frequencies as report_frequencies
 
     with open_project(project) as opened:
-        table = report_frequencies(opened, list(coders) or None, status=status)
+        table = report_frequencies(opened, list(coders) or None, status=status,
+                                   speaker_roles=speaker_roles)
         depth = _depths(opened)
-    show_tables([("frequencies", table)], output, fmt, "Code frequencies", depth)
+    show_tables([("frequencies", table)], output, fmt,
+                "Code frequencies" + _roles_note(speaker_roles), depth)
 
 
 @report.command()
 @project_argument
 @click.option("--by", "attribute", required=True, metavar="ATTRIBUTE",
-              help="The respondent attribute whose values make the columns (e.g. age_group).")
+              help="The respondent attribute whose values make the columns (e.g. age_group; "
+              "a survey question by its header as exported, its number Q1, or its text).")
 @click.option("--count", type=click.Choice(["respondents", "segments"]), default="respondents",
               show_default=True, help="Count respondents mentioning each code, or segments.")
 @click.option("--bins", metavar="EDGES", help="Group a numeric attribute by these ascending "
               "edges, e.g. 18,30,45,60 gives <18, 18-29, 30-44, 45-59 and 60+.")
 @coder_option
 @status_option
+@speaker_role_option
 @output_option
 def crosstab(project: Path, attribute: str, count: str, bins: str | None,
-             coders: tuple[str, ...], status: str, output: Path | None, fmt: str | None) -> None:
+             coders: tuple[str, ...], status: str, speaker_roles: tuple[str, ...],
+             output: Path | None, fmt: str | None) -> None:
     """Codes × the values of a respondent attribute: counts with totals, row and column
     percentages, expected counts, and a chi-square test per code (flagged when expected
     counts are too small: any below 1, or more than 20 % below 5). With -o FILE.xlsx each
@@ -148,9 +170,10 @@ def crosstab(project: Path, attribute: str, count: str, bins: str | None,
                                      param_hint="--bins")
     with open_project(project) as opened:
         result = report_crosstab(opened, attribute, count=count, coders=list(coders) or None,
-                                 status=status, bins=edges)
+                                 status=status, bins=edges, speaker_roles=speaker_roles)
         depth = _depths(opened)
-    show_tables(result.tables(), output, fmt, f"Codes × {attribute} ({count})", depth)
+    show_tables(result.tables(), output, fmt,
+                f"Codes × {result.label} ({count}){_roles_note(speaker_roles)}", depth)
 
 
 
@@ -160,19 +183,21 @@ def crosstab(project: Path, attribute: str, count: str, bins: str | None,
               "instead of counting segments.")
 @coder_option
 @status_option
+@speaker_role_option
 @output_option
 def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
-           output: Path | None, fmt: str | None) -> None:
+           speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
     """Codes × transcripts: segments in each cell, or presence (like NVivo's matrix coding
     query and MAXQDA's code matrix browser)."""
     from ..analysis import matrix as report_matrix
 
     with open_project(project) as opened:
         table = report_matrix(opened, presence=presence, coders=list(coders) or None,
-                              status=status)
+                              status=status, speaker_roles=speaker_roles)
         depth = _depths(opened)
     show_tables([("matrix", table)], output, fmt,
-                "Codes × transcripts" + (" (presence)" if presence else " (segments)"), depth)
+                "Codes × transcripts" + (" (presence)" if presence else " (segments)")
+                + _roles_note(speaker_roles), depth)
 
 
 @report.command()
@@ -183,19 +208,22 @@ def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
 @click.option("--jaccard", is_flag=True, help="n_ab / (n_a + n_b - n_ab) instead of counts.")
 @coder_option
 @status_option
+@speaker_role_option
 @output_option
 def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...], status: str,
-                 output: Path | None, fmt: str | None) -> None:
+                 speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
     """Code × code: how often codes occur together (the codes in use; the diagonal is each
     code's own count)."""
     from ..analysis import cooccurrence as report_cooccurrence
 
     with open_project(project) as opened:
         table = report_cooccurrence(opened, unit=unit, jaccard=jaccard,
-                                    coders=list(coders) or None, status=status)
+                                    coders=list(coders) or None, status=status,
+                                    speaker_roles=speaker_roles)
         depth = _depths(opened)
     show_tables([("co-occurrence", table)], output, fmt,
-                f"Code co-occurrence by {unit}" + (" (Jaccard)" if jaccard else ""), depth)
+                f"Code co-occurrence by {unit}" + (" (Jaccard)" if jaccard else "")
+                + _roles_note(speaker_roles), depth)
 
 
 @report.command()
@@ -211,10 +239,11 @@ def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...
               help="Word frequencies of these transcripts only (repeatable).")
 @coder_option
 @status_option
+@speaker_role_option
 @output_option
 def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, min_count: int,
           transcripts: tuple[str, ...], coders: tuple[str, ...], status: str,
-          output: Path | None, fmt: str | None) -> None:
+          speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
     """Word frequencies (jieba words as the project segmented them, stop words left out: spaCy's
     Chinese list, spoken fillers, and PROJECT/stopwords.txt, one word a line). With --code or
     --per-code: the words most distinctive of a code's segments against the rest of the
@@ -225,14 +254,15 @@ def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, mi
         if code_ids or per_code:
             table = analysis.distinctive_words(
                 opened, list(code_ids) if code_ids else None, top=top, min_count=min_count,
-                coders=list(coders) or None, status=status)
+                coders=list(coders) or None, status=status, speaker_roles=speaker_roles)
             title = "Words most distinctive of each code (keyness: log-likelihood G2)"
             name = "distinctive words"
         else:
             table = analysis.word_frequencies(opened, top=top,
-                                              transcripts=list(transcripts) or None)
+                                              transcripts=list(transcripts) or None,
+                                              speaker_roles=speaker_roles)
             title, name = "Word frequencies", "words"
-    show_tables([(name, table)], output, fmt, title)
+    show_tables([(name, table)], output, fmt, title + _roles_note(speaker_roles))
 
 
 @report.command()
@@ -245,9 +275,11 @@ def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, mi
 @click.option("--inside", is_flag=True, help="Also list where WORD is only part of a longer word.")
 @coder_option
 @status_option
+@speaker_role_option
 @output_option
 def kwic(project: Path, word: str, width: int, transcripts: tuple[str, ...], inside: bool,
-         coders: tuple[str, ...], status: str, output: Path | None, fmt: str | None) -> None:
+         coders: tuple[str, ...], status: str, speaker_roles: tuple[str, ...],
+         output: Path | None, fmt: str | None) -> None:
     """Keyword in context: every occurrence of WORD as whole words, with the sentence it is in
     and the codes on it. -o FILE also writes the occurrences inside longer words (a second
     sheet, or FILE.inside_other_words.csv beside a CSV)."""
@@ -255,9 +287,11 @@ def kwic(project: Path, word: str, width: int, transcripts: tuple[str, ...], ins
 
     with open_project(project) as opened:
         result = report_kwic(opened, word, width=width, transcripts=list(transcripts) or None,
-                             coders=list(coders) or None, status=status)
+                             coders=list(coders) or None, status=status,
+                             speaker_roles=speaker_roles)
     tables = result.tables() if inside or output is not None else result.tables()[:1]
-    show_tables(tables, output, fmt, f"{word}: {len(result.hits)} hits")
+    show_tables(tables, output, fmt,
+                f"{word}: {len(result.hits)} hits" + _roles_note(speaker_roles))
     if output is None and not inside and len(result.inside_words):
         click.echo(f"{len(result.inside_words)} more occurrences are part of longer words; "
                    "list them with --inside", err=True)

@@ -72,7 +72,7 @@ class MemoBrowser(ModalScreen[Memo | None]):
         lang = self.lang
         if not memo.text:  # the offer of a first project memo
             return Text(t("memos.new_project", lang), style="italic")
-        row = Text(t(f"memos.kind.{memo.kind}", lang), style=_KIND_STYLE[memo.kind])
+        row = Text(t(f"memos.kind_{memo.kind}", lang), style=_KIND_STYLE[memo.kind])
         where = []
         if memo.transcript:
             where.append(memo.transcript)

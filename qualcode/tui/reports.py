@@ -38,8 +38,10 @@ if TYPE_CHECKING:
 # Which column of each report the bar chart draws.
 _BARS = {"frequencies": "segments", "words": "count", "agreement": "krippendorff_alpha"}
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-# The cross-tab's tables a researcher can switch between (the chi-square tests show below).
-CROSSTAB_VIEWS = ("counts", "row %", "column %", "expected")
+# The cross-tab's tables a researcher can switch between (the chi-square tests show below),
+# with the message naming each.
+CROSSTAB_VIEWS = {"counts": "reports.view_counts", "row %": "reports.view_row",
+                  "column %": "reports.view_column", "expected": "reports.view_expected"}
 _TOTAL = "Total"
 
 
@@ -113,7 +115,7 @@ class ReportsScreen(Screen[Jump | None]):
                             with Horizontal(id="crosstab-controls"):
                                 yield Select[str]([], id="attribute", prompt=t("reports.by", lang))
                                 yield Select[str](
-                                    [(t(f"reports.view.{v}", lang), v) for v in CROSSTAB_VIEWS],
+                                    [(t(key, lang), v) for v, key in CROSSTAB_VIEWS.items()],
                                     id="crosstab-view", value="counts", allow_blank=False)
                             yield DataTable(id="crosstab-table", zebra_stripes=True,
                                             cursor_type="cell")

@@ -32,7 +32,8 @@ from textual.widgets.tree import TreeNode
 from qualcode.model import Code, Coding, Span
 from qualcode.store import Project
 from qualcode.study import import_files
-from qualcode.tui.app import CodebookTree, QualcodeApp, build_app
+from qualcode.tui.app import QualcodeApp, build_app
+from qualcode.tui.workbench import CodebookTree
 from qualcode.tui.dialogs import ChoiceList, CodePicker, HelpScreen, TextPrompt
 from qualcode.tui.i18n import t
 from qualcode.tui.retrieve import RetrieveScreen
@@ -123,12 +124,12 @@ def cell_of(view: TranscriptView, offset: int) -> tuple[int, int]:
 
 
 def sentence_text(app: QualcodeApp, number: int) -> str:
-    return app.transcript.sentences[number - 1].text
+    return app.workbench.transcript.sentences[number - 1].text
 
 
 def sentence(app: QualcodeApp, number: int) -> Span:
     """Sentence ``number`` (1-based, as the status line counts) of the open transcript."""
-    found = app.transcript.sentences[number - 1]
+    found = app.workbench.transcript.sentences[number - 1]
     return Span(found.start, found.end)
 
 
@@ -210,7 +211,7 @@ async def test_moving_by_sentence_word_turn_and_to_the_next_uncoded(
         selected = view.selected_text
         await pilot.press("2")
     codings = stored(sample_project_dir)
-    assert [c.text for c in codings] == [s.text for s in app.transcript.sentences[:4]]
+    assert [c.text for c in codings] == [s.text for s in app.workbench.transcript.sentences[:4]]
     assert codings[-1].text == selected
     assert [c.code_id for c in codings] == ["problems.awareness"] * 3 + ["problems.content"]
 
@@ -232,7 +233,7 @@ async def test_shift_motions_select_whole_words_and_exactly_those_are_coded(
     (coding,) = stored(sample_project_dir)
     assert (coding.start, coding.end) == (selected.start, selected.end)
     assert coding.text == "您好，谢谢您今天"
-    assert app.transcript.text[coding.start : coding.end] == coding.text
+    assert app.workbench.transcript.text[coding.start : coding.end] == coding.text
 
 
 async def test_visual_mode_snaps_a_selection_inside_words_outward(
@@ -252,7 +253,7 @@ async def test_visual_mode_snaps_a_selection_inside_words_outward(
         assert not isinstance(app.screen, CodePicker)
     (coding,) = stored(sample_project_dir)
     assert (coding.code_id, coding.text) == ("causes.publicity", "谢谢您今天抽时间")
-    assert app.transcript.text[coding.start : coding.end] == "谢谢您今天抽时间"
+    assert app.workbench.transcript.text[coding.start : coding.end] == "谢谢您今天抽时间"
 
 
 async def test_a_click_picks_a_sentence_and_a_drag_selects_what_it_passed_over(
@@ -530,7 +531,7 @@ async def test_search_lands_on_whole_words_and_n_moves_between_hits(
     async with app.run_test(size=SIZE) as pilot:
         view = await started(app, pilot)
         text = view.text
-        words = set(app.transcript.word_ends) | {0}
+        words = set(app.workbench.transcript.word_ends) | {0}
         everywhere = [i for i in range(len(text)) if text.startswith("江城", i)]
         whole = [i for i in everywhere if i in words and i + 2 in words]
         assert 1 < len(whole) < len(everywhere)  # 江城办 is 江城|办, 江城市 is 江|城市

@@ -16,10 +16,12 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, OptionList, Static
 
+from qualcode.codebook import load_codebook
 from qualcode.model import Code, Codebook
 from qualcode.tui.dialogs import ChoiceList, CodePicker, HelpScreen, NewCode, TextPrompt
 from qualcode.tui.i18n import LANGUAGES, STRINGS, default_language, t
 
+from ..conftest import SAMPLE_CODEBOOK
 from ..test_codematch import sample_codebook
 from .conftest import paste
 
@@ -72,6 +74,33 @@ async def test_down_moves_to_the_next_match_and_chinese_can_be_typed() -> None:
         assert "宣传推广" in picker_rows(app)[0]
         await pilot.press("down", "enter")
     assert app.results == ["suggestions.publicity"]
+
+
+async def test_the_picker_shows_the_highlighted_codes_definition() -> None:
+    """The researcher codes against the definition, not the label: description, include,
+    exclude and examples of the code under the cursor, and their own memo on it."""
+    codebook = load_codebook(SAMPLE_CODEBOOK)
+    awareness = codebook.by_id()["problems.awareness"]
+    app = Host(CodePicker(codebook, "zh", memos={"problems.content": "含办事指南过时"}))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("s", "y", "y", "z")  # 使用与知晓度
+        definition = app.screen.query_one("#definition", Static)
+        shown = str(definition.render())
+        assert shown.startswith("使用与知晓度")
+        for label, value in (("说明", awareness.description), ("包括", awareness.include),
+                             ("不包括", awareness.exclude)):
+            assert f"{label}  {value}" in shown
+        assert f"示例  「{awareness.examples[0]}」" in shown
+        assert "我的备忘" not in shown
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "n", "r")
+        shown = str(definition.render())
+        assert shown.startswith("内容问题") and "我的备忘  含办事指南过时" in shown
+        await pilot.press("down")  # the next match: its definition follows the cursor
+        option = app.screen.query_one("#codes", OptionList).highlighted_option
+        next_code = codebook.by_id()[option.id]
+        assert str(definition.render()).startswith(next_code.label)
+        await pilot.press("backspace", "backspace", *"qqq")  # only the new-code row
+        assert not definition.display
 
 
 async def test_escape_cancels_the_picker() -> None:

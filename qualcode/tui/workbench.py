@@ -1,0 +1,940 @@
+"""The coding workbench: transcripts on the left, the transcript in the middle, the codebook
+on the right, as one :class:`~textual.screen.Screen` that owns its keys.
+
+A dialog or the reports screen pushed over the workbench hides its keys by being on top: a
+digit typed into a dialog never codes the sentence behind it. What the workbench shows
+follows its state (the open transcript, the coder, whose codings are shown, which side panes
+are shown), kept in reactives whose watchers redraw what depends on them. After a change,
+only what it touched is redrawn: the codebook nodes whose count changed, the transcript
+list's rows of the transcripts it changed, the coded lines.
+
+To add an action: one row in :data:`ACTIONS` (its binding id, keys, and whether the footer
+and the command palette show it), its description in ``i18n.BINDING_DESCRIPTIONS`` and
+``STRINGS``, and an ``action_<name>`` method here.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, ClassVar, ParamSpec, TypeVar
+
+from rich.text import Text
+from textual import events, on, work
+from textual._context import active_app
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive, var
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+from textual.widgets.tree import TreeNode
+
+from ..codematch import CodeMatcher
+from ..errors import ProjectError, QualcodeError
+from ..model import Code, Codebook, Coding, Span
+from ..store import HistoryStep, Project, StoredTranscript, TranscriptSummary
+from .dialogs import ChoiceList, CodePicker, HelpScreen, NewCode, TextPrompt
+from .i18n import BINDING_DESCRIPTIONS, t, translate_bindings
+from .reports import Jump, ReportsScreen
+from .retrieve import RetrieveScreen
+from .transcript_view import CodingMark, TranscriptView
+
+if TYPE_CHECKING:
+    from .app import QualcodeApp
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ALL_CODERS = "*"
+
+
+def reported(method: Callable[P, R]) -> Callable[P, R | None]:
+    """Run an action or dialog callback; a qualcode error becomes a notification, because a
+    researcher should read what went wrong, not lose the workbench to a traceback."""
+
+    @wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        try:
+            return method(*args, **kwargs)
+        except QualcodeError as error:
+            active_app.get().notify(str(error), title=error.title, severity="error", timeout=8)
+            return None
+
+    return run
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbenchAction:
+    """One thing the workbench does. ``id`` is its binding id (rebind it in settings.json's
+    ``keys``) and, through ``i18n.BINDING_DESCRIPTIONS``, names its description; ``keys``
+    may be empty for an action offered in the command palette only."""
+
+    id: str
+    keys: str
+    action: str
+    footer: bool = False
+    palette: bool = True
+
+    def binding(self) -> Binding:
+        description = t(BINDING_DESCRIPTIONS.get(self.id, self.id), "en")
+        return Binding(self.keys, self.action, description, show=self.footer, id=self.id)
+
+
+ACTIONS: list[WorkbenchAction] = [
+    WorkbenchAction("apply_code", "c,enter", "apply_code", footer=True),
+    WorkbenchAction("in_vivo", "i", "in_vivo"),
+    WorkbenchAction("remove_coding", "x,delete", "remove_coding", footer=True),
+    WorkbenchAction("memo", "m", "memo"),
+    WorkbenchAction("transcript_memo", "M", "transcript_memo"),
+    WorkbenchAction("undo", "ctrl+z", "undo", footer=True),
+    WorkbenchAction("redo", "ctrl+y", "redo"),
+    WorkbenchAction("search", "slash", "search", footer=True),
+    WorkbenchAction("next_hit", "n", "next_hit(1)"),
+    WorkbenchAction("previous_hit", "N", "next_hit(-1)", palette=False),
+    WorkbenchAction("retrieve", "r", "retrieve", footer=True),
+    WorkbenchAction("reports", "ctrl+r", "reports", footer=True),
+    WorkbenchAction("switch_view", "o", "switch_view"),
+    WorkbenchAction("set_coder", "", "set_coder"),
+    WorkbenchAction("next_suggestion", "s", "next_suggestion"),
+    WorkbenchAction("accept_suggestion", "a", "accept_suggestion"),
+    WorkbenchAction("reject_suggestion", "R", "reject_suggestion"),
+    WorkbenchAction("toggle_transcripts", "T", "toggle_pane('transcripts')"),
+    WorkbenchAction("toggle_codebook", "C", "toggle_pane('codebook')"),
+    WorkbenchAction("language", "L", "language"),
+    WorkbenchAction("help", "question_mark,f1", "help", footer=True),
+    WorkbenchAction("focus_next", "tab", "app.focus_next", palette=False),
+    WorkbenchAction("focus_previous", "shift+tab", "app.focus_previous", palette=False),
+    WorkbenchAction("quit", "q", "app.quit", footer=True, palette=False),
+]
+
+
+class CodebookTree(Tree[str]):
+    """The codebook: colour, label, count of codings, favourite key, English label. A digit
+    on a code binds that key to it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(str(n), f"screen.bind_favourite({n})", show=False) for n in range(1, 10)
+    ]
+
+
+class Coded(Message):
+    """Posted after a coding is committed and shown (benchmarks and the crash test hook it)."""
+
+    def __init__(self, coding: Coding) -> None:
+        super().__init__()
+        self.coding = coding
+
+
+# --- side panes -----------------------------------------------------------------------------
+
+PANES = ("transcripts", "codebook")
+_WIDEST = {"transcripts": 26, "codebook": 38}  # in cells, borders included
+_NARROWEST = {"transcripts": 16, "codebook": 24}
+
+
+def side_pane_widths(width: int, choices: dict[str, str] | None = None) -> dict[str, int]:
+    """The width of each side pane (0: hidden) in a screen ``width`` cells wide, so that
+    the transcript keeps at least 60% of it.
+
+    ``choices`` holds the researcher's choice per pane: ``hidden``, ``shown`` (kept even
+    when space is short, before a pane left to the layout), or absent for the layout to
+    decide. Short of room, the codebook (needed to code) stays longer than the transcript
+    list, and each pane narrows to its narrowest before it is hidden."""
+    choices = choices or {}
+    room = width * 2 // 5
+    wanted = [p for p in PANES if choices.get(p) != "hidden"]
+    # The researcher's explicit choices first, then the codebook before the transcript list.
+    wanted.sort(key=lambda p: (choices.get(p) != "shown", p != "codebook"))
+    kept = []
+    for pane in wanted:
+        if sum(_NARROWEST[k] for k in kept) + _NARROWEST[pane] <= room:
+            kept.append(pane)
+    widths = dict.fromkeys(PANES, 0)
+    # The codebook grows to 30% of the screen, the transcript list takes what is left.
+    preferred = {"codebook": max(_NARROWEST["codebook"], min(_WIDEST["codebook"], width * 3 // 10)),
+                 "transcripts": _WIDEST["transcripts"]}
+    left = room
+    for i, pane in enumerate(kept):
+        others = sum(_NARROWEST[k] for k in kept[i + 1:])
+        widths[pane] = min(preferred[pane], left - others)
+        left -= widths[pane]
+    return widths
+
+
+# --- the screen ---------------------------------------------------------------------------------
+
+
+class WorkbenchScreen(Screen[None]):
+    """The workbench on the app's open project (``app.project``), as ``app.settings.coder``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(a.binding() for a in ACTIONS if a.keys),
+        *(Binding(str(n), f"favourite({n})", show=False, id=f"favourite_{n}")
+          for n in range(1, 10)),
+    ]
+
+    transcript: var[StoredTranscript | None] = var(None, always_update=True)
+    """The transcript shown (None before one is opened)."""
+    coder: reactive[str] = reactive("")
+    """Who is coding: their codings are made, removed and undone."""
+    view_coder: reactive[str] = reactive("")
+    """Whose codings are drawn and counted; ALL_CODERS for everyone's."""
+    pane_choices: var[dict[str, str]] = var(dict, always_update=True)
+    """The researcher's choice per side pane (see `side_pane_widths`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codebook: Codebook = Codebook("", [])
+        self.favourites: dict[int, str] = {}  # key -> code id, as the codebook pane shows
+        self.matcher: CodeMatcher | None = None
+        self.hits: list[Span] = []
+        self.reports_place: tuple[str, int] = ("frequencies", 0)  # tab and disagreement shown
+        self._code_nodes: dict[str, TreeNode[str]] = {}  # code id -> its node in the tree
+        self._code_labels: dict[str, Text] = {}  # code id -> the label its node shows
+        self._sentence_starts: list[int] = []
+
+    @property
+    def qualcode(self) -> QualcodeApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def project(self) -> Project:
+        return self.qualcode.project
+
+    @property
+    def lang(self) -> str:
+        return self.qualcode.lang
+
+    # --- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                yield OptionList(id="transcripts")
+            yield TranscriptView(id="transcript")
+            with Vertical(id="right"):
+                yield CodebookTree("", id="codebook")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        settings = self.qualcode.settings
+        self.set_reactive(WorkbenchScreen.coder, settings.coder)
+        self.set_reactive(WorkbenchScreen.view_coder, settings.coder)
+        self.set_reactive(WorkbenchScreen.pane_choices,
+                          {p: c for p, c in dict(settings.panes).items() if p in PANES}
+                          if isinstance(settings.panes, dict) else {})
+        self.sub_title = self.project.name
+        self.codebook = self.project.codebook()
+        self.favourites = self.project.favourites()
+        tree = self.query_one(CodebookTree)
+        tree.show_root = False
+        self.translate()
+        self._fill_transcripts()
+        self._sync_codebook()
+        names = self.project.transcript_names()
+        if names:
+            last = self.project.setting("last_transcript")
+            self.open_transcript(last if last in names else names[0])
+        self.query_one(TranscriptView).focus()
+        self._prepare_matcher()
+        if not self.coder:
+            self._ask_coder()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out_panes()
+
+    def _lay_out_panes(self) -> None:
+        widths = side_pane_widths(self.size.width, self.pane_choices)
+        for pane, box in (("transcripts", "#left"), ("codebook", "#right")):
+            widget = self.query_one(box)
+            widget.display = widths[pane] > 0
+            if widths[pane]:
+                widget.styles.width = widths[pane]
+        node = self.focused
+        while node is not None and node is not self:
+            if not node.display:
+                self.query_one(TranscriptView).focus()  # its pane was hidden
+                break
+            node = node.parent
+
+    def watch_pane_choices(self) -> None:
+        if self.is_mounted:
+            self._lay_out_panes()
+
+    @reported
+    def action_toggle_pane(self, pane: str) -> None:
+        """Show or hide a side pane; the choice is remembered in settings.json."""
+        box = self.query_one("#left" if pane == "transcripts" else "#right")
+        choices = dict(self.pane_choices)
+        choices[pane] = "hidden" if box.display else "shown"
+        self.pane_choices = choices
+        settings = self.qualcode.settings
+        settings.panes = choices
+        settings.save()
+
+    @work(thread=True, exclusive=True, group="matcher")
+    def _prepare_matcher(self) -> None:
+        # Pinyin for the picker is built off the UI thread so the first paint never waits.
+        matcher = CodeMatcher(self.codebook)
+        self.app.call_from_thread(setattr, self, "matcher", matcher)
+
+    def translate(self) -> None:
+        """Titles, footer and status in the UI language."""
+        self.query_one("#left").border_title = t("pane.transcripts", self.lang)
+        self.query_one("#right").border_title = t("pane.codebook", self.lang)
+        for node in (self, self.query_one(TranscriptView)):
+            translate_bindings(node, self.lang)
+        self.refresh_bindings()
+        self._update_status()
+
+    # --- the transcript list ----------------------------------------------------------------
+
+    def _coder_filter(self) -> str | None:
+        return None if self.view_coder == ALL_CODERS else self.view_coder
+
+    def _fill_transcripts(self) -> None:
+        listing = self.query_one("#transcripts", OptionList)
+        listing.clear_options()
+        row = self._row_maker()
+        listing.add_options(Option(row(s), id=s.name)
+                            for s in self.project.summaries(coder=self._coder_filter()))
+        if self.transcript is not None:
+            listing.highlighted = listing.get_option_index(self.transcript.name)
+
+    def _row_maker(self) -> Callable[[TranscriptSummary], Text]:
+        """A function drawing a transcript's row: name and % of sentences coded, then its
+        respondent's first attributes (cases and attributes read once for all rows)."""
+        cases = self.project.transcript_cases()
+        attributes = self.project.attributes()
+        shown = self.project.attribute_names()[:3]
+
+        def row(summary: TranscriptSummary) -> Text:
+            values = attributes.get(cases.get(summary.name, summary.name), {})
+            text = Text(summary.name, style="bold")
+            text.append(f"  {summary.percent_coded:.0f}%", style="green")
+            text.append("\n" + " · ".join(v for v in (values.get(a, "") for a in shown) if v),
+                        style="dim")
+            return text
+
+        return row
+
+    def _update_rows(self, names: Iterable[str]) -> None:
+        """Redraw the rows of these transcripts (the others did not change)."""
+        listing = self.query_one("#transcripts", OptionList)
+        row = None
+        for name in dict.fromkeys(names):
+            try:
+                (summary,) = self.project.summaries(name, self._coder_filter())
+            except (ProjectError, ValueError):
+                continue  # no longer in the project
+            row = row or self._row_maker()
+            listing.replace_option_prompt(summary.name, row(summary))
+
+    @on(OptionList.OptionSelected, "#transcripts")
+    @reported
+    def _transcript_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.open_transcript(event.option.id)
+        self.query_one(TranscriptView).focus()
+
+    # --- the codebook tree --------------------------------------------------------------
+
+    def _code_label(self, code: Code, counts: dict[str, int], keys: dict[str, int]) -> Text:
+        label = Text()
+        label.append("■ ", style=code.color or "white")
+        label.append(code.label)
+        if code.id in counts:
+            label.append(f" {counts[code.id]}", style="bold green")
+        if code.id in keys:
+            label.append(f" [{keys[code.id]}]", style="cyan")
+        if code.label_en:
+            label.append(f" {code.label_en}", style="dim")
+        return label
+
+    def _sync_codebook(self) -> None:
+        """Make the tree show the codebook, its counts and keys, touching only the nodes that
+        changed: the cursor stays on its code and a collapsed branch stays collapsed."""
+        tree = self.query_one(CodebookTree)
+        counts = self.project.code_counts(self._coder_filter())
+        keys = {code_id: key for key, code_id in self.favourites.items()}
+        walk = [(code, parent.id if parent else None) for code, parent, _ in self.codebook.walk()]
+        parents = dict((code.id, parent) for code, parent in walk)
+        cursor = tree.cursor_node.data if tree.cursor_node is not None else None
+        cursor_parent = self._code_nodes[cursor].parent.data if cursor in self._code_nodes else None
+        moved = False
+        for code_id, node in list(self._code_nodes.items()):
+            if code_id in self._code_nodes and parents.get(code_id, "") != node.parent.data:
+                self._drop(node)  # a code deleted, or moved under another parent
+                moved = True
+        for code, parent_id in walk:
+            label = self._code_label(code, counts, keys)
+            node = self._code_nodes.get(code.id)
+            if node is None:
+                parent = self._code_nodes[parent_id] if parent_id else tree.root
+                siblings = self.codebook.by_id()[parent_id].children if parent_id else (
+                    self.codebook.codes)
+                index = [c.id for c in siblings].index(code.id)
+                node = parent.add(label, data=code.id, expand=True, allow_expand=bool(
+                    code.children), before=index if index < len(parent.children) else None)
+                self._code_nodes[code.id] = node
+                moved = True
+            else:
+                if self._code_labels.get(code.id) != label:
+                    node.set_label(label)
+                if node.allow_expand != bool(code.children):
+                    node.allow_expand = bool(code.children)
+            self._code_labels[code.id] = label
+        if moved and not self._in_codebook_order(tree.root):
+            # Siblings reordered (a merged codebook): rebuild, keeping what was collapsed.
+            collapsed = {i for i, n in self._code_nodes.items() if n.allow_expand and
+                         not n.is_expanded}
+            tree.clear()
+            self._code_nodes.clear()
+            self._code_labels.clear()
+            self._sync_codebook()
+            for code_id in collapsed & set(self._code_nodes):
+                self._code_nodes[code_id].collapse()
+        if moved:
+            target = self._code_nodes.get(cursor) or self._code_nodes.get(cursor_parent)
+            if target is not None:
+                tree.last_line  # noqa: B018 - lays the tree out, so the node knows its line
+                tree.move_cursor(target)
+        tree.root.expand()
+
+    def _drop(self, node: TreeNode[str]) -> None:
+        """Remove a code's node and its subtree from the tree and the id map."""
+        todo = [node]
+        while todo:
+            current = todo.pop()
+            self._code_nodes.pop(current.data, None)
+            self._code_labels.pop(current.data, None)
+            todo.extend(current.children)
+        node.remove()
+
+    def _in_codebook_order(self, root: TreeNode[str]) -> bool:
+        by_id = self.codebook.by_id()
+        for node in [root, *self._code_nodes.values()]:
+            codes = by_id[node.data].children if node.data else self.codebook.codes
+            if [c.data for c in node.children] != [c.id for c in codes]:
+                return False
+        return True
+
+    @on(Tree.NodeSelected, "#codebook")
+    @reported
+    def _code_chosen(self, event: Tree.NodeSelected) -> None:
+        if event.node.data:
+            self._apply(event.node.data)
+
+    # --- state shown ----------------------------------------------------------------------
+
+    def _visible_codings(self) -> list[Coding]:
+        """The codings drawn: the viewed coder's (or everyone's) confirmed ones, and every
+        suggestion waiting for review, whoever (or whatever rule) made it."""
+        if self.transcript is None:
+            return []
+        viewed = self._coder_filter()
+        return [
+            c for c in self.project.codings(self.transcript.name, status=None)
+            if (c.status == "confirmed" and viewed in (None, c.coder))
+            or c.status == "suggested"  # unplaced and rejected codings are only listed
+        ]
+
+    def _marks(self) -> list[CodingMark]:
+        codes = self.codebook.by_id()
+        marks = []
+        for c in self._visible_codings():
+            code = codes.get(c.code_id)
+            marks.append(CodingMark(c.start, c.end, c.code_id, code.label if code else c.code_id,
+                                    code.color if code else "", c.status == "suggested", c.id))
+        return marks
+
+    def open_transcript(self, name: str) -> None:
+        """Show a transcript (by name or unique prefix)."""
+        self.transcript = self.project.transcript(name)
+
+    def watch_transcript(self, stored: StoredTranscript | None) -> None:
+        if stored is None:
+            return
+        view = self.query_one(TranscriptView)
+        view.load(stored.text, [Span(s.start, s.end) for s in stored.sentences],
+                  stored.word_ends, stored.turns, self._marks())
+        self._sentence_starts = [s.start for s in stored.sentences]
+        if stored.sentences:
+            # On the sentence the view highlights, so that the first j moves on from it.
+            view.go_to(stored.sentences[0].start)
+        self.hits = []
+        view.border_title = stored.name
+        listing = self.query_one("#transcripts", OptionList)
+        listing.highlighted = listing.get_option_index(stored.name)
+        self.project.set_setting("last_transcript", stored.name)
+        self._update_status()
+
+    def watch_coder(self) -> None:
+        self._update_status()
+
+    def watch_view_coder(self) -> None:
+        """Another coder's codings (or everyone's): every count and mark may differ."""
+        self.query_one(TranscriptView).set_codings(self._marks())
+        self._sync_codebook()
+        self._fill_transcripts()
+        self._update_status()
+
+    def _redraw(self, transcripts: Iterable[str] = ()) -> None:
+        """After codings changed in ``transcripts`` (the one shown unless given): its marks,
+        the counts that changed and those transcripts' rows."""
+        shown = self.transcript.name if self.transcript is not None else None
+        names = list(transcripts) or ([shown] if shown else [])
+        if shown in names:
+            self.query_one(TranscriptView).set_codings(self._marks())
+        self._sync_codebook()
+        self._update_rows(names)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if not self.is_mounted:
+            return
+        view = self.query_one(TranscriptView)
+        parts = [f"{t('word.coder', self.lang)}: {self.coder or '?'}"]
+        if self.view_coder != self.coder:
+            shown = t("word.all_coders", self.lang) if self.view_coder == ALL_CODERS else (
+                self.view_coder)
+            parts.append(f"{t('word.viewing', self.lang)}: {shown}")
+        if self.transcript is not None:
+            span = view.selection
+            parts.append(self.transcript.name)
+            number = self._sentence_number(span.start)
+            if number:
+                parts.append(f"{t('word.sentence', self.lang)} "
+                             f"{number}/{len(self.transcript.sentences)}")
+            parts.append(f"{span.start}:{span.end}")
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    def _sentence_number(self, offset: int) -> int:
+        """The 1-based number of the sentence ``offset`` is in (or the next one), 0 if none:
+        by where a selection starts, since the cursor sits at its end (after a jump)."""
+        starts = self._sentence_starts
+        i = bisect_right(starts, offset) - 1
+        if i >= 0 and offset < self.transcript.sentences[i].end:
+            return i + 1
+        return i + 2 if i + 1 < len(starts) else 0
+
+    @on(TranscriptView.CursorMoved)
+    @on(TranscriptView.SelectionChanged)
+    def _view_changed(self) -> None:
+        self._update_status()
+
+    # --- coding -----------------------------------------------------------------------------
+
+    def _target(self) -> Span | None:
+        if self.transcript is None:
+            return None
+        return self.query_one(TranscriptView).selection
+
+    def _apply(self, code_id: str) -> None:
+        span = self._target()
+        if span is None or not self._need_coder():
+            return
+        try:
+            coding = self.project.add_coding(self.transcript.name, span.start, span.end,
+                                             code_id, self.coder, text_hash=self.transcript.hash)
+        except ProjectError:
+            name = self.transcript.name
+            if self.project.transcript_hashes().get(name) != self.transcript.hash:
+                self.open_transcript(name)  # re-imported meanwhile: show the text as it is now
+            elif code_id not in self.project.codebook().by_id():
+                self._codebook_changed()  # changed meanwhile: show the codebook as it is now
+            raise
+        self.query_one(TranscriptView).clear_selection()
+        self._redraw()
+        self.app.notify(t("notify.coded", self.lang, code=self._label(code_id)), timeout=2)
+        self.post_message(Coded(coding))
+
+    def _label(self, code_id: str) -> str:
+        code = self.codebook.by_id().get(code_id)
+        return f"{code.label} ({code_id})" if code else code_id
+
+    def _pick_code(self, initial_label: str = "") -> None:
+        @reported
+        def chosen(result: str | NewCode | None) -> None:
+            if isinstance(result, NewCode):
+                self.project.add_code(Code(id=result.code_id, label=result.label),
+                                      result.parent_id, coder=self.coder)
+                self._codebook_changed()
+                self.app.notify(t("notify.code_created", self.lang, code=result.label),
+                                timeout=2)
+                result = result.code_id
+            if result:
+                self._apply(result)
+
+        self.app.push_screen(CodePicker(self.codebook, self.lang, initial_label=initial_label,
+                                        matcher=self.matcher), chosen)
+
+    def _codebook_changed(self, transcripts: Iterable[str] = ()) -> None:
+        """After the codebook may have changed: reload it and its keys, rebuild the picker's
+        pinyin and redraw (see `_redraw`)."""
+        self.codebook = self.project.codebook()
+        self.favourites = self.project.favourites()
+        self.matcher = None
+        self._prepare_matcher()
+        self._redraw(transcripts)
+
+    @reported
+    def action_apply_code(self) -> None:
+        if self.transcript is not None:
+            self._pick_code()
+
+    @reported
+    def action_in_vivo(self) -> None:
+        view = self.query_one(TranscriptView)
+        if not view.has_selection:
+            self.app.notify(t("notify.no_selection", self.lang), severity="warning")
+            return
+        self._pick_code(initial_label=view.selected_text.strip())
+
+    @reported
+    def action_favourite(self, n: int) -> None:
+        """Apply the code bound to key ``n``, as the codebook pane shows it."""
+        code_id = self.favourites.get(n)
+        if code_id is None:
+            self.app.notify(t("notify.no_favourite", self.lang, n=n), severity="warning")
+            return
+        self._apply(code_id)
+
+    @reported
+    def action_bind_favourite(self, n: int) -> None:
+        """Bind key ``n`` to the code under the codebook's cursor (it leaves its old key)."""
+        node = self.query_one(CodebookTree).cursor_node
+        if node is None or not node.data:
+            return
+        self.favourites = self.project.bind_favourite(n, node.data)
+        self._sync_codebook()
+        self.app.notify(t("notify.favourite_bound", self.lang, n=n, code=self._label(node.data)),
+                        timeout=2)
+
+    def _overlapping(self) -> list[Coding]:
+        """The codings drawn that overlap the selection (or the current sentence)."""
+        span = self._target()
+        if span is None:
+            return []
+        return [c for c in self._visible_codings() if c.start < span.end and span.start < c.end]
+
+    def _codings_here(self) -> list[Coding]:
+        """This coder's codings overlapping the selection (or the current sentence)."""
+        return [c for c in self._overlapping() if c.coder == self.coder]
+
+    def _choose_coding(self, codings: list[Coding], title: str,
+                       then: Callable[[Coding], None]) -> None:
+        if not codings:
+            self.app.notify(t("notify.no_coding_here", self.lang), severity="warning")
+        elif len(codings) == 1:
+            then(codings[0])
+        else:
+            by_id = {str(c.id): c for c in codings}
+            items = [(str(c.id), f"{self._label(c.code_id)}  {c.text[:30]}") for c in codings]
+            self.app.push_screen(ChoiceList(title, items, self.lang),
+                                 lambda chosen: chosen and then(by_id[chosen]))
+
+    @reported
+    def action_remove_coding(self) -> None:
+        @reported
+        def remove(coding: Coding) -> None:
+            self.project.remove_coding(coding.id)
+            self._redraw()
+            self.app.notify(t("notify.removed", self.lang, code=self._label(coding.code_id)),
+                            timeout=2)
+
+        self._choose_coding(self._codings_here(), t("choice.remove_coding", self.lang), remove)
+
+    @reported
+    def action_memo(self) -> None:
+        @reported
+        def edit(coding: Coding) -> None:
+            @reported
+            def save(memo: str | None) -> None:
+                if memo is not None:
+                    self.project.set_coding_memo(coding.id, memo)
+                    self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
+
+            self.app.push_screen(TextPrompt(t("prompt.memo", self.lang), self.lang, coding.memo,
+                                            multiline=True), save)
+
+        self._choose_coding(self._codings_here(), t("prompt.memo", self.lang), edit)
+
+    @reported
+    def action_transcript_memo(self) -> None:
+        if self.transcript is None or not self._need_coder():
+            return
+        name = self.transcript.name
+
+        @reported
+        def save(memo: str | None) -> None:
+            if memo is not None:
+                self.project.set_transcript_memo(name, self.coder, memo)
+                self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
+
+        current = self.project.transcript_memo(name, self.coder)
+        self.app.push_screen(TextPrompt(f"{t('prompt.transcript_memo', self.lang)}: {name}",
+                                        self.lang, current, multiline=True), save)
+
+    @reported
+    def action_accept_suggestion(self) -> None:
+        self._decide(accept=True)
+
+    @reported
+    def action_reject_suggestion(self) -> None:
+        self._decide(accept=False)
+
+    def _decide(self, *, accept: bool) -> None:
+        """Accept (as this coder's coding) or reject the suggestions here, then go on to the
+        next one: reviewing is one key per suggestion."""
+        from .. import autocode
+
+        here = [c.id for c in self._overlapping() if c.status == "suggested"]
+        if not here:
+            self.app.notify(t("notify.no_suggestion_here", self.lang), severity="warning")
+            return
+        if not self._need_coder():
+            return
+        decide = autocode.accept if accept else autocode.reject
+        decide(self.project, here, coder=self.coder)
+        self._redraw()
+        message = "notify.accepted" if accept else "notify.rejected"
+        self.app.notify(t(message, self.lang, count=len(here)), timeout=2)
+        self.action_next_suggestion()
+
+    @reported
+    def action_next_suggestion(self) -> None:
+        """Select the next suggestion after the cursor, in this transcript or the next one
+        that has any."""
+        from .. import autocode
+
+        waiting = autocode.suggestions(self.project)
+        if not waiting:
+            self.app.notify(t("notify.no_suggestions", self.lang), timeout=2)
+            return
+        names = self.project.transcript_names()
+        here = names.index(self.transcript.name) if self.transcript else 0
+        cursor = self.query_one(TranscriptView).cursor
+        following = [c for c in waiting
+                     if (names.index(c.transcript), c.start) > (here, cursor)]
+        self._jump((following or waiting)[0])
+
+    # --- undo -------------------------------------------------------------------------------
+
+    @reported
+    def action_undo(self) -> None:
+        """Undo this coder's own last change, and say what and where it was."""
+        if self._need_coder():
+            self._after_history(self.project.undo(self.coder), "notify.undone",
+                                "notify.nothing_to_undo")
+
+    @reported
+    def action_redo(self) -> None:
+        if self._need_coder():
+            self._after_history(self.project.redo(self.coder), "notify.redone",
+                                "notify.nothing_to_redo")
+
+    def _after_history(self, step: HistoryStep | None, done: str, nothing: str) -> None:
+        if step is None:
+            self.app.notify(t(nothing, self.lang), timeout=2)
+            return
+        # The action may have added or removed a code, or changed codings elsewhere.
+        self._codebook_changed(step.transcripts)
+        self.app.notify(t(done, self.lang, action=self.describe(step)), timeout=3)
+
+    def describe(self, step: HistoryStep) -> str:
+        """What an undo or redo did, for a person: ``宣传推广 · A01_zhang 句 12``; the
+        action is named unless it was a coding (``删除编码 · 宣传推广 · …``)."""
+        name, _, count = step.action.partition(" ")
+        name = {"add code": "add_code", "import codings": "import"}.get(step.action, name)
+        parts = [] if name == "code" else [t(f"action.{name}", self.lang, count=count)]
+        code = self.codebook.by_id().get(step.code_id)
+        if step.code_id:
+            parts.append(code.label if code else step.code_id)
+        if step.transcript:
+            where = step.transcript
+            if step.sentence:
+                where += f" {t('word.sentence', self.lang)} {step.sentence}"
+            parts.append(where)
+        return " · ".join(parts)
+
+    # --- finding ----------------------------------------------------------------------------
+
+    @reported
+    def action_search(self) -> None:
+        if self.transcript is None:
+            return
+
+        @reported
+        def search(query: str | None) -> None:
+            self.hits = find_whole_words(self.transcript, query) if query else []
+            view = self.query_one(TranscriptView)
+            view.set_search_hits(self.hits)
+            self.app.notify(t("notify.hits", self.lang, count=len(self.hits), query=query or ""),
+                            timeout=3)
+            if self.hits:
+                self.action_next_hit(1)
+
+        self.app.push_screen(TextPrompt(t("prompt.search", self.lang), self.lang), search)
+
+    @reported
+    def action_next_hit(self, step: int = 1) -> None:
+        if not self.hits:
+            return
+        view = self.query_one(TranscriptView)
+        starts = [hit.start for hit in self.hits]
+        # From the start of the hit shown (whose end the cursor is at), else from the cursor.
+        here = view.cursor if view.anchor is None else min(view.anchor, view.cursor)
+        if step > 0:
+            following = [i for i, s in enumerate(starts) if s > here]
+            index = following[0] if following else 0
+        else:
+            preceding = [i for i, s in enumerate(starts) if s < here]
+            index = preceding[-1] if preceding else len(starts) - 1
+        hit = self.hits[index]
+        view.go_to(hit.start, select_to=hit.end)
+
+    @reported
+    def action_retrieve(self) -> None:
+        @reported
+        def retrieve(code_id: str | NewCode | None) -> None:
+            if not isinstance(code_id, str):
+                return
+            codings = self.project.codings(code_id=code_id, coder=self._coder_filter())
+            self.app.push_screen(RetrieveScreen(self.project, self._label(code_id), codings,
+                                                self.lang), self._jump)
+
+        self.app.push_screen(CodePicker(self.codebook, self.lang, t("key.retrieve", self.lang),
+                                        matcher=self.matcher), retrieve)
+
+    @reported
+    def action_reports(self) -> None:
+        def back(jump: Jump | None) -> None:
+            self.reports_place = (screen.query_one("#tabs").active, screen.disagreement_row)
+            self._jump(jump)
+
+        screen = ReportsScreen(self.project, self.lang, *self.reports_place)
+        self.app.push_screen(screen, back)
+
+    def _jump(self, coding: Coding | Jump | None) -> None:
+        """Show a span (a coding, or a unit from the reports) selected in its transcript."""
+        if coding is None:
+            return
+        if self.transcript is None or self.transcript.name != coding.transcript:
+            self.open_transcript(coding.transcript)
+        view = self.query_one(TranscriptView)
+        view.go_to(coding.start, select_to=coding.end)
+        view.focus()
+
+    # --- coders and language --------------------------------------------------------------
+
+    def _need_coder(self) -> bool:
+        if self.coder:
+            return True
+        self._ask_coder()
+        return False
+
+    def _ask_coder(self) -> None:
+        @reported
+        def save(name: str | None) -> None:
+            if name and name.strip():
+                settings = self.qualcode.settings
+                settings.coder = name.strip()
+                settings.save()
+                self.project.ensure_coder(settings.coder)
+                self.coder = self.view_coder = settings.coder
+                self.app.notify(t("notify.coder", self.lang, coder=self.coder), timeout=2)
+
+        self.app.push_screen(TextPrompt(t("prompt.coder_name", self.lang), self.lang,
+                                        self.coder), save)
+
+    @reported
+    def action_switch_view(self) -> None:
+        coders = sorted(set(self.project.coders()) | {self.coder} - {""})
+        items = [(c, c) for c in coders] + [(ALL_CODERS, t("word.all_coders", self.lang))]
+
+        @reported
+        def switch(chosen: str | None) -> None:
+            if chosen:
+                self.view_coder = chosen
+
+        self.app.push_screen(ChoiceList(t("choice.switch_coder", self.lang), items, self.lang,
+                                        current=self.view_coder), switch)
+
+    @reported
+    def action_set_coder(self) -> None:
+        self._ask_coder()
+
+    @reported
+    def action_language(self) -> None:
+        self.qualcode.set_language("en" if self.lang == "zh" else "zh")
+        self.translate()
+        self.app.notify(t("notify.language", self.lang), timeout=2)
+
+    # --- help and the command palette -------------------------------------------------------
+
+    @reported
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.key_map(), self.lang))
+
+    def key_map(self) -> list[tuple[str, str]]:
+        """Rows of the help: every key of the transcript, the workbench and the codebook (as
+        rebound in settings.json), how to reach another transcript, and what 1-9 apply."""
+        rows: dict[str, tuple[list[str], str]] = {}
+        keymap = self.app._keymap
+        for node in (self.query_one(TranscriptView), self):
+            bindings = node._bindings.copy()
+            if keymap:
+                bindings.apply_keymap(keymap)
+            for binding in (b for group in bindings.key_to_bindings.values() for b in group):
+                if binding.id in BINDING_DESCRIPTIONS:
+                    keys, _ = rows.setdefault(
+                        binding.id, ([], t(BINDING_DESCRIPTIONS[binding.id], self.lang)))
+                    keys.append(binding.key_display or self.app.get_key_display(binding))
+        table = [(" / ".join(keys), what) for keys, what in rows.values()]
+        table.append(("Tab ↑↓ ⏎", t("help.open_transcript", self.lang)))
+        table.append(("1–9", t("help.favourites", self.lang)))
+        labels = self.codebook.by_id()
+        for key, code_id in sorted(self.favourites.items()):
+            code = labels.get(code_id)
+            table.append((str(key), f"{code.label if code else code_id} ({code_id})"))
+        return table
+
+    def commands(self) -> Iterable[SystemCommand]:
+        """Every action of the workbench in the command palette (ctrl+p)."""
+        lang = self.lang
+        for action in ACTIONS:
+            if action.palette and action.id in BINDING_DESCRIPTIONS:
+                key = BINDING_DESCRIPTIONS[action.id]
+                name, _, argument = action.action.partition("(")
+                method = getattr(self, f"action_{name}")
+                call = (method if not argument else
+                        (lambda m=method, a=argument.strip(")'\""): m(*_arguments(a))))
+                yield SystemCommand(t(key, lang), t(key, "en") if lang != "en" else "", call)
+
+
+def _arguments(text: str) -> tuple[object, ...]:
+    """An action's arguments as written in its binding: ``1`` or ``transcripts``."""
+    return tuple(int(a) if a.lstrip("-").isdigit() else a.strip("'\" ")
+                 for a in text.split(","))
+
+
+def find_whole_words(transcript: StoredTranscript, query: str) -> list[Span]:
+    """Hits of ``query`` that start and end on word boundaries; if there are none, every
+    substring hit (a query may be part of a longer word, e.g. 宣传 in 宣传栏)."""
+    text = transcript.text
+    hits, start = [], text.find(query)
+    while start >= 0:
+        hits.append(Span(start, start + len(query)))
+        start = text.find(query, start + 1)
+    boundaries = {0, *transcript.word_ends}
+    whole = [h for h in hits if h.start in boundaries and h.end in boundaries]
+    return whole or hits
