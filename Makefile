@@ -6,7 +6,7 @@ UV := .uv/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: run test check lint bench tour
+.PHONY: run serve test check lint bench tour
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -22,6 +22,10 @@ run: .venv/.synced
 	.venv/bin/python -m compileall -q qualcode
 	.venv/bin/qualcode
 
+# The same workbench in a web browser, at http://127.0.0.1:8000/
+serve: .venv/.synced
+	.venv/bin/qualcode serve
+
 test: .venv/.synced
 	.venv/bin/python -m pytest
 
@@ -36,3 +40,4 @@ bench: .venv/.synced
 	.venv/bin/python benchmarks/tui.py
 	.venv/bin/python benchmarks/reports.py
 	.venv/bin/python benchmarks/autocode.py
+	.venv/bin/python benchmarks/serve.py

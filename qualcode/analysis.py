@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .attribute_filter import matching_transcripts, narrow
 from .errors import AttributesError, ProjectError
 from .roles import allowed_spans, check_roles, overlaps
 from .store import Project
@@ -123,15 +124,20 @@ def check_coders(project: Project, coders: Sequence[str] | None) -> None:
 
 
 def segments(project: Project, *, coders: Sequence[str] | None = None,
-             status: str = "confirmed", speaker_roles: Sequence[str] | None = None) -> Segments:
+             status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
+             where: Sequence[str] | None = None) -> Segments:
     """The project's codings as segments of each code, parents rolled up (see the module);
     with ``speaker_roles``, only those in what speakers with those roles said (see
-    :func:`role_spans`). Treat the frame as read-only; it is shared with the next report
-    while nothing changes."""
+    :func:`role_spans`); with ``where`` (``ATTR=VALUE`` / ``ATTR!=VALUE``), only those of
+    the respondents it matches (:func:`qualcode.attribute_filter.matching_transcripts`), and
+    ``transcripts`` lists just theirs. Treat the frame as read-only; it is shared with the
+    next report while nothing changes."""
     check_coders(project, coders)
     roles = check_roles(speaker_roles)
-    key = ("segments", tuple(coders) if coders is not None else None, status, roles)
-    found = _cached(project, key, lambda: _read_segments(project, coders, status, roles))
+    chosen = matching_transcripts(project, where)
+    key = ("segments", tuple(coders) if coders is not None else None, status, roles,
+           tuple(chosen) if chosen is not None else None)
+    found = _cached(project, key, lambda: _read_segments(project, coders, status, roles, chosen))
     return Segments(found.frame.copy(deep=False), found.codes, found.transcripts)
 
 
@@ -171,7 +177,8 @@ def _said_by(project: Project, frame: pd.DataFrame, speaker_roles: Sequence[str]
 
 
 def _read_segments(project: Project, coders: Sequence[str] | None,
-                   status: str, roles: Sequence[str] | None = None) -> Segments:
+                   status: str, roles: Sequence[str] | None = None,
+                   chosen: Sequence[str] | None = None) -> Segments:
     with _gc_paused():  # 100,000 tuples: the collector would rescan them again and again
         rows = project.coding_rows(coders=coders, statuses=statuses(status))
         columns = list(zip(*rows)) if rows else [(), (), (), (), ()]
@@ -199,7 +206,12 @@ def _read_segments(project: Project, coders: Sequence[str] | None,
     frame["code"] = pd.Categorical.from_codes(frame["code"], categories=ids)
     frame["transcript"] = pd.Categorical.from_codes(frame["transcript"], categories=transcripts)
     frame["coder"] = pd.Categorical.from_codes(frame["coder"], categories=coder_names)
-    return Segments(_said_by(project, frame, roles), infos, transcripts)
+    frame = _said_by(project, frame, roles)
+    if chosen is not None:  # --where: these respondents' transcripts only
+        frame = frame[frame["transcript"].isin(chosen)].reset_index(drop=True)
+        frame["transcript"] = frame["transcript"].cat.set_categories(list(chosen))
+        transcripts = list(chosen)
+    return Segments(frame, infos, transcripts)
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -275,8 +287,8 @@ def _union_length(frame: pd.DataFrame, groups: np.ndarray, n_groups: int) -> np.
 
 
 def frequencies(project: Project, coders: Sequence[str] | None = None, *,
-                status: str = "confirmed", speaker_roles: Sequence[str] | None = None
-                ) -> pd.DataFrame:
+                status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
+                where: Sequence[str] | None = None) -> pd.DataFrame:
     """Per code (parents rolled up): ``segments`` coded, ``transcripts`` (respondents)
     mentioning it, ``% transcripts`` (of all transcripts in the project) and ``characters``
     coded (each character once however many segments cover it). A last row ``(any code)``
@@ -285,9 +297,11 @@ def frequencies(project: Project, coders: Sequence[str] | None = None, *,
     ``coders``: None pools everyone; one name keeps that coder's codings; two or more compare
     them side by side, with columns ``segments (NAME)``, ``transcripts (NAME)`` ...
     ``speaker_roles``: only codings in what speakers with these roles said (see
-    :func:`role_spans`); the percentages stay of all transcripts.
+    :func:`role_spans`); the percentages stay of all transcripts. ``where``: only the
+    respondents it matches, and the percentages are of their transcripts.
     """
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
+                    where=where)
     n_transcripts = len(data.transcripts)
     compare = coders is not None and len(coders) > 1
     table = _code_columns(data.codes)
@@ -709,16 +723,20 @@ class Tokens:
 
 
 def tokens(project: Project, transcripts: Sequence[str] | None = None,
-           speaker_roles: Sequence[str] | None = None) -> Tokens:
+           speaker_roles: Sequence[str] | None = None,
+           where: Sequence[str] | None = None) -> Tokens:
     """The project's countable words (see :class:`Tokens`); of ``transcripts`` only if given;
     with ``speaker_roles``, only the words of speakers with these roles (the sentences of
-    their turns: e.g. without the interviewer's questions)."""
+    their turns: e.g. without the interviewer's questions); with ``where``, only the
+    transcripts of the respondents it matches."""
     from .stopwords import is_countable, stopwords
 
     names = project.transcript_names()
-    chosen = names if transcripts is None else [project.resolve(t) for t in transcripts]
+    named = None if transcripts is None else [project.resolve(t) for t in transcripts]
+    narrowed = narrow(project, named, where)
+    chosen = names if narrowed is None else narrowed
     stop = stopwords(project.folder)
-    texts = project.transcript_texts(None if transcripts is None else chosen)
+    texts = project.transcript_texts(None if narrowed is None else chosen)
     word_ends = project.word_ends()
     sentences = _said_by(project, units(project, "sentence"), speaker_roles)
     by_transcript = dict(iter(sentences.groupby("transcript", observed=True)))
@@ -763,12 +781,14 @@ def tokens(project: Project, transcripts: Sequence[str] | None = None,
 
 def word_frequencies(project: Project, *, top: int | None = 100,
                      transcripts: Sequence[str] | None = None,
-                     speaker_roles: Sequence[str] | None = None) -> pd.DataFrame:
+                     speaker_roles: Sequence[str] | None = None,
+                     where: Sequence[str] | None = None) -> pd.DataFrame:
     """The commonest words (see :class:`Tokens` for what counts): ``word``, ``count``,
     ``per 1,000 words`` (of the words counted), ``transcripts`` using it; ``top`` rows (all
     when None), by count then word. ``speaker_roles``: only what speakers with these roles
-    said (``["respondent"]`` leaves the interviewer's questions out)."""
-    found = tokens(project, transcripts, speaker_roles).frame
+    said (``["respondent"]`` leaves the interviewer's questions out); ``where``: only the
+    respondents it matches."""
+    found = tokens(project, transcripts, speaker_roles, where).frame
     if found.empty:
         return pd.DataFrame({"word": [], "count": [], "per 1,000 words": [], "transcripts": []})
     table = found.groupby("word", observed=True).agg(
@@ -799,8 +819,8 @@ def _covered(spans: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
 
 def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *,
                       top: int = 20, min_count: int = 3, coders: Sequence[str] | None = None,
-                      status: str = "confirmed", speaker_roles: Sequence[str] | None = None
-                      ) -> pd.DataFrame:
+                      status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
+                      where: Sequence[str] | None = None) -> pd.DataFrame:
     """The words most distinctive of each code's segments against the rest of the corpus,
     by keyness: Dunning's log-likelihood ``G2`` (as in AntConc and WordSmith), comparing a
     word's count inside the code's segments (parents rolled up) with its count in all other
@@ -813,15 +833,17 @@ def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *
     ``p`` (chi-square with 1 df; 3.84 is p = 0.05, 10.83 is p = 0.001).
 
     ``code_ids``: those codes; None: every code used. ``speaker_roles``: the codings and the
-    corpus are only what speakers with these roles said.
+    corpus are only what speakers with these roles said. ``where``: the codings and the
+    corpus are only those of the respondents it matches.
     """
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
+                    where=where)
     if code_ids is not None:
         known = set(data.code_ids)
         for code_id in code_ids:
             if code_id not in known:
                 project.require_code(code_id)
-    found = tokens(project, speaker_roles=speaker_roles)
+    found = tokens(project, speaker_roles=speaker_roles, where=where)
     frame = found.frame
     word_codes = frame["word"].cat.codes.to_numpy()
     vocabulary = np.asarray(frame["word"].cat.categories, dtype=object)
@@ -891,21 +913,23 @@ KWIC_COLUMNS = ["transcript", "sentence", "speaker", "start", "end", "left", "wo
 
 def kwic(project: Project, word: str, *, width: int = 20,
          transcripts: Sequence[str] | None = None, coders: Sequence[str] | None = None,
-         status: str = "confirmed", speaker_roles: Sequence[str] | None = None) -> Kwic:
+         status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
+         where: Sequence[str] | None = None) -> Kwic:
     """Every occurrence of ``word`` with ``width`` characters of context on each side (within
     its line), the number of the sentence it is in, and the codes (``id 标签``) of the
     codings that overlap it. A hit must start and end on word boundaries of the stored
     segmentation (one word, or a run of whole words); other occurrences go to
     ``inside_words``. ``speaker_roles``: only occurrences in what speakers with these roles
-    said."""
+    said; ``where``: only in the transcripts of the respondents it matches."""
     word = word.strip()
     if not word:
         raise ProjectError("give a word to look for")
     check_coders(project, coders)
     roles = check_roles(speaker_roles)
     allowed = allowed_spans(project, roles) if roles is not None else None
-    names = (project.transcript_names() if transcripts is None
-             else [project.resolve(t) for t in transcripts])
+    named = None if transcripts is None else [project.resolve(t) for t in transcripts]
+    narrowed = narrow(project, named, where)
+    names = project.transcript_names() if narrowed is None else narrowed
     labels = {info.id: info.label for info in codes(project)}
     by_transcript: dict[str, list[tuple[int, int, str]]] = {}
     for name, start, end, code_id, _ in project.coding_rows(coders=coders,
@@ -913,7 +937,7 @@ def kwic(project: Project, word: str, *, width: int = 20,
         by_transcript.setdefault(name, []).append((start, end, code_id))
     for spans in by_transcript.values():
         spans.sort()
-    texts = project.transcript_texts(None if transcripts is None else names)
+    texts = project.transcript_texts(None if narrowed is None else names)
     word_ends = project.word_ends()
     sentence_frame = units(project, "sentence")
     sentences = dict(iter(sentence_frame.groupby("transcript", observed=True)))

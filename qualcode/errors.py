@@ -50,3 +50,16 @@ class AttributesError(QualcodeError):
     """A respondent-attributes table cannot be read or matched to transcripts."""
 
     title = "Attributes error"
+
+
+class ServeError(QualcodeError):
+    """``qualcode serve`` cannot start: a busy port, an address it cannot listen on."""
+
+    title = "Serve error"
+
+
+class ReportError(QualcodeError):
+    """A chart, quotes report or Word file cannot be made: no Chinese font, an unknown
+    format, a report without a chart."""
+
+    title = "Report error"

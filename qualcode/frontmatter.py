@@ -49,8 +49,13 @@ class FrontMatter:
         for key, value in parsed.metadata.items():
             metadata.setdefault(key, value)
         warnings = ([self.warning] if self.warning else []) + parsed.warnings
-        return replace(parsed, text=text, header=Span(self.span.start, end), metadata=metadata,
-                       warnings=warnings)
+        return replace(
+            parsed,
+            text=text,
+            header=Span(self.span.start, end),
+            metadata=metadata,
+            warnings=warnings,
+        )
 
 
 def find_front_matter(text: str) -> FrontMatter | None:
@@ -71,8 +76,12 @@ def find_front_matter(text: str) -> FrontMatter | None:
     except _NotYaml as problem:
         if not _KEY_LINE_RE.search(body):
             return None
-        return FrontMatter(span, {}, f"line {problem.line + 1}: the front matter is not valid "
-                           f"YAML ({problem}); it was kept as the header, without metadata")
+        return FrontMatter(
+            span,
+            {},
+            f"line {problem.line + 1}: the front matter is not valid "
+            f"YAML ({problem}); it was kept as the header, without metadata",
+        )
     if not isinstance(data, dict) or not data:
         return None
     return FrontMatter(span, {str(key): as_text(value) for key, value in data.items()})
@@ -88,9 +97,14 @@ def _load(body: str) -> object:
     import yaml  # only files that open with front matter pay for it
 
     try:
-        for event in yaml.parse(body, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):  # a YAML bomb expands through aliases
-                raise _NotYaml("aliases (*name) are not read", event.start_mark.line + 1)
+        events = yaml.SafeLoader(body)
+        try:
+            while events.check_event():
+                event = events.get_event()
+                if isinstance(event, yaml.AliasEvent):  # a YAML bomb expands through aliases
+                    raise _NotYaml("aliases (*name) are not read", event.start_mark.line + 1)
+        finally:
+            events.dispose()
         return yaml.safe_load(body)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

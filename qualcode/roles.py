@@ -174,6 +174,13 @@ def allowed_spans(project: Project, roles: Collection[str]) -> dict[str, list[tu
     return spans
 
 
+def without_roles(project: Project, roles: Collection[str]) -> list[str]:
+    """The transcripts where nobody with one of ``roles`` speaks (e.g. an ASR export whose
+    说话人1 and 说话人2 are still ``other``): what ``--speaker-role`` leaves out entirely."""
+    present = allowed_spans(project, roles)
+    return [name for name in project.transcript_names() if name not in present]
+
+
 def overlaps(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     """Whether ``[start, end)`` overlaps one of ``spans`` (sorted, disjoint: a transcript's
     entry of :func:`allowed_spans`) by a character or more."""

@@ -1,15 +1,16 @@
 """User settings: one small JSON file in qualcode's home folder, overridable by environment.
 
-The home folder is ``$QUALCODE_HOME``, else ``$XDG_DATA_HOME/qualcode``, else
-``~/.local/share/qualcode``. It holds ``settings.json`` and the sample study's project, so
-opening the sample never changes a file of the repository. Tests point ``QUALCODE_HOME``
-at a temporary folder.
+The home folder is ``$QUALCODE_HOME``, else ``$XDG_DATA_HOME/qualcode``, else the system's
+user data folder (``~/.local/share/qualcode`` on Linux; see :func:`home`). It holds
+``settings.json`` and the sample study's project, so opening the sample never changes a file
+of the repository. Tests point ``QUALCODE_HOME`` at a temporary folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -17,11 +18,19 @@ from .fileio import atomic_write_text
 
 
 def home() -> Path:
-    """qualcode's own folder for settings and the sample study's project."""
+    """qualcode's own folder for settings and the sample study's project: the user data
+    folder of the system (``%LOCALAPPDATA%\\qualcode`` on Windows, ``~/Library/Application
+    Support/qualcode`` on macOS), unless ``QUALCODE_HOME`` or ``XDG_DATA_HOME`` say otherwise."""
     if explicit := os.environ.get("QUALCODE_HOME"):
         return Path(explicit)
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data) / "qualcode"
+    if data := os.environ.get("XDG_DATA_HOME"):
+        return Path(data) / "qualcode"
+    if sys.platform == "win32":  # local, not roaming: interviews stay on this machine
+        local = os.environ.get("LOCALAPPDATA")
+        return Path(local or Path.home() / "AppData" / "Local") / "qualcode"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "qualcode"
+    return Path.home() / ".local" / "share" / "qualcode"
 
 
 @dataclass

@@ -8,6 +8,7 @@ codings, codes and memos are recorded in an undo log that survives restarts.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import secrets
@@ -15,6 +16,7 @@ import shutil
 import sqlite3
 import time
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -330,6 +332,8 @@ class TranscriptSummary:
     characters: int
     coded_sentences: int
     codings: int
+    case: str = ""  # the respondent's case (the transcript's name when it has none)
+    attributes: dict[str, str] = field(default_factory=dict)  # the case's, in column order
 
     @property
     def percent_coded(self) -> float:
@@ -521,6 +525,9 @@ class Project:
         self.db_path = db_path
         self.folder = db_path.parent
         self.conn = conn
+        # Per "transcript id:text hash": its length and sorted sentence starts and ends, which
+        # only a new text changes; progress after each coding then reads only the codings.
+        self._shapes: dict[str, tuple[int, Sequence[int], Sequence[int]]] = {}
 
     # opening and closing
 
@@ -1120,21 +1127,32 @@ class Project:
         """Load one transcript (by name or unique prefix) with its structure."""
         name = self.resolve(name)
         row = self.conn.execute("SELECT * FROM transcripts WHERE name = ?", (name,)).fetchone()
-        turns = [
-            Turn(r["start"], r["end"], r["speaker"], r["body_start"], r["timestamp"],
-                 r["seconds"])
-            for r in self.conn.execute(
-                "SELECT * FROM turns WHERE transcript_id = ? ORDER BY idx", (row["id"],)
-            )
-        ]
         text = row["text"]
-        sentences = [
-            Sentence(r["idx"] + 1, r["start"], r["end"], r["turn_idx"],
-                     turns[r["turn_idx"]].speaker if turns else "", text[r["start"]:r["end"]])
-            for r in self.conn.execute(
-                "SELECT * FROM sentences WHERE transcript_id = ? ORDER BY idx", (row["id"],)
-            )
-        ]
+        # A 3-million-character transcript has 30,000 turns and 100,000 sentences: plain
+        # tuples (not sqlite3.Row) and no garbage collection while the objects are made
+        # (it would only rescan them) take half the time.
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            turns = [
+                Turn(start, end, speaker, body_start, timestamp, seconds)
+                for start, end, speaker, body_start, timestamp, seconds in cursor.execute(
+                    "SELECT start, end, speaker, body_start, timestamp, seconds FROM turns "
+                    "WHERE transcript_id = ? ORDER BY idx", (row["id"],))
+            ]
+            speakers = [turn.speaker for turn in turns]
+            sentences = [
+                Sentence(idx + 1, start, end, turn, speakers[turn] if speakers else "",
+                         text[start:end])
+                for idx, start, end, turn in cursor.execute(
+                    "SELECT idx, start, end, turn_idx FROM sentences WHERE transcript_id = ? "
+                    "ORDER BY idx", (row["id"],))
+            ]
+        finally:
+            if collecting:
+                gc.enable()
         words = self.conn.execute(
             "SELECT words FROM segmentations WHERE hash = ? ORDER BY rowid DESC LIMIT 1",
             (row["hash"],),
@@ -1152,33 +1170,71 @@ class Project:
 
     def summaries(self, name: str | None = None, coder: str | None = None
                   ) -> list[TranscriptSummary]:
-        """Per transcript (or just ``name``): turns, sentences, characters, and how many
-        sentences confirmed codings touch (anyone's, or one ``coder``'s)."""
-        where, params = ("WHERE t.name = ?", (self.resolve(name),)) if name else ("", ())
-        rows = self.conn.execute(
+        """Per transcript (or just ``name``), in name order: turns, sentences, characters,
+        confirmed codings (anyone's, or one ``coder``'s) and how many sentences they touch,
+        and the respondent's case with its attributes. One query for any number of
+        transcripts: counts come from the primary keys, the sentences a coding touches from
+        the transcript's packed sentence spans by bisection, never from reading every row."""
+        where, params = ("WHERE t.name = ?", [self.resolve(name)]) if name else ("", [])
+        by_coder = " AND coder = ?" if coder else ""
+        known = json.dumps(list(self._shapes))
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
             f"""
-            SELECT t.id, t.name, t.format, length(t.text) AS characters,
-              (SELECT count(*) FROM turns WHERE transcript_id = t.id) AS turns
-            FROM transcripts t {where} ORDER BY t.name
-            """, params,
+            SELECT t.name, t.format, t.id || ':' || t.hash AS shape,
+              CASE WHEN t.id || ':' || t.hash IN (SELECT value FROM json_each(?1)) THEN NULL
+                ELSE length(t.text) END,
+              coalesce((SELECT max(idx) + 1 FROM turns WHERE transcript_id = t.id), 0),
+              coalesce((SELECT max(idx) + 1 FROM sentences WHERE transcript_id = t.id), 0),
+              (SELECT json_group_array(json_array(start, end)) FROM codings
+                WHERE transcript_id = t.id AND status = 'confirmed'{by_coder}),
+              CASE WHEN t.id || ':' || t.hash NOT IN (SELECT value FROM json_each(?1)) AND EXISTS (
+                SELECT 1 FROM codings WHERE transcript_id = t.id AND status = 'confirmed'
+                {by_coder}) THEN (SELECT sentences FROM segmentations
+                WHERE hash = t.hash ORDER BY rowid DESC LIMIT 1) END,
+              t.id, coalesce(linked.name, own.name, t.name),
+              (SELECT json_group_array(json_array(name, value)) FROM (
+                SELECT a.name, a.value FROM attributes a
+                JOIN attribute_names n ON n.name = a.name
+                WHERE a.case_id = coalesce(linked.id, own.id) ORDER BY n.position))
+            FROM transcripts t
+            LEFT JOIN cases linked ON linked.id = t.case_id
+            LEFT JOIN cases own ON own.transcript_id = t.id
+            {where} ORDER BY t.name
+            """, [known, coder, coder, *params] if coder else [known, *params],
         ).fetchall()
         summaries = []
-        for row in rows:
-            sentences = self.conn.execute(
-                "SELECT start, end FROM sentences WHERE transcript_id = ? ORDER BY start",
-                (row["id"],),
-            ).fetchall()
-            sql = ("SELECT start, end FROM codings WHERE transcript_id = ? "
-                   "AND status = 'confirmed'")
-            coded = self.conn.execute(
-                sql + (" AND coder = ?" if coder else "") + " ORDER BY start",
-                (row["id"], coder) if coder else (row["id"],),
-            ).fetchall()
+        for (name_, format_, shape, characters, turns, n_sentences, spans_json, packed,
+             transcript_id, case, attributes_json) in rows:
+            spans = json.loads(spans_json) if spans_json else []
+            coded = 0
+            if shape in self._shapes:
+                characters, starts, ends = self._shapes[shape]
+            elif spans:
+                starts, ends = self._sentence_bounds(transcript_id, packed, n_sentences)
+                self._shapes[shape] = (characters, starts, ends)
+            if spans:
+                coded = count_touched_bounds(starts, ends, spans)
             summaries.append(TranscriptSummary(
-                row["name"], row["format"], row["turns"], len(sentences), row["characters"],
-                count_touched(sentences, coded), len(coded),
+                name_, format_, turns, n_sentences, characters, coded, len(spans), case,
+                dict(json.loads(attributes_json)) if attributes_json else {},
             ))
         return summaries
+
+    def _sentence_bounds(self, transcript_id: int, packed: bytes | None, count: int
+                         ) -> tuple[Sequence[int], Sequence[int]]:
+        """Sorted sentence starts and ends of a transcript: from its packed segmentation
+        (stored with the text), else (a segmentation that does not match the rows) from
+        the sentences table."""
+        if packed is not None:
+            flat = _unpack_ends(packed)
+            if len(flat) == 3 * count:
+                return flat[0::3], flat[1::3]
+        rows = self.conn.execute(
+            "SELECT start, end FROM sentences WHERE transcript_id = ? ORDER BY idx",
+            (transcript_id,)).fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
 
     def sentence(self, transcript: str, index: int) -> Sentence:
         """Sentence number ``index`` (1-based) of a transcript."""
@@ -1569,6 +1625,11 @@ class Project:
                                 (code_id, coder)).fetchone()
         return row[0] if row else ""
 
+    def code_memos(self, coder: str) -> dict[str, str]:
+        """This coder's memos on codes: code id -> memo."""
+        return dict(self.conn.execute(
+            "SELECT code_id, text FROM code_memos WHERE coder = ? AND text != ''", (coder,)))
+
     def all_memos(self) -> list[Memo]:
         """Every memo with text, as a memo browser lists them: the project's, then the codes'
         (in codebook order), then per transcript its memos and its codings' memos in text
@@ -1723,6 +1784,27 @@ class Project:
         cursor.row_factory = None  # tuples: several times faster than sqlite3.Row here
         return cursor.execute(
             "SELECT t.name, c.start, c.end, c.code_id, c.coder FROM codings c "
+            "JOIN transcripts t ON t.id = c.transcript_id"
+            + (" WHERE " + " AND ".join(clauses) if clauses else ""), values,
+        ).fetchall()
+
+    def memo_coding_rows(
+        self, *, coders: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = ("confirmed",),
+    ) -> list[tuple[int, str, int, int, str, str, str]]:
+        """``(id, transcript, start, end, code_id, coder, memo)`` of every coding with one of
+        ``statuses``, of ``coders`` only when given: :meth:`coding_rows` with the id and the
+        memo, for the quotes report (no text: the few quotes shown are cut from
+        :meth:`transcript_texts`)."""
+        clauses = ["c.status IN (" + ", ".join("?" * len(statuses)) + ")"] if statuses else []
+        values = [*(statuses or ())]
+        if coders is not None:
+            clauses.append(f"c.coder IN ({', '.join('?' * len(coders))})")
+            values.extend(coders)
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            "SELECT c.id, t.name, c.start, c.end, c.code_id, c.coder, c.memo FROM codings c "
             "JOIN transcripts t ON t.id = c.transcript_id"
             + (" WHERE " + " AND ".join(clauses) if clauses else ""), values,
         ).fetchall()
@@ -2075,21 +2157,30 @@ class Project:
             conn.execute("DELETE FROM redaction_key")
 
 
-def count_touched(units: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> int:
-    """How many ``units`` (sorted, disjoint) at least one of ``spans`` (sorted by start)
-    overlaps by a character or more; one sweep over both."""
-    touched, i = 0, 0
-    covered: list[tuple[int, int]] = []  # the union of the spans, as disjoint runs
+def count_touched(units: Sequence[tuple[int, int]], spans: Iterable[Sequence[int]]) -> int:
+    """How many ``units`` (sorted, disjoint) at least one of ``spans`` overlaps by a
+    character or more."""
+    return count_touched_bounds([u[0] for u in units], [u[1] for u in units], spans)
+
+
+def count_touched_bounds(starts: Sequence[int], ends: Sequence[int],
+                         spans: Iterable[Sequence[int]]) -> int:
+    """How many units, given as sorted ``starts`` and ``ends`` (disjoint units), at least one
+    of ``spans`` (``(start, end)`` pairs, any order) overlaps by a character or more. Each
+    span finds the units it touches by bisection; the cost grows with the spans, not with
+    the units."""
+    ranges = []
     for start, end in spans:
-        if covered and start <= covered[-1][1]:
-            covered[-1] = (covered[-1][0], max(covered[-1][1], end))
-        else:
-            covered.append((start, end))
-    for start, end in units:
-        while i < len(covered) and covered[i][1] <= start:
-            i += 1
-        if i < len(covered) and covered[i][0] < end:
-            touched += 1
+        first = bisect_right(ends, start)  # the first unit ending after the span starts
+        stop = bisect_left(starts, end)  # units from here on start at or after its end
+        if first < stop:
+            ranges.append((first, stop))
+    ranges.sort()
+    touched, reach = 0, 0
+    for first, stop in ranges:
+        if stop > reach:
+            touched += stop - max(first, reach)
+            reach = stop
     return touched
 
 

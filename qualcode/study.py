@@ -167,33 +167,58 @@ def read_attributes(path: str | Path, transcript_names: Iterable[str]) -> dict[s
     return table
 
 
-SAMPLE_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_PLACES = (
+    Path(__file__).resolve().parent / "sample",  # an installed wheel carries it here
+    Path(__file__).resolve().parents[1],  # a checkout: the repository's own folders
+)
+"""Where the sample study's ``codebooks/`` and ``transcripts/`` are found, first match wins."""
 
 
 def sample_study_files() -> tuple[Path, list[Path], Path]:
     """The sample study shipped with qualcode: (codebook, transcripts, participants table)."""
-    codebook = SAMPLE_ROOT / "codebooks" / "gov_service.yaml"
-    folder = SAMPLE_ROOT / "transcripts"
-    if not codebook.exists() or not folder.is_dir():
+    for root in SAMPLE_PLACES:
+        codebook = root / "codebooks" / "gov_service.yaml"
+        folder = root / "transcripts"
+        if codebook.is_file() and folder.is_dir():
+            break
+    else:
         raise ProjectError(
-            "the sample study is not here (it ships with qualcode's source folder); "
-            "open your own project instead: qualcode tui PROJECT"
+            "the sample study is missing from this installation of qualcode (looked in "
+            f"{SAMPLE_PLACES[0]}); reinstall qualcode, or open your own project: "
+            "qualcode tui PROJECT"
         )
     transcripts = sorted(p for p in folder.iterdir() if p.suffix in (".txt", ".md", ".docx"))
     return codebook, transcripts, folder / "participants.csv"
 
 
-def open_sample_project(folder: Path) -> Project:
-    """Open the sample study's project in ``folder``, creating and importing it on first use.
+SAMPLE_NAME = "政务服务网公众使用研究（示例）"
 
-    It is built in a temporary folder and moved into place, so an interrupted first run
-    leaves no half-imported project behind.
+
+def create_sample_project(folder: str | Path, name: str | None = None) -> Project:
+    """Create the sample study as a new project in ``folder`` (missing or empty) and return
+    it open: its codebook, six transcripts and the participants' attributes, imported.
+
+    It is built in a temporary folder and moved into place, so an interrupted build leaves
+    no half-imported project behind.
     """
+    folder = Path(folder)
     if (folder / "qualcode.db").exists():
-        return Project.open(folder)
+        raise ProjectError("a project already exists here; open it instead of creating it",
+                           path=folder)
+    if folder.is_dir() and any(folder.iterdir()):
+        raise ProjectError("this folder is not empty; give a new or empty folder for the "
+                           "sample study", path=folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
     codebook, transcripts, participants = sample_study_files()
     with (building_beside(folder, "building") as building,
-          init_project(building, codebook, name="政务服务网公众使用研究（示例）") as project):
+          init_project(building, codebook, name=name or SAMPLE_NAME) as project):
         import_files(project, transcripts, participants)
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return Project.open(folder)
+
+
+def open_sample_project(folder: Path) -> Project:
+    """Open the sample study's project in ``folder``, creating and importing it on first use."""
+    if (folder / "qualcode.db").exists():
+        return Project.open(folder)
+    return create_sample_project(folder)

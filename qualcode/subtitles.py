@@ -20,7 +20,8 @@ Formats, and how each is recognised (by its content, so a file renamed to ``.txt
 
 Stored text. SRT, VTT, TSV and Word tables keep their text verbatim: a cue's number or id line,
 its timing line and its speaker tag are the turn's label, its words the body (a trailing ``</v>``
-is left out of the body). Whisper JSON cannot be kept verbatim (its strings are often
+is left out of the body; styling tags inside the words, ``<i>`` or ``<c.red>``, stay in it, as
+the source has them). Whisper JSON cannot be kept verbatim (its strings are often
 ``\\u``-escaped and one segment is scattered over several lines), so its stored text is rendered,
 one line per segment: ``[00:00:03.000] SPEAKER_00：words`` (without a speaker: ``[00:00:03.000]
 words``); the turns are built from the JSON's structure, so their spans are exact.
@@ -171,7 +172,7 @@ def _tag_at(text: str, start: int, end: int) -> _Tag | None:
 
 # --- SRT and WebVTT ---------------------------------------------------------------------------
 
-_NON_CUE_BLOCK_RE = re.compile(r"NOTE(?:[ \t]|$)|(?:STYLE|REGION)[ \t]*$")
+_NON_CUE_BLOCK_RE = re.compile(r"NOTE(?:[ \t]|$)|(?:STYLE|REGION)[ \t]*$", re.MULTILINE)
 _TEAMS_CUE_ID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-")
 
 
@@ -209,8 +210,9 @@ def _cues(text: str, vtt: bool) -> tuple[list[_Cue], Span | None, list[str]]:
             assert m is not None
             start = _text_start(text, *block[0])
             id_line = text[slice(*block[0])].strip() if timing else ""
-            cues.append(_Cue(start, id_line, m["start"], time_seconds(m["start"]),
-                             block[timing + 1:]))
+            cues.append(
+                _Cue(start, id_line, m["start"], time_seconds(m["start"]), block[timing + 1 :])
+            )
             joinable = True
         elif vtt and _NON_CUE_BLOCK_RE.match(text, _text_start(text, *block[0])):
             joinable = False
@@ -259,14 +261,17 @@ def _cue_turns(text: str, cue: _Cue, stop: int, names: set[str]) -> list[Turn]:
             parts.append((_text_start(text, start, end), tag.end, tag.name))
     turns = []
     for i, (start, body_from, speaker) in enumerate(parts):
+        # A second voice in the cue starts at its tag: its time is the cue's, not in its span.
+        timestamp = cue.timestamp if i == 0 else ""
         until = parts[i + 1][0] if i + 1 < len(parts) else stop
         end = _text_end(text, body_from, until)
         if text.endswith(_VOICE_END, body_from, end):
             end = _text_end(text, body_from, end - len(_VOICE_END))
         body_start = _text_start(text, body_from, end)
         if body_start < end:
-            turns.append(Turn(start, end, speaker or UNKNOWN_SPEAKER, body_start,
-                              cue.timestamp, cue.seconds))
+            turns.append(
+                Turn(start, end, speaker or UNKNOWN_SPEAKER, body_start, timestamp, cue.seconds)
+            )
     return turns
 
 
@@ -280,13 +285,21 @@ def parse_srt_vtt(
     """Turns of an SRT or WebVTT text (WebVTT when ``vtt`` is None and it starts ``WEBVTT``).
     ``speakers`` declares which ``Name:`` prefixes are speakers."""
     if vtt is None:
-        vtt = text.lstrip().startswith("WEBVTT")
+        vtt = _VTT_START_RE.match(text) is not None
     cues, header, warnings = _cues(text, vtt)
     names = _accepted_names(text, cues, speakers)
     turns: list[Turn] = []
-    for i, cue in enumerate(cues):
-        stop = cues[i + 1].start if i + 1 < len(cues) else len(text)
+    for cue in cues:
+        # A cue ends with its last line of words: a NOTE block after it is in no turn.
+        stop = cue.payload[-1][1] if cue.payload else cue.start
         turns.extend(_cue_turns(text, cue, stop, names))
+    turns_of = Counter(turn.speaker for turn in turns)
+    for turn in turns:
+        if turn.speaker in names and turns_of[turn.speaker] == 1:
+            warnings.append(
+                f"line {line_number(text, turn.body_start)}: speaker '{turn.speaker}' has only this "
+                "one turn; check that it is a speaker (else name the speakers with --speakers)"
+            )
     metadata = {}
     if header is not None:
         for line in text[header.start : header.end].split("\n")[1:]:
@@ -314,7 +327,7 @@ def _srt_vtt_format(text: str, cues: list[_Cue], vtt: bool) -> str:
     if kinds["voice"] and any(_TEAMS_CUE_ID_RE.match(cue.id_line) for cue in cues):
         return "teams-vtt"
     numbered = all(cue.id_line.isdigit() for cue in cues if cue.timestamp)
-    if not kinds["voice"] and numbered and 2 * kinds["colon"] >= max(len(tags), 1) > 0:
+    if tags and not kinds["voice"] and numbered and 2 * kinds["colon"] >= len(tags):
         return "zoom-vtt"
     return "vtt"
 
@@ -363,10 +376,22 @@ def parse_tsv(text: str, *, encoding: str = "utf-8") -> ParsedTranscript | None:
         first = lines.pop(0)
         header = Span(_text_start(text, *first), _text_end(text, *first))
     rows = [(line, text[slice(*line)].split("\t")) for line in lines]
-    turns, warnings = _row_turns(text, rows, columns.get("text", 2), columns.get("start"),
-                                 columns.get("speaker"), _tsv_seconds)
-    return ParsedTranscript(text=text, format="whisper-tsv", encoding=encoding, turns=turns,
-                            header=header, warnings=warnings)
+    turns, warnings = _row_turns(
+        text,
+        rows,
+        columns.get("text", 2),
+        columns.get("start"),
+        columns.get("speaker"),
+        _tsv_seconds,
+    )
+    return ParsedTranscript(
+        text=text,
+        format="whisper-tsv",
+        encoding=encoding,
+        turns=turns,
+        header=header,
+        warnings=warnings,
+    )
 
 
 def _row_turns(
@@ -386,10 +411,18 @@ def _row_turns(
         if len(cells) <= text_col:
             if turns:
                 last = turns[-1]
-                turns[-1] = Turn(last.start, _text_end(text, start, end), last.speaker,
-                                 last.body_start, last.timestamp, last.seconds)
-                warnings.append(f"line {line_no}: a row without its text column was kept as "
-                                "part of the turn above")
+                turns[-1] = Turn(
+                    last.start,
+                    _text_end(text, start, end),
+                    last.speaker,
+                    last.body_start,
+                    last.timestamp,
+                    last.seconds,
+                )
+                warnings.append(
+                    f"line {line_no}: a row without its text column was kept as "
+                    "part of the turn above"
+                )
             continue
         offsets = [start]
         for cell in cells[:-1]:
@@ -421,6 +454,7 @@ _HEADER_WORD_RE = re.compile(
 _SPEAKER_MAX = 30
 _TIME_SHARE = 0.8  # share of a column's cells that must be times for it to be the time column
 _NAME_SHARE = 0.9  # share of a column's cells that must be short names for the speaker column
+_LOOSE_SHARE = 0.2  # most words of a transcript laid out as a table are in the table
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,41 +470,65 @@ def _is_header_row(cells: list[str]) -> bool:
     return len(named) >= 2 and all(_HEADER_WORD_RE.fullmatch(cell) for cell in named)
 
 
+@dataclass(frozen=True, slots=True)
+class _ColumnStats:
+    time_share: float  # cells that are times
+    name_share: float  # cells that are short names
+    mean_length: float
+    repeat_share: float  # cells that repeat a value above them (names recur, words do not)
+    numbers: bool  # every cell a whole number (a row number, not a speaker)
+
+
+def _column_stats(cells: list[str]) -> _ColumnStats:
+    names = sum(
+        len(cell) <= _SPEAKER_MAX and _plausible_name(_split_description(cell)[0]) for cell in cells
+    )
+    return _ColumnStats(
+        sum(time_cell_seconds(cell) is not None for cell in cells) / len(cells),
+        names / len(cells),
+        sum(map(len, cells)) / len(cells),
+        1 - len(set(cells)) / len(cells),
+        all(cell.isdigit() for cell in cells),
+    )
+
+
 def _table_columns(rows: list[list[str]]) -> _Columns | None:
-    """Which column holds the time, the speaker and the words, found by their content."""
+    """Which column holds the time, the speaker and the words, found by their content: the
+    time column is mostly times; the speaker column short names, the most recurring; the words
+    the longest of the rest. A table with neither times nor recurring names is not turns (a
+    metadata table of key | value rows)."""
     header_row = bool(rows) and _is_header_row(rows[0])
     data = rows[1:] if header_row else rows
     if len(data) < 2:
         return None
-    stats = []
+    stats: dict[int, _ColumnStats] = {}
     for j in range(len(rows[0])):
-        cells = [row[j].strip() for row in data if row[j].strip()]
-        if not cells:
-            stats.append(None)
-            continue
-        times = sum(time_cell_seconds(cell) is not None for cell in cells)
-        names = sum(len(cell) <= _SPEAKER_MAX and _plausible_name(cell) for cell in cells)
-        stats.append((
-            times / len(cells),
-            names / len(cells),
-            sum(map(len, cells)) / len(cells),
-            len(set(cells)) < len(cells),
-            all(cell.isdigit() for cell in cells),
-        ))
-    time_cols = [j for j, s in enumerate(stats) if s and s[0] >= _TIME_SHARE]
-    others = [j for j, s in enumerate(stats) if s and j not in time_cols]
+        if cells := [row[j].strip() for row in data if row[j].strip()]:
+            stats[j] = _column_stats(cells)
+    time_cols = [j for j, s in stats.items() if s.time_share >= _TIME_SHARE]
+    others = [j for j in stats if j not in time_cols]
     if not others:
         return None
-    text_col = max(others, key=lambda j: stats[j][2])
     speakers = [
         j for j in others
-        if j != text_col and stats[j][1] >= _NAME_SHARE and not stats[j][4]
-        and stats[j][2] * 2 <= stats[text_col][2] and (stats[j][3] or time_cols)
+        if stats[j].name_share >= _NAME_SHARE and not stats[j].numbers
+        and (stats[j].repeat_share > 0 or time_cols)
     ]  # fmt: skip
-    speaker_col = min(speakers, key=lambda j: (not stats[j][3], j)) if speakers else None
+    speaker_col = (
+        max(speakers, key=lambda j: (stats[j].repeat_share, -stats[j].mean_length))
+        if speakers and len(others) > 1
+        else None
+    )
+    text_col = max((j for j in others if j != speaker_col), key=lambda j: stats[j].mean_length)
+    if (
+        speaker_col is not None
+        and stats[text_col].name_share >= _NAME_SHARE
+        and stats[speaker_col].mean_length >= stats[text_col].mean_length
+    ):
+        speaker_col = None  # two columns of short names: which one speaks cannot be told
     time_col = time_cols[0] if time_cols else None
-    if time_col is None and (speaker_col is None or not stats[speaker_col][3]):
-        return None  # neither times nor recurring names: a metadata table, not turns
+    if time_col is None and (speaker_col is None or not stats[speaker_col].repeat_share):
+        return None
     return _Columns(time_col, speaker_col, text_col, header_row)
 
 
@@ -514,6 +572,7 @@ def parse_table(
     header: Span | None = None
     metadata: dict[str, str] = {}
     covered = 0  # end of the text taken by the header and the tables so far
+    loose_starts: set[int] = set()
     for number, (run, rows, columns) in enumerate(tables):
         first = run[1] if columns.header_row else run[0]
         if number == 0:
@@ -524,38 +583,66 @@ def parse_table(
                 header = Span(above, _text_end(text, *run[0]))
             covered = header.end if header else 0
         if _text_start(text, covered, first[0]) < first[0]:
-            turns.append(_loose_turn(text, _text_start(text, covered, first[0]), first[0],
-                                     warnings))
+            turns.append(
+                _loose_turn(
+                    text, _text_start(text, covered, first[0]), first[0], warnings, loose_starts
+                )
+            )
         data = list(zip(run, rows, strict=True))[1 if columns.header_row else 0 :]
-        row_turns, row_warnings = _row_turns(text, data, columns.text, columns.time,
-                                             columns.speaker, time_cell_seconds)
+        row_turns, row_warnings = _row_turns(
+            text, data, columns.text, columns.time, columns.speaker, time_cell_seconds
+        )
         turns.extend(row_turns)
         warnings.extend(row_warnings)
         covered = run[-1][1]
     if _text_start(text, covered, len(text)) < len(text):
-        turns.append(_loose_turn(text, _text_start(text, covered, len(text)), len(text), warnings))
-    descriptions = {}
-    for turn in turns:
-        if m := re.fullmatch(r"(?P<name>[^（(]+?)[ \t]*[（(](?P<desc>[^）)]+)[）)]", turn.speaker):
-            descriptions[m["name"]] = m["desc"].strip()
-    turns = [_without_description(turn) for turn in turns]
-    return ParsedTranscript(text=text, format=fmt, encoding=encoding, turns=turns,
-                            header=header, metadata=metadata, warnings=warnings,
-                            speaker_descriptions=descriptions)
+        turns.append(
+            _loose_turn(
+                text, _text_start(text, covered, len(text)), len(text), warnings, loose_starts
+            )
+        )
+    loose = sum(turn.end - turn.start for turn in turns if turn.start in loose_starts)
+    if loose > _LOOSE_SHARE * sum(turn.end - turn.body_start for turn in turns):
+        return None  # mostly paragraphs around tab-separated lines: not a table of turns
+    descriptions: dict[str, str] = {}
+    for i, turn in enumerate(turns):
+        name, description = _split_description(turn.speaker)
+        if description:
+            descriptions.setdefault(name, description)
+            turns[i] = Turn(
+                turn.start, turn.end, name, turn.body_start, turn.timestamp, turn.seconds
+            )
+    return ParsedTranscript(
+        text=text,
+        format=fmt,
+        encoding=encoding,
+        turns=turns,
+        header=header,
+        metadata=metadata,
+        warnings=warnings,
+        speaker_descriptions=descriptions,
+    )
 
 
-def _without_description(turn: Turn) -> Turn:
-    """``受访者（女，35岁）`` names the speaker ``受访者``; the bracket is their description."""
-    m = re.fullmatch(r"(?P<name>[^（(]+?)[ \t]*[（(][^）)]+[）)]", turn.speaker)
-    if m is None:
-        return turn
-    return Turn(turn.start, turn.end, m["name"], turn.body_start, turn.timestamp, turn.seconds)
+_DESCRIBED_RE = re.compile(r"(?P<name>[^（(]+?)[ \t]*[（(](?P<desc>[^（()）]+)[）)]")
 
 
-def _loose_turn(text: str, start: int, stop: int, warnings: list[str]) -> Turn:
+def _split_description(cell: str) -> tuple[str, str]:
+    """``受访者（女，35岁）`` is the speaker ``受访者`` with the description ``女，35岁``."""
+    m = _DESCRIBED_RE.fullmatch(cell)
+    return (m["name"].strip(), m["desc"].strip()) if m else (cell, "")
+
+
+def _loose_turn(
+    text: str, start: int, stop: int, warnings: list[str], loose_starts: set[int]
+) -> Turn:
+    """A turn of the unknown speaker for text outside the tables (its start is recorded)."""
+    loose_starts.add(start)
     end = _text_end(text, start, stop)
-    warnings.append(f"line {line_number(text, start)}: text outside the table of turns was "
-                    "imported as a turn with an unknown speaker")
+    warnings.append(
+        f"line {line_number(text, start)}: text outside the table of turns was "
+        "imported as a turn with an unknown speaker"
+    )
     return Turn(start, end, UNKNOWN_SPEAKER, start)
 
 
@@ -565,10 +652,13 @@ _LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _RENDERED_LINE_RE = re.compile(r"\[(?P<ts>\d{2,}:\d{2}:\d{2}\.\d{3})\] (?P<rest>[^\n]*)")
 
 
+_JSON_START_RE = re.compile(r"\s*(?:\{|\[\s*(?:\{|\]))")
+_VTT_START_RE = re.compile(r"\s*WEBVTT")
+
+
 def looks_like_json(text: str) -> bool:
     """Whether a text starts like a JSON object or list of objects (cheap; nothing parsed)."""
-    head = text.lstrip()[:64]
-    return head.startswith("{") or re.match(r"\[\s*(?:\{|\])", head) is not None
+    return _JSON_START_RE.match(text) is not None
 
 
 def parse_whisper_json(
@@ -577,7 +667,7 @@ def parse_whisper_json(
     """Turns of a Whisper, faster-whisper or WhisperX JSON export, one per segment with words,
     over a rendered text (see the module rules). Raise :class:`TranscriptError` naming the file
     and what is wrong when it is too large, not JSON, or not a list of segments."""
-    size = len(source.encode("utf-8", "surrogatepass"))
+    size = len(source)  # characters: at most the bytes
     if size > JSON_MAX_BYTES:
         raise TranscriptError(
             f"this JSON file is {size / 2**20:.0f} MB; qualcode reads Whisper JSON up to "
@@ -590,11 +680,13 @@ def parse_whisper_json(
         raise TranscriptError(
             f"this is not valid JSON (column {error.colno}: {error.msg}); export the transcript "
             "again from Whisper, or as .srt",
-            path=path, line=error.lineno,
+            path=path,
+            line=error.lineno,
         ) from None
     except RecursionError:
-        raise TranscriptError("this JSON is nested too deeply to be a Whisper transcript",
-                              path=path) from None
+        raise TranscriptError(
+            "this JSON is nested too deeply to be a Whisper transcript", path=path
+        ) from None
     segments = data.get("segments") if isinstance(data, dict) else data
     if not isinstance(segments, list):
         raise TranscriptError(
@@ -613,8 +705,9 @@ def parse_whisper_json(
         whisperx = whisperx or bool(speaker)
         timestamp = render_clock(start)
         label = f"[{timestamp}] " + (f"{speaker}：" if speaker else "")
-        turns.append(Turn(pos, pos + len(label) + len(words), speaker, pos + len(label),
-                          timestamp, start))
+        turns.append(
+            Turn(pos, pos + len(label) + len(words), speaker, pos + len(label), timestamp, start)
+        )
         lines.append(label + words)
         pos += len(label) + len(words) + 1
     if not turns:
@@ -622,15 +715,24 @@ def parse_whisper_json(
     metadata = {}
     if isinstance(data, dict) and isinstance(data.get("language"), str):
         metadata["语言"] = data["language"]
-    return ParsedTranscript(text="\n".join(lines), format="whisperx" if whisperx else
-                            "whisper-json", encoding=encoding, turns=turns, metadata=metadata)
+    return ParsedTranscript(
+        text="\n".join(lines),
+        format="whisperx" if whisperx else "whisper-json",
+        encoding=encoding,
+        turns=turns,
+        metadata=metadata,
+    )
 
 
 def _segment(segment: object, number: int, path: str | Path) -> tuple[float, str, str]:
     """``(start seconds, words on one line, speaker)`` of segment ``number`` (1-based)."""
+
     def wrong(what: str) -> TranscriptError:
-        return TranscriptError(f"segment {number} of the 'segments' list {what}; export the "
-                               "transcript again from Whisper, or as .srt", path=path)
+        return TranscriptError(
+            f"segment {number} of the 'segments' list {what}; export the "
+            "transcript again from Whisper, or as .srt",
+            path=path,
+        )
 
     if not isinstance(segment, dict):
         raise wrong("is not an object with 'start' and 'text'")
@@ -664,8 +766,7 @@ def _parse_rendered(text: str, encoding: str) -> ParsedTranscript | None:
         name, colon, _ = m["rest"].partition("：")
         speaker = name if colon and (names[name] >= 2 or _DIARIZATION_ID_RE.fullmatch(name)) else ""
         body_start = m.start("rest") + (len(name) + 1 if speaker else 0)
-        turns.append(Turn(m.start(), m.end(), speaker, body_start, m["ts"],
-                          time_seconds(m["ts"])))
+        turns.append(Turn(m.start(), m.end(), speaker, body_start, m["ts"], time_seconds(m["ts"])))
     fmt = "whisperx" if any(turn.speaker for turn in turns) else "whisper-json"
     return ParsedTranscript(text=text, format=fmt, encoding=encoding, turns=turns)
 
@@ -676,13 +777,12 @@ def _parse_rendered(text: str, encoding: str) -> ParsedTranscript | None:
 def sniff(text: str) -> str | None:
     """The cue format a decoded text is in by its content: "vtt", "srt", "whisper-tsv", or None.
     (JSON is told by :func:`looks_like_json`; Word tables by :func:`parse_docx_table`.)"""
-    stripped = text.lstrip()
-    if stripped.startswith("WEBVTT"):
+    if _VTT_START_RE.match(text):
         return "vtt"
-    blocks = _blocks(text[: 4096])
+    blocks = _blocks(text[:4096])
     if blocks and _timing_line(text, blocks[0]) is not None:
         return "srt"
-    if _tsv_columns(text[: 4096]) is not None:
+    if _tsv_columns(text[:4096]) is not None:
         return "whisper-tsv"
     return None
 
@@ -709,3 +809,34 @@ def parse_cues(
     if kind in ("docx", "whisper-tsv"):
         return parse_table(text, encoding=encoding, fmt="docx-table" if kind == "docx" else "tsv")
     return None
+
+
+_EXPECTED = {
+    "srt": (
+        "subtitle cues (a number line, a '00:00:01,000 --> 00:00:04,000' line, then the words)"
+    ),
+    "vtt": "WebVTT cues (a 'WEBVTT' first line, then '00:00:01.000 --> 00:00:04.000' lines)",
+    "whisper-tsv": (
+        "Whisper rows ('start', 'end' and 'text' columns) nor a table of time, "
+        "speaker and text columns"
+    ),
+}
+
+
+def check_kind(parsed: ParsedTranscript, kind: str, path: str | Path) -> None:
+    """Raise :class:`TranscriptError` when a .srt, .vtt or .tsv file held none of what its
+    ending promises (its cues would otherwise be imported as one block of text)."""
+    if kind not in _EXPECTED:
+        return
+    if kind == "whisper-tsv":
+        # Read as Whisper rows or as a table of turns; else the text parser had it.
+        if parsed.format == "tsv" or _tsv_columns(parsed.text[:4096]) is not None:
+            return
+    elif any(turn.seconds is not None for turn in parsed.turns):
+        return  # .srt and .vtt text is always read as cues: one with a time was found
+    suffix = Path(path).suffix or kind
+    raise TranscriptError(
+        f"this {suffix} file holds no {_EXPECTED[kind]}; check that it is the export you "
+        "meant, or give it the .txt ending to import it as plain text",
+        path=path,
+    )

@@ -64,8 +64,13 @@ GBK) or Big5, whichever decodes strictly and has more common Chinese characters 
 tie). Text with NUL bytes or many control characters is refused as binary; bytes that are none
 of these are refused with a hint to save as UTF-8, naming the likely encoding (charset-normalizer).
 
-Format. ``format`` is "iflytek" or "feishu" when an ASR export layout is found (Feishu when its
-header markers or 发言人 labels are present), otherwise the file kind: "txt", "md" or "docx".
+Format. ``format`` names the real source, by content first, so a file renamed to .txt reads the
+same: subtitles and ASR exports ("srt", "vtt", "zoom-vtt", "teams-vtt", "whisper-json",
+"whisper-tsv", "whisperx") and Word tables of time / speaker / text ("docx-table") are read by
+:mod:`qualcode.subtitles`, one cue one turn; "iflytek" or "feishu" when an ASR export layout is
+found (Feishu when its header markers or 发言人 labels are present); otherwise the file kind:
+"txt", "md" or "docx". YAML front matter at the top (``---`` … ``---``) is the header and its
+keys the metadata (:mod:`qualcode.frontmatter`).
 
 Unrecognised layout: the whole text after the header becomes one turn of speaker
 ``UNKNOWN_SPEAKER`` ("") and a warning says so. Empty, binary, undecodable or unsupported files
@@ -90,8 +95,13 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".md": "md",
     ".markdown": "md",
     ".docx": "docx",
+    ".srt": "srt",
+    ".vtt": "vtt",
+    ".json": "whisper-json",
+    ".tsv": "whisper-tsv",
 }
-"""File name endings qualcode reads, and the ``format`` each gives when no ASR layout is found."""
+"""File name endings qualcode reads, and the file kind each gives: the ``format`` unless the
+content names a more exact one (an ASR layout, a subtitle read as .txt, a table of turns)."""
 
 UNKNOWN_SPEAKER = ""
 """Speaker of the single turn made from a text whose layout was not recognised."""
@@ -276,10 +286,12 @@ def normalise_newlines(text: str) -> str:
 
 
 def read_transcript(path: Path, speakers: Iterable[str] | None = None) -> ParsedTranscript:
-    """Read a .txt, .md or .docx transcript: stored text, header, metadata and speaker turns.
+    """Read a transcript (.txt, .md, .docx; subtitles and ASR exports .srt, .vtt, Whisper .json
+    and .tsv, also when renamed to .txt): stored text, header, metadata and speaker turns.
     ``speakers`` declares the labels (see :func:`parse_transcript`).
 
-    Raise :class:`TranscriptError` for a missing, empty, binary, undecodable or unsupported file.
+    Raise :class:`TranscriptError` for a missing, empty, binary, undecodable or unsupported file,
+    and for a .srt, .vtt, .json or .tsv file that is not what its ending says.
     A layout that is not recognised is imported as one turn, with a warning, never refused.
     """
     path = Path(path)
@@ -304,9 +316,19 @@ def read_transcript(path: Path, speakers: Iterable[str] | None = None) -> Parsed
         text = normalise_newlines(text)
     if not text.strip():
         raise TranscriptError("the file is empty; there is no transcript text in it", path=path)
-    return parse_transcript(
+    from qualcode import subtitles  # it imports this module
+
+    if kind in subtitles.JSON_FORMATS or (kind == "txt" and subtitles.looks_like_json(text)):
+        try:
+            return subtitles.parse_whisper_json(text, path=path, encoding=encoding)
+        except TranscriptError:
+            if kind != "txt":
+                raise  # a .txt that only starts like JSON is read as text
+    parsed = parse_transcript(
         text, kind, encoding=encoding, header_end=header_end, speakers=speakers
     )
+    subtitles.check_kind(parsed, kind, path)
+    return parsed
 
 
 _DOCX_TITLE_PARAGRAPHS = 2  # a metadata table may follow at most this many title paragraphs
@@ -929,6 +951,15 @@ def parse_transcript(
     whose name was not taken.
     """
     declared = frozenset(name.strip() for name in speakers) if speakers is not None else None
+    from qualcode import frontmatter, subtitles  # subtitles imports this module
+
+    cues = subtitles.parse_cues(text, kind, encoding=encoding, speakers=declared)
+    if cues is not None:
+        return cues  # subtitles, ASR exports, tables of turns: one cue or row, one turn
+    if (front := frontmatter.find_front_matter(text)) is not None:
+        blanked = front.blanked(text)  # offsets kept; the parser sees blank lines there
+        parsed = parse_transcript(blanked, kind, encoding=encoding, speakers=speakers)
+        return front.apply(parsed, text)
     choice = _choose_labels(text, header_end or 0, declared)
     labels = choice.labels
     fmt = kind

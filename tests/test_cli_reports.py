@@ -243,3 +243,87 @@ def test_report_help_loads_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("[]")
+
+
+# --- --speaker-role: only what speakers with those roles said counts ----------------------
+
+
+@pytest.fixture
+def asked(study):
+    """The small study with one more coding, on the interviewer's question in t1."""
+    with Project.open(study) as project:
+        question = project.sentence("t1", 1)  # 访谈者：您知道这个网站吗？
+        project.add_coding("t1", question.start, question.end, "suggestions", "wang")
+    return study
+
+
+def by_code(path: Path, column: str) -> dict[str, str]:
+    return {row["code_id"]: row[column] for _, row in read_csv(path).iterrows()}
+
+
+def test_frequencies_matrix_and_crosstab_count_one_role(asked, tmp_path):
+    out = tmp_path / "f.csv"
+    run("report", "frequencies", asked, "-o", out)
+    assert by_code(out, "segments")["suggestions"] == "5"
+    run("report", "frequencies", asked, "--speaker-role", "respondent", "-o", out)
+    assert by_code(out, "segments") == {"problems": "7", "problems.awareness": "4",
+                                        "problems.usability": "3", "suggestions": "4", "": "11"}
+    run("report", "frequencies", asked, "--speaker-role", "interviewer", "-o", out)
+    assert by_code(out, "segments") == {"problems": "0", "problems.awareness": "0",
+                                        "problems.usability": "0", "suggestions": "1", "": "1"}
+    printed = run("report", "frequencies", asked, "--speaker-role", "interviewer").output
+    assert "Code frequencies (interviewer speech)" in printed
+    run("report", "matrix", asked, "--speaker-role", "respondent", "-o", out)
+    assert by_code(out, "t1")["suggestions"] == "0"
+    run("report", "crosstab", asked, "--by", "age_group", "--speaker-role", "interviewer",
+        "-o", out)
+    assert by_code(out, "青年")["suggestions"] == "1" and by_code(out, "Total")["problems"] == "0"
+    run("report", "cooccurrence", asked, "--unit", "sentence", "--speaker-role", "interviewer",
+        "-o", out)
+    assert list(read_csv(out)["code_id"]) == ["suggestions"]
+
+
+def test_word_frequencies_and_kwic_leave_the_interviewer_out(asked, tmp_path):
+    out = tmp_path / "w.csv"
+    run("report", "words", asked, "-o", out)
+    assert "上网" in set(read_csv(out)["word"])  # 访谈者：您平时上网吗？
+    run("report", "words", asked, "--speaker-role", "respondent", "-o", out)
+    words = dict(zip(read_csv(out)["word"], read_csv(out)["count"], strict=True))
+    assert "上网" not in words and "平时" not in words
+    assert words["网站"] == "1" and words["宣传"] == "3"
+    run("report", "kwic", asked, "网站", "-o", out)
+    assert len(read_csv(out)) == 2
+    run("report", "kwic", asked, "网站", "--speaker-role", "respondent", "-o", out)
+    (hit,) = read_csv(out).to_dict("records")
+    assert (hit["transcript"], hit["sentence"], hit["word"]) == ("t1", "2", "网站")
+    assert hit["left"] == "受访者：不知道有这个"
+
+
+def test_autocode_suggests_only_in_the_chosen_roles_turns(asked):
+    with Project.open(asked) as project:  # 不知道有 (a keyword) is left for auto-coding to find
+        for coding in project.codings("t1", code_id="problems.awareness"):
+            project.remove_coding(coding.id)
+    interviewer = run("autocode", asked, "--dry-run", "--speaker-role", "interviewer").output
+    assert "would store 0 suggestions" in interviewer
+    respondent = run("autocode", asked, "--speaker-role", "respondent").output
+    assert "stored 1 suggestions" in respondent
+    with Project.open(asked) as project:
+        (suggested,) = project.codings(status="suggested")
+    assert (suggested.transcript, suggested.text) == ("t1", "不知道有这个网站。")
+
+
+def test_an_unknown_speaker_role_is_refused(asked):
+    result = run("report", "words", asked, "--speaker-role", "boss", ok=False)
+    assert result.exit_code == 2 and "'boss' is not one of" in result.output
+
+
+def test_transcripts_without_that_role_are_named(asked, tmp_path):
+    asr = tmp_path / "t5.txt"
+    asr.write_text("说话人1：您用过网上办事吗？\n说话人2：用过，宣传做得不错。\n"
+                   "说话人1：还有呢？\n说话人2：没有了。\n", encoding="utf-8")
+    run("import", asked, asr)
+    result = run("report", "words", asked, "--speaker-role", "respondent")
+    assert "note: no respondent speaks in 1 transcripts (t5)" in result.stderr
+    assert f"qualcode speakers {asked} TRANSCRIPT" in result.stderr
+    run("speakers", asked, "t5", "--role", "说话人2=respondent")
+    assert "note:" not in run("report", "words", asked, "--speaker-role", "respondent").stderr

@@ -169,3 +169,67 @@ def test_agreement_takes_each_answer_as_a_unit(export: Path, project: Project) -
     result = agreement(project, ["wang", "li"], unit="turn").table.set_index("code_id")
     assert result.loc["complex", "percent_agreement"] == 1.0
     assert result.loc["complex", "units (wang)"] == 2
+
+
+# --- question headers as 问卷星 exports them ------------------------------------------------
+
+WJX_HEADER = ["序号", "1、您的年龄段", "4、您对网站信息安全的信任程度(1-5)",
+              "5、您常用的功能(多选):在线办事", "5、您常用的功能(多选):查询信息",
+              "5、您常用的功能(多选):预约挂号", "6、您觉得网站还有哪些需要改进的地方？"]
+AGES = ["18-29岁", "30-44岁", "45-59岁", "60岁及以上"]
+
+
+def write_wjx_export(path: Path, n: int = 40) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(WJX_HEADER)
+    for i in range(1, n + 1):
+        sheet.append([i, AGES[i % 4], 1 + i % 5, i % 2, (i + 1) % 2, int(i % 3 == 0),
+                      f"希望登录简单一些，验证码总是收不到，第{i}位受访者"])
+    book.save(path)
+    return path
+
+
+def test_a_bracket_in_one_column_is_part_of_the_question_and_runs_are_options(tmp_path):
+    survey = read_survey(write_wjx_export(tmp_path / "wjx.xlsx"))
+    assert [c.key for c in survey.columns] == [
+        "序号", "Q1", "Q4", "Q5:在线办事", "Q5:查询信息", "Q5:预约挂号", "Q6"]
+    trust = survey.column("Q4")
+    assert (trust.question_text, trust.label, trust.kind) == (
+        "您对网站信息安全的信任程度(1-5)", "Q4 您对网站信息安全的信任程度", "number")
+    option = survey.column("Q5:查询信息")
+    assert (option.question_text, option.label) == ("您常用的功能(多选)", "Q5:查询信息 您常用的功能")
+    # --open and --id take the question text too
+    assert survey.column("您觉得网站还有哪些需要改进的地方？").key == "Q6"
+
+
+def test_crosstab_by_takes_the_header_the_number_or_the_text(tmp_path):
+    export = write_wjx_export(tmp_path / "wjx.xlsx")
+    runner = CliRunner()
+    project = tmp_path / "p"
+    assert runner.invoke(main, ["init", str(project)]).exit_code == 0
+    result = runner.invoke(main, ["import-survey", str(project), str(export), "--open", "Q6"])
+    assert result.exit_code == 0, result.output
+    with Project.open(project) as opened:
+        from qualcode.model import Code
+
+        opened.add_code(Code("login", "登录困难"))
+        for name in ("Q6_R0001", "Q6_R0002", "Q6_R0006"):
+            opened.add_coding(name, 0, 4, "login", "wang")
+    tables = []
+    for by in ("1、您的年龄段", "Q1", "您的年龄段", "Q1 您的年龄段"):
+        out = tmp_path / f"by-{len(tables)}.csv"
+        report = runner.invoke(main, ["report", "crosstab", str(project), "--by", by, "-o",
+                                      str(out)])
+        assert report.exit_code == 0, report.output
+        tables.append(out.read_bytes())
+    assert len(set(tables)) == 1
+    printed = runner.invoke(main, ["report", "crosstab", str(project), "--by", "Q4"]).output
+    assert "Codes × Q4 您对网站信息安全的信任程度 (respondents)" in printed
+    by_question = runner.invoke(main, ["report", "crosstab", str(project), "--by",
+                                       "question"]).output
+    assert "Q6 您觉得网站还有哪些需要改进的地方？" in by_question
+    several = runner.invoke(main, ["report", "crosstab", str(project), "--by", "您常用的功能"])
+    assert several.exit_code == 1
+    assert ("'您常用的功能' names several attributes: Q5:在线办事, Q5:查询信息, Q5:预约挂号"
+            in several.output)

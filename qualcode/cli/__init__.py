@@ -9,6 +9,7 @@ commands that use them, so ``qualcode --help`` answers at once.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,6 +63,16 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[object]], output: Path 
     Console(soft_wrap=False).print(table)
 
 
+def utf8_console() -> None:
+    """Print UTF-8 whatever the console's code page: on Windows a pipe or a redirected file
+    gets the ANSI code page (cp1252, cp936), in which most Chinese labels cannot be written,
+    and an unencodable character would stop a command half-way."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
 def open_project(path: Path) -> Project:
     return Project.open(path)
 
@@ -74,6 +85,7 @@ def main(ctx: click.Context) -> None:
 
     With no command, opens the coding workbench on the sample study.
     """
+    utf8_console()
     if ctx.invoked_subcommand is None:
         ctx.invoke(tui)
 
@@ -105,6 +117,7 @@ from . import (  # noqa: F401
     privacy,
     projects,
     reports,
+    serve,
     speakers,
     surveys,
 )

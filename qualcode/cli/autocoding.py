@@ -12,7 +12,7 @@ import click
 
 from ..errors import QualcodeError
 from . import emit, main, open_project, output_option, project_argument
-from .reports import speaker_role_option
+from .reports import speaker_role_option, warn_roles
 
 
 def _code_ids(values: tuple[str, ...]) -> list[str] | None:
@@ -74,6 +74,7 @@ def autocode(project: Path, codes: tuple[str, ...], unit: str, dry_run: bool, le
 
             result = run_rules(opened, chosen, unit=unit, dry_run=dry_run, coder=coder,
                                speaker_roles=speaker_roles)
+        warn_roles(opened, speaker_roles)
     new = "would add" if dry_run else "new"
     emit(["code_id", "code", f"{unit}s matched", new], result.rows(labels), output, fmt,
          title="learned suggestions" if learned else "auto-coding")

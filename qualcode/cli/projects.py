@@ -14,13 +14,20 @@ from . import emit, main, open_project, output_option, project_argument
 @click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="Start from this codebook YAML file.")
 @click.option("--name", help="The study's name (default: the folder's name).")
-def init(project: Path, codebook_path: Path | None, name: str | None) -> None:
+@click.option("--sample", is_flag=True, help="Create the sample study: its codebook, six "
+              "interviews and the participants' attributes, imported and ready to code.")
+def init(project: Path, codebook_path: Path | None, name: str | None, sample: bool) -> None:
     """Create a new project folder PROJECT."""
-    from ..study import init_project
+    from ..study import create_sample_project, init_project
 
-    with init_project(project, codebook_path, name) as created:
+    if sample and codebook_path is not None:
+        raise click.UsageError("--sample brings its own codebook: leave out --codebook")
+    with (create_sample_project(project, name) if sample
+          else init_project(project, codebook_path, name)) as created:
         n = len(created.codebook().by_id())
-    click.echo(f"created {project / 'qualcode.db'} with {n} codes")
+        transcripts = len(created.transcript_names())
+    more = f" and {transcripts} transcripts" if transcripts else ""
+    click.echo(f"created {project / 'qualcode.db'} with {n} codes{more}")
 
 
 @main.command("import")

@@ -103,6 +103,20 @@ def speaker_role_option(function):
                         "speakers PROJECT).")(function)
 
 
+def warn_roles(opened: Project, speaker_roles: tuple[str, ...]) -> None:
+    """Say which transcripts --speaker-role leaves out entirely, and how to set their roles."""
+    if not speaker_roles:
+        return
+    from ..roles import without_roles
+
+    if missing := without_roles(opened, speaker_roles):
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10
+                                           else "")
+        click.echo(f"note: no {' or '.join(speaker_roles)} speaks in {len(missing)} transcripts "
+                   f"({shown}); they count for nothing here. See and set roles with: qualcode "
+                   f"speakers {opened.folder} TRANSCRIPT", err=True)
+
+
 def _roles_note(speaker_roles: tuple[str, ...]) -> str:
     """`` (respondent speech)``: what a title says when --speaker-role narrowed the report."""
     return f" ({', '.join(speaker_roles)} speech)" if speaker_roles else ""
@@ -131,6 +145,7 @@ def frequencies(project: Path, coders: tuple[str, ...], status: str,
         table = report_frequencies(opened, list(coders) or None, status=status,
                                    speaker_roles=speaker_roles)
         depth = _depths(opened)
+        warn_roles(opened, speaker_roles)
     show_tables([("frequencies", table)], output, fmt,
                 "Code frequencies" + _roles_note(speaker_roles), depth)
 
@@ -172,6 +187,7 @@ def crosstab(project: Path, attribute: str, count: str, bins: str | None,
         result = report_crosstab(opened, attribute, count=count, coders=list(coders) or None,
                                  status=status, bins=edges, speaker_roles=speaker_roles)
         depth = _depths(opened)
+        warn_roles(opened, speaker_roles)
     show_tables(result.tables(), output, fmt,
                 f"Codes × {result.label} ({count}){_roles_note(speaker_roles)}", depth)
 
@@ -195,6 +211,7 @@ def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
         table = report_matrix(opened, presence=presence, coders=list(coders) or None,
                               status=status, speaker_roles=speaker_roles)
         depth = _depths(opened)
+        warn_roles(opened, speaker_roles)
     show_tables([("matrix", table)], output, fmt,
                 "Codes × transcripts" + (" (presence)" if presence else " (segments)")
                 + _roles_note(speaker_roles), depth)
@@ -221,6 +238,7 @@ def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...
                                     coders=list(coders) or None, status=status,
                                     speaker_roles=speaker_roles)
         depth = _depths(opened)
+        warn_roles(opened, speaker_roles)
     show_tables([("co-occurrence", table)], output, fmt,
                 f"Code co-occurrence by {unit}" + (" (Jaccard)" if jaccard else "")
                 + _roles_note(speaker_roles), depth)
@@ -262,6 +280,7 @@ def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, mi
                                               transcripts=list(transcripts) or None,
                                               speaker_roles=speaker_roles)
             title, name = "Word frequencies", "words"
+        warn_roles(opened, speaker_roles)
     show_tables([(name, table)], output, fmt, title + _roles_note(speaker_roles))
 
 
@@ -289,6 +308,7 @@ def kwic(project: Path, word: str, width: int, transcripts: tuple[str, ...], ins
         result = report_kwic(opened, word, width=width, transcripts=list(transcripts) or None,
                              coders=list(coders) or None, status=status,
                              speaker_roles=speaker_roles)
+        warn_roles(opened, speaker_roles)
     tables = result.tables() if inside or output is not None else result.tables()[:1]
     show_tables(tables, output, fmt,
                 f"{word}: {len(result.hits)} hits" + _roles_note(speaker_roles))

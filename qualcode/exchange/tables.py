@@ -1,6 +1,12 @@
 """Tables out: CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it), XLSX, Markdown,
 LaTeX, JSON Lines. Every listing and report of qualcode is written through :func:`write_table`,
-or :func:`write_tables` for a report made of several tables."""
+or :func:`write_tables` for a report made of several tables.
+
+Reports speak the reader's language: :func:`localize` gives a report table its headers (and
+the few words qualcode itself puts in cells) in Chinese or English, :func:`table_note` the
+note that goes under it (what was counted, how parent codes count). XLSX sheets get fitted
+column widths and a percentage format on percentage columns; Markdown, LaTeX and XLSX carry
+the note under the table, CSV and JSON Lines stay pure data for programs."""
 
 from __future__ import annotations
 
@@ -23,6 +29,9 @@ FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".md": "markdown", ".tex": "latex", "
 
 # One table of a multi-table report: (name, columns, rows).
 NamedTable = tuple[str, Sequence[str], Iterable[Sequence[object]]]
+
+LANGUAGES = ("zh", "en")
+"""The languages report tables are written in."""
 
 
 def table_format(path: str | Path, fmt: str | None = None) -> str:
@@ -53,20 +62,22 @@ def write_table(
     atomic_write_bytes(path, data)
 
 
-def write_tables(path: str | Path, tables: Sequence[NamedTable], fmt: str | None = None
-                 ) -> list[Path]:
+def write_tables(path: str | Path, tables: Sequence[NamedTable], fmt: str | None = None, *,
+                 note: str = "") -> list[Path]:
     """Write the tables of one report, each file atomically; returns the files written.
 
-    XLSX: one workbook, one sheet per table, each with its header row frozen. Markdown and
-    LaTeX: one file, each table under its name. CSV and JSON Lines hold one table per file:
-    the first table goes to ``path``, each further one beside it as ``STEM.NAME.csv``.
+    XLSX: one workbook, one sheet per table, each with its header row frozen, columns as
+    wide as their contents, percentages shown with %. Markdown and LaTeX: one file, each
+    table under its name. CSV and JSON Lines hold one table per file: the first table goes
+    to ``path``, each further one beside it as ``STEM.NAME.csv``. ``note`` (see
+    :func:`table_note`) goes under each table in XLSX, Markdown and LaTeX.
     """
     path = Path(path)
     kind = table_format(path, fmt)
     tables = [(name, columns, [["" if v is None else v for v in row] for row in rows])
               for name, columns, rows in tables]
     if kind == "xlsx":
-        atomic_write_bytes(path, _xlsx_book(tables))
+        atomic_write_bytes(path, _xlsx_book(tables, note))
         return [path]
     if kind in ("markdown", "latex"):
         write = _markdown if kind == "markdown" else _latex
@@ -74,7 +85,8 @@ def write_tables(path: str | Path, tables: Sequence[NamedTable], fmt: str | None
         for name, columns, rows in tables:
             heading = (f"## {name}\n\n" if kind == "markdown"
                        else "% " + name.replace("\n", " ") + "\n")
-            parts.append(heading.encode("utf-8") + write(columns, rows, name))
+            parts.append(heading.encode("utf-8") + write(columns, rows, name)
+                         + _note_lines(kind, note))
         atomic_write_bytes(path, b"\n".join(parts))
         return [path]
     written = []
@@ -117,9 +129,11 @@ def _xlsx(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes
     return _xlsx_book([(sheet, columns, rows)])
 
 
-def _xlsx_book(tables: Sequence[tuple[str, Sequence[str], list[list[object]]]]) -> bytes:
+def _xlsx_book(tables: Sequence[tuple[str, Sequence[str], list[list[object]]]],
+               note: str = "") -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     book.remove(book.active)
@@ -132,9 +146,49 @@ def _xlsx_book(tables: Sequence[tuple[str, Sequence[str], list[list[object]]]]) 
         for row in rows:
             ws.append([_xlsx_cell(v) for v in row])
         ws.freeze_panes = "A2"
+        # A percentage column (or every number of a table of percentages, the cross-tab's
+        # row % and column %) holds 0-100: shown with a % sign, the value left as it is.
+        whole = "%" in name
+        for i, column in enumerate(columns, start=1):
+            if whole or "%" in str(column):
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                        cell.number_format = PERCENT_FORMAT
+            width = max([display_width(column), *(display_width(row[i - 1]) for row in rows
+                                                   if i - 1 < len(row))])
+            ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+        if note:
+            ws.cell(row=len(rows) + 3, column=1, value=_xlsx_cell(note)).font = Font(italic=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+PERCENT_FORMAT = '0.0"%"'
+"""XLSX number format of percentage cells: values are 0-100, so 33.3 shows as 33.3%."""
+
+
+def display_width(value: object) -> int:
+    """Terminal (and spreadsheet) columns ``value`` takes as text: a Chinese character two;
+    the widest line of a text with line breaks. Numbers as they are shown: rounded."""
+    from rich.cells import cell_len
+
+    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    return max((cell_len(line) for line in text.split("\n")), default=0)
+
+
+def _note_lines(kind: str, note: str) -> bytes:
+    if not note:
+        return b""
+    if kind == "markdown":
+        return f"\n{_markdown_text(note)}\n".encode()
+    return ("\\par\\smallskip{\\footnotesize " + "".join(_LATEX_SPECIAL.get(ch, ch)
+                                                    for ch in note) + "}\n").encode()
+
+
+def _markdown_text(text: str) -> str:
+    # A note is prose under the table: keep *, _, | and < from being read as markup.
+    return re.sub(r"([\\`*_|<>#\[\]])", r"\\\1", text.replace("\n", " "))
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -212,3 +266,196 @@ def frame_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
             row.append(value)
         rows.append(row)
     return columns, rows
+
+
+# --- reports in the reader's language -------------------------------------------------------
+
+# The columns, sheet names and marker cells of qualcode's reports, in Chinese. Anything not
+# named here (transcript names, attribute values, coders) is the researcher's and stays.
+_ZH = {
+    "code_id": "编码ID", "code": "编码", "segments": "片段数", "transcripts": "受访者数",
+    "% transcripts": "受访者占比（%）", "characters": "编码字数", "Total": "合计",
+    "(any code)": "（任一编码）", "(respondents)": "（受访者数）", "(segments)": "（片段数）",
+    "(missing)": "（缺失）", "(overall)": "（总体）",
+    "word": "词语", "count": "频次", "per 1,000 words": "每千词频次",
+    "in code": "编码内频次", "elsewhere": "其余文本频次", "per 1,000 in code": "编码内每千词",
+    "per 1,000 elsewhere": "其余文本每千词", "log ratio": "对数比", "G2": "G²", "p": "p",
+    "chi2": "χ²", "dof": "自由度", "min expected": "最小期望频数",
+    "% expected < 5": "期望频数<5的格子（%）", "expected too small": "期望频数过小",
+    "note": "说明", "transcript": "访谈记录", "sentence": "句序号", "unit": "单位序号",
+    "speaker": "说话人", "start": "起点", "end": "终点", "left": "左侧语境",
+    "right": "右侧语境", "codes": "编码", "in word": "所在词", "percent_agreement": "一致率",
+    "cohen_kappa": "Cohen's κ", "krippendorff_alpha": "Krippendorff's α",
+    "fleiss_kappa": "Fleiss' κ", "n_units": "单位数", "coded_by": "编码者",
+    "not_coded_by": "未编码者", "text": "文本",
+    # sheet and table names
+    "frequencies": "编码频次", "counts": "频数", "row %": "行百分比（%）",
+    "column %": "列百分比（%）", "expected": "期望频数", "chi-square": "卡方检验",
+    "matrix": "编码×访谈记录", "co-occurrence": "编码共现", "words": "词频",
+    "distinctive words": "特征词", "hits": "检索结果", "inside other words": "作为其他词的一部分",
+    "agreement": "编码一致性", "disagreements": "不一致之处",
+}
+_ZH_CELLS = {"(any code)", "(respondents)", "(segments)", "(missing)", "(overall)"}
+_YES_NO = {"yes": "是", "no": "否"}
+# ``segments (wang)``, ``units (li)``: a column per coder.
+_PER_CODER = re.compile(r"^(.+) \((.+)\)$")
+
+
+def table_language(lang: str | None = None) -> str:
+    """The language report tables are written in: ``lang`` when given, else the UI
+    language: ``QUALCODE_LANG`` or the saved setting, else Chinese when the locale
+    (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) is Chinese, else English."""
+    import os
+
+    from ..settings import Settings
+
+    for candidate in (lang, Settings.load().language):
+        chosen = (candidate or "").strip().lower()
+        for language in LANGUAGES:
+            if chosen.startswith(language):
+                return language
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := os.environ.get(name):
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def header(name: str, lang: str) -> str:
+    """A report's column or table name in ``lang`` (names qualcode does not know stay)."""
+    if lang != "zh":
+        return name
+    if name in _ZH:
+        return _ZH[name]
+    if found := _PER_CODER.match(name):
+        inner = found[1]
+        if inner in _ZH or inner == "units":
+            return f"{_ZH.get(inner, '单位数')}（{found[2]}）"
+    return name
+
+
+def localize(table: NamedTable, lang: str) -> NamedTable:
+    """A report table (name, columns, rows from :func:`frame_cells`) with qualcode's own
+    words in ``lang``: the table name, the headers, marker cells such as ``(any code)`` and
+    the yes/no of test flags. The researcher's data is never touched."""
+    name, columns, rows = table
+    if lang != "zh":
+        return name, list(columns), [list(row) for row in rows]
+    flags = {i for i, column in enumerate(columns) if column == "expected too small"}
+    localized = []
+    for row in rows:
+        cells = list(row)
+        for i, value in enumerate(cells):
+            if isinstance(value, str):
+                if value in _ZH_CELLS:
+                    cells[i] = _ZH[value]
+                elif i in flags and value in _YES_NO:
+                    cells[i] = _YES_NO[value]
+        localized.append(cells)
+    return header(name, lang), [header(str(c), lang) for c in columns], localized
+
+
+# Notes under report tables: what one count is, and how parent codes count.
+_ROLLED_UP = {
+    "zh": "父编码的数字包含其所有子编码的片段，同一片段只计一次",
+    "en": "a parent code's figures include the segments of all its children, each segment "
+          "counted once",
+}
+_NOTES = {
+    "frequencies": {
+        "zh": "计数单位：编码片段（一次编码为一个片段）；受访者数为有该编码片段的受访者"
+              "（一份访谈记录为一位受访者），占比以本表{base}位受访者为基数；编码字数中重叠的"
+              "字只计一次",
+        "en": "Counting unit: coded segments (one coding is one segment); respondents: those "
+              "with a segment of the code (one transcript is one respondent), as a share of "
+              "the {base} respondents of this table; characters covered twice count once",
+    },
+    "crosstab.respondents": {
+        "zh": "计数单位：受访者（每位受访者每个编码只计一次）；行百分比以该编码的受访者合计为"
+              "基数，列百分比以该组受访者数为基数（一位受访者可有多个编码，列百分比之和可超过"
+              "100%）；卡方检验不含缺失值",
+        "en": "Counting unit: respondents (each counted once per code); row % of the code's "
+              "total, column % of the group's respondents (one respondent can have several "
+              "codes, so a column can pass 100%); the chi-square tests leave missing values out",
+    },
+    "crosstab.segments": {
+        "zh": "计数单位：编码片段；行百分比以该编码的片段合计为基数，列百分比以该组任一编码的"
+              "片段数为基数；卡方检验不含缺失值",
+        "en": "Counting unit: coded segments; row % of the code's total, column % of the "
+              "group's segments of any code; the chi-square tests leave missing values out",
+    },
+    "matrix.segments": {
+        "zh": "计数单位：编码片段（每格为该访谈记录中该编码的片段数）",
+        "en": "Counting unit: coded segments (each cell: the code's segments in the transcript)",
+    },
+    "matrix.presence": {
+        "zh": "计数单位：访谈记录（1 = 有该编码，0 = 没有）；合计为有该编码的访谈记录数",
+        "en": "Counting unit: transcripts (1 = has the code, 0 = has not); Total: transcripts "
+              "with the code",
+    },
+    "cooccurrence.overlap": {
+        "zh": "计数单位：相互重叠的片段对（至少重叠一个字）；对角线为该编码的片段数",
+        "en": "Counting unit: pairs of segments that overlap by a character or more; the "
+              "diagonal is each code's segments",
+    },
+    "cooccurrence.sentence": {
+        "zh": "计数单位：句子（同时有两个编码的句子数）；对角线为有该编码的句子数",
+        "en": "Counting unit: sentences holding both codes; the diagonal is the sentences "
+              "with the code",
+    },
+    "cooccurrence.turn": {
+        "zh": "计数单位：话轮（同时有两个编码的话轮数）；对角线为有该编码的话轮数",
+        "en": "Counting unit: speaker turns holding both codes; the diagonal is the turns "
+              "with the code",
+    },
+    "words": {
+        "zh": "计数单位：词（jieba 分词，不含停用词、标点和数字）；与编码无关，不涉及父编码",
+        "en": "Counting unit: words (jieba's segmentation, without stop words, punctuation and "
+              "digits); codes play no part",
+    },
+    "distinctive words": {
+        "zh": "计数单位：词（jieba 分词，不含停用词）；编码内为该编码片段中的词，与其余文本比较"
+              "（对数似然 G²）",
+        "en": "Counting unit: words (jieba's segmentation, without stop words) inside the "
+              "code's segments against the rest of the text (log-likelihood G2)",
+    },
+    "kwic": {
+        "zh": "计数单位：检索词的每次出现（须为完整的词）；编码列为与之重叠的编码，按原样列出",
+        "en": "Counting unit: each occurrence of the word as whole words; codes: those of the "
+              "codings that overlap it, as coded",
+    },
+    "agreement": {
+        "zh": "比较单位：{unit}（某编码者的编码与单位重叠即视为该单位有此编码）；编码按原样"
+              "比较，父编码不包含子编码",
+        "en": "Unit compared: {unit} (a unit has a code when a coding of it overlaps the "
+              "unit); codes are compared as coded, parents without their children",
+    },
+}
+_ROLLS_UP = {"frequencies", "crosstab.respondents", "crosstab.segments", "matrix.segments",
+             "matrix.presence", "cooccurrence.overlap", "cooccurrence.sentence",
+             "cooccurrence.turn", "distinctive words"}
+_UNITS = {"zh": {"sentence": "句子", "turn": "话轮"}, "en": {"sentence": "sentences",
+                                                         "turn": "speaker turns"}}
+
+
+def table_note(kind: str, lang: str, *, where: str = "", speaker_roles: Sequence[str] = (),
+               **fields: object) -> str:
+    """The note under a report table of ``kind`` (``frequencies``, ``crosstab.respondents``,
+    ``matrix.presence``, ``cooccurrence.sentence``, ``words``, ``kwic``, ``agreement`` …)
+    in ``lang``: the counting unit and how parent codes count, then the respondents
+    (``where``, as :func:`qualcode.attribute_filter.describe` gives it) and speaker roles
+    the table was narrowed to. ``fields`` fill the note's blanks (``base``, ``unit``)."""
+    lang = lang if lang in LANGUAGES else "en"
+    if "unit" in fields:
+        fields["unit"] = _UNITS[lang].get(str(fields["unit"]), fields["unit"])
+    parts = [_NOTES[kind][lang].format(**fields)]
+    if kind in _ROLLS_UP:
+        parts.append(_ROLLED_UP[lang])
+    if where:
+        parts.append(f"仅含受访者：{where}" if lang == "zh" else f"respondents: {where} only")
+    if speaker_roles:
+        roles = {"interviewer": "访谈者", "respondent": "受访者", "other": "其他说话人"}
+        parts.append("仅计" + "、".join(roles.get(r, r) for r in speaker_roles) + "的话"
+                     if lang == "zh" else f"only what {', '.join(speaker_roles)} speakers said")
+    if lang == "zh":
+        return "注：" + "；".join(parts) + "。"
+    return "Note: " + "; ".join(parts) + "."

@@ -17,10 +17,17 @@ from textual.screen import Screen
 from ..settings import Settings, home
 from ..store import Project
 from .i18n import default_language
-from .workbench import Coded, CodebookTree, WorkbenchScreen, find_whole_words, reported
+from .workbench import CodebookTree, Coded, WorkbenchScreen, find_whole_words, reported
 
-__all__ = ["Coded", "CodebookTree", "QualcodeApp", "WorkbenchScreen", "build_app",
-           "find_whole_words", "reported"]
+__all__ = [
+    "CodebookTree",
+    "Coded",
+    "QualcodeApp",
+    "WorkbenchScreen",
+    "build_app",
+    "find_whole_words",
+    "reported",
+]
 
 
 class QualcodeApp(App[None]):
@@ -35,16 +42,13 @@ class QualcodeApp(App[None]):
         self.project = project
         self.settings = settings
         self.lang = lang or settings.language or default_language()
+        self.workbench = WorkbenchScreen()
+        """The workbench screen, the first on the stack (and kept after the app exits)."""
         if settings.keys:
             self.set_keymap(settings.keys)
 
     def get_default_screen(self) -> WorkbenchScreen:
-        return WorkbenchScreen()
-
-    @property
-    def workbench(self) -> WorkbenchScreen:
-        """The workbench screen (the bottom of the screen stack)."""
-        return self.screen_stack[0]  # type: ignore[return-value]
+        return self.workbench
 
     def set_language(self, lang: str) -> None:
         """Speak ``lang`` from now on, and remember it in settings.json."""
@@ -63,8 +67,14 @@ class QualcodeApp(App[None]):
         if isinstance(screen, WorkbenchScreen):
             yield from screen.commands()
 
+    def on_app_focus(self) -> None:
+        # Back from another window, where a command may have changed the project.
+        self.workbench.catch_up()
+
     def on_unmount(self) -> None:
-        # Every change was committed when it was made: closing only lets go of the file.
+        # Every change was committed when it was made: closing only lets go of the file,
+        # after noting where the coder is (to resume there).
+        self.workbench.save_position()
         self.project.close()
 
 

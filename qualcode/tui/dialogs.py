@@ -366,11 +366,12 @@ def code_definition(code: Code, lang: str, memo: str = "") -> Content:
     lines = [Content.assemble((code.label, "bold"), "  ", (code.label_en, "dim"))]
     fields = (("definition.description", code.description), ("definition.include", code.include),
               ("definition.exclude", code.exclude),
-              ("definition.examples", "  ".join(f"「{e}」" for e in code.examples)),
+              ("definition.examples", "".join(f"「{e}」" for e in code.examples)),
               ("definition.memo", memo.strip().replace("\n", " ")))
     for key, value in fields:
         if value:
-            lines.append(Content.assemble((t(key, lang) + "  ", "$text-muted bold"), value))
+            # "说明：" runs into the text: a Chinese line then wraps by the cell, not whole.
+            lines.append(Content.assemble((t(key, lang), "$text-muted bold"), value))
     if len(lines) == 1:
         lines.append(Content.styled(t("definition.none", lang), "$text-muted italic"))
     return Content("\n").join(lines)

@@ -243,8 +243,9 @@ class WrappedLayout:
     def extend(self, chars: int = CHUNK) -> bool:
         """Wrap whole hard lines covering at least `chars` more code points; True when done."""
         if self._next >= 0:
-            starts, ends, self._next = wrap(self.text, self.width, self._next,
-                                            self._next + max(1, chars))
+            starts, ends, self._next = wrap(
+                self.text, self.width, self._next, self._next + max(1, chars)
+            )
             self.starts += starts
             self.ends += ends
         return self._next < 0
@@ -267,7 +268,9 @@ class WrappedLayout:
     def cover_line(self, y: int) -> None:
         """Build lines until line `y` is built (or the text is done)."""
         while self._next >= 0 and len(self.starts) <= y:
-            self.extend()
+            # A full line holds at least width/2 code points: this covers the lines
+            # missing about twice over, without wrapping far past them.
+            self.extend(max(4 * self.width, (y + 1 - len(self.starts)) * self.width))
 
     def line_of(self, offset: int) -> int:
         """The visual line showing `offset` (its newline belongs to the line it ends)."""
@@ -442,7 +445,7 @@ class Caret:
         self.max_cursor = n - 1 if text.endswith("\n") else n
         sent_starts = [s.start for s in sentences]
         sent_ends = [s.end for s in sentences]
-        if any(a > b for a, b in zip(sent_starts, sent_starts[1:])):
+        if sent_starts != sorted(sent_starts):  # O(n) when sorted, as the store gives them
             pairs = sorted(zip(sent_starts, sent_ends))
             sent_starts, sent_ends = [s for s, _ in pairs], [e for _, e in pairs]
         self.sentences = Units(text, sent_starts, sent_ends)

@@ -121,7 +121,8 @@ class ReportsScreen(Screen[Jump | None]):
                                             cursor_type="cell")
                             yield Static(t("reports.cell_hint", lang), id="crosstab-hint")
                             yield Static(t("reports.chi_square", lang), id="chi-square-label")
-                            yield DataTable(id="chi-square-table", zebra_stripes=True)
+                            yield DataTable(id="chi-square-table", zebra_stripes=True,
+                                            cursor_type="none")
                     elif tab == "agreement":
                         with Vertical():
                             yield Static(id="agreement-note")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from typing import TYPE_CHECKING, ClassVar, ParamSpec, TypeVar
 
 from rich.text import Text
@@ -37,11 +37,13 @@ from textual.widgets.tree import TreeNode
 from ..codematch import CodeMatcher
 from ..errors import ProjectError, QualcodeError
 from ..model import Code, Codebook, Coding, Span
-from ..store import HistoryStep, Project, StoredTranscript, TranscriptSummary
+from ..store import HistoryStep, Memo, Project, StoredTranscript, TranscriptSummary
 from .dialogs import ChoiceList, CodePicker, HelpScreen, NewCode, TextPrompt
 from .i18n import BINDING_DESCRIPTIONS, t, translate_bindings
+from .memos import MemoBrowser
 from .reports import Jump, ReportsScreen
 from .retrieve import RetrieveScreen
+from .search import SearchScreen
 from .transcript_view import CodingMark, TranscriptView
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 ALL_CODERS = "*"
+_POSITION_EVERY = 2.0  # seconds between saves of where the coder is (if it changed)
 
 
 def reported(method: Callable[P, R]) -> Callable[P, R | None]:
@@ -94,15 +97,19 @@ ACTIONS: list[WorkbenchAction] = [
     WorkbenchAction("remove_coding", "x,delete", "remove_coding", footer=True),
     WorkbenchAction("memo", "m", "memo"),
     WorkbenchAction("transcript_memo", "M", "transcript_memo"),
+    WorkbenchAction("memos", "e", "memos"),
+    WorkbenchAction("code_memo", "", "code_memo"),
     WorkbenchAction("undo", "ctrl+z", "undo", footer=True),
     WorkbenchAction("redo", "ctrl+y", "redo"),
     WorkbenchAction("search", "slash", "search", footer=True),
+    WorkbenchAction("search_all", "f,ctrl+f", "search_all"),
     WorkbenchAction("next_hit", "n", "next_hit(1)"),
     WorkbenchAction("previous_hit", "N", "next_hit(-1)", palette=False),
     WorkbenchAction("retrieve", "r", "retrieve", footer=True),
     WorkbenchAction("reports", "ctrl+r", "reports", footer=True),
     WorkbenchAction("switch_view", "o", "switch_view"),
     WorkbenchAction("set_coder", "", "set_coder"),
+    WorkbenchAction("speaker_role", "", "speaker_role"),
     WorkbenchAction("next_suggestion", "s", "next_suggestion"),
     WorkbenchAction("accept_suggestion", "a", "accept_suggestion"),
     WorkbenchAction("reject_suggestion", "R", "reject_suggestion"),
@@ -121,7 +128,8 @@ class CodebookTree(Tree[str]):
     on a code binds that key to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(str(n), f"screen.bind_favourite({n})", show=False) for n in range(1, 10)
+        *(Binding(str(n), f"screen.bind_favourite({n})", show=False) for n in range(1, 10)),
+        Binding("m", "screen.code_memo", show=False),  # a memo on the code, not a coding
     ]
 
 
@@ -200,6 +208,9 @@ class WorkbenchScreen(Screen[None]):
         self._code_nodes: dict[str, TreeNode[str]] = {}  # code id -> its node in the tree
         self._code_labels: dict[str, Text] = {}  # code id -> the label its node shows
         self._sentence_starts: list[int] = []
+        self._position: tuple[str, int] | None = None  # where this coder is, as last saved
+        self._view: TranscriptView | None = None  # kept: read when the app closes, unmounted
+        self._data_version = 0  # of the project file, as of the last look (see catch_up)
 
     @property
     def qualcode(self) -> QualcodeApp:
@@ -237,15 +248,15 @@ class WorkbenchScreen(Screen[None]):
         self.favourites = self.project.favourites()
         tree = self.query_one(CodebookTree)
         tree.show_root = False
+        tree.auto_expand = False  # enter applies the code; space opens or closes a branch
         self.translate()
         self._fill_transcripts()
         self._sync_codebook()
-        names = self.project.transcript_names()
-        if names:
-            last = self.project.setting("last_transcript")
-            self.open_transcript(last if last in names else names[0])
+        self._resume()
         self.query_one(TranscriptView).focus()
+        self.set_interval(_POSITION_EVERY, self.save_position)
         self._prepare_matcher()
+        self._data_version = self._project_version()
         if not self.coder:
             self._ask_coder()
 
@@ -254,6 +265,7 @@ class WorkbenchScreen(Screen[None]):
 
     def _lay_out_panes(self) -> None:
         widths = side_pane_widths(self.size.width, self.pane_choices)
+        self.query_one(Footer).compact = self.size.width < 120
         for pane, box in (("transcripts", "#left"), ("codebook", "#right")):
             widget = self.query_one(box)
             widget.display = widths[pane] > 0
@@ -312,13 +324,11 @@ class WorkbenchScreen(Screen[None]):
 
     def _row_maker(self) -> Callable[[TranscriptSummary], Text]:
         """A function drawing a transcript's row: name and % of sentences coded, then its
-        respondent's first attributes (cases and attributes read once for all rows)."""
-        cases = self.project.transcript_cases()
-        attributes = self.project.attributes()
+        respondent's first attributes (the summary carries them: one query for the list)."""
         shown = self.project.attribute_names()[:3]
 
         def row(summary: TranscriptSummary) -> Text:
-            values = attributes.get(cases.get(summary.name, summary.name), {})
+            values = summary.attributes
             text = Text(summary.name, style="bold")
             text.append(f"  {summary.percent_coded:.0f}%", style="green")
             text.append("\n" + " · ".join(v for v in (values.get(a, "") for a in shown) if v),
@@ -348,13 +358,14 @@ class WorkbenchScreen(Screen[None]):
     # --- the codebook tree --------------------------------------------------------------
 
     def _code_label(self, code: Code, counts: dict[str, int], keys: dict[str, int]) -> Text:
+        # The key first: in a narrow pane it must not be the part cut off.
         label = Text()
         label.append("■ ", style=code.color or "white")
+        if code.id in keys:
+            label.append(f"[{keys[code.id]}] ", style="bold cyan")
         label.append(code.label)
         if code.id in counts:
             label.append(f" {counts[code.id]}", style="bold green")
-        if code.id in keys:
-            label.append(f" [{keys[code.id]}]", style="cyan")
         if code.label_en:
             label.append(f" {code.label_en}", style="dim")
         return label
@@ -366,7 +377,7 @@ class WorkbenchScreen(Screen[None]):
         counts = self.project.code_counts(self._coder_filter())
         keys = {code_id: key for key, code_id in self.favourites.items()}
         walk = [(code, parent.id if parent else None) for code, parent, _ in self.codebook.walk()]
-        parents = dict((code.id, parent) for code, parent in walk)
+        parents = {code.id: parent for code, parent in walk}
         cursor = tree.cursor_node.data if tree.cursor_node is not None else None
         cursor_parent = self._code_nodes[cursor].parent.data if cursor in self._code_nodes else None
         moved = False
@@ -453,7 +464,8 @@ class WorkbenchScreen(Screen[None]):
         for c in self._visible_codings():
             code = codes.get(c.code_id)
             marks.append(CodingMark(c.start, c.end, c.code_id, code.label if code else c.code_id,
-                                    code.color if code else "", c.status == "suggested", c.id))
+                                    code.color if code else "", c.status == "suggested", c.id,
+                                    memo=bool(c.memo.strip())))
         return marks
 
     def open_transcript(self, name: str) -> None:
@@ -464,7 +476,7 @@ class WorkbenchScreen(Screen[None]):
         if stored is None:
             return
         view = self.query_one(TranscriptView)
-        view.load(stored.text, [Span(s.start, s.end) for s in stored.sentences],
+        view.load(stored.text, stored.sentences,
                   stored.word_ends, stored.turns, self._marks())
         self._sentence_starts = [s.start for s in stored.sentences]
         if stored.sentences:
@@ -486,6 +498,22 @@ class WorkbenchScreen(Screen[None]):
         self._sync_codebook()
         self._fill_transcripts()
         self._update_status()
+
+    def _project_version(self) -> int:
+        # SQLite's data_version changes when another connection commits, never for our own.
+        return self.project.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def catch_up(self) -> None:
+        """Show what another process (a CLI command, a colleague's merge) changed since the
+        last look: the codebook and its keys, every count, mark and progress. Nothing when
+        nobody else wrote; the tree keeps its cursor and what is collapsed either way."""
+        if not self.is_mounted:
+            return
+        version = self._project_version()
+        if version == self._data_version:
+            return
+        self._data_version = version
+        self._codebook_changed(self.project.transcript_names())
 
     def _redraw(self, transcripts: Iterable[str] = ()) -> None:
         """After codings changed in ``transcripts`` (the one shown unless given): its marks,
@@ -555,7 +583,7 @@ class WorkbenchScreen(Screen[None]):
         self.query_one(TranscriptView).clear_selection()
         self._redraw()
         self.app.notify(t("notify.coded", self.lang, code=self._label(code_id)), timeout=2)
-        self.post_message(Coded(coding))
+        self.app.post_message(Coded(coding))  # on the app, as benchmarks and tests listen
 
     def _label(self, code_id: str) -> str:
         code = self.codebook.by_id().get(code_id)
@@ -575,7 +603,8 @@ class WorkbenchScreen(Screen[None]):
                 self._apply(result)
 
         self.app.push_screen(CodePicker(self.codebook, self.lang, initial_label=initial_label,
-                                        matcher=self.matcher), chosen)
+                                        matcher=self.matcher,
+                                        memos=self.project.code_memos(self.coder)), chosen)
 
     def _codebook_changed(self, transcripts: Iterable[str] = ()) -> None:
         """After the codebook may have changed: reload it and its keys, rebuild the picker's
@@ -661,6 +690,7 @@ class WorkbenchScreen(Screen[None]):
             def save(memo: str | None) -> None:
                 if memo is not None:
                     self.project.set_coding_memo(coding.id, memo)
+                    self._redraw([coding.transcript])  # its ✎ in the margin
                     self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
 
             self.app.push_screen(TextPrompt(t("prompt.memo", self.lang), self.lang, coding.memo,
@@ -808,12 +838,15 @@ class WorkbenchScreen(Screen[None]):
         def retrieve(code_id: str | NewCode | None) -> None:
             if not isinstance(code_id, str):
                 return
-            codings = self.project.codings(code_id=code_id, coder=self._coder_filter())
+            # Every coder's, narrowed at first to the coder viewed (the filter offers all).
+            codings = self.project.codings(code_id=code_id)
             self.app.push_screen(RetrieveScreen(self.project, self._label(code_id), codings,
-                                                self.lang), self._jump)
+                                                self.lang, coder=self._coder_filter()),
+                                 self._jump)
 
         self.app.push_screen(CodePicker(self.codebook, self.lang, t("key.retrieve", self.lang),
-                                        matcher=self.matcher), retrieve)
+                                        matcher=self.matcher,
+                                        memos=self.project.code_memos(self.coder)), retrieve)
 
     @reported
     def action_reports(self) -> None:
@@ -833,6 +866,121 @@ class WorkbenchScreen(Screen[None]):
         view = self.query_one(TranscriptView)
         view.go_to(coding.start, select_to=coding.end)
         view.focus()
+
+    # --- memos, search across transcripts, resuming ---------------------------------------
+
+    @reported
+    def action_memos(self) -> None:
+        """Every memo of the project in a browser; enter goes where the chosen one is."""
+        self.app.push_screen(MemoBrowser(self.project.all_memos(), self.codebook, self.coder,
+                                         self.lang), self._go_to_memo)
+
+    @reported
+    def _go_to_memo(self, memo: Memo | None) -> None:
+        """A coding memo: its coding selected; a transcript's: the transcript; a code's: the
+        code in the codebook pane (or its memo, with the pane hidden); the project's: it."""
+        if memo is None:
+            return
+        if memo.kind == "coding":
+            self._jump(Jump(memo.transcript, memo.start, memo.end))
+        elif memo.kind == "transcript":
+            if self.transcript is None or self.transcript.name != memo.transcript:
+                self.open_transcript(memo.transcript)
+            self.query_one(TranscriptView).focus()
+        elif memo.kind == "code":
+            node = self._code_nodes.get(memo.code_id)
+            if node is None:
+                self.app.bell()  # the code left the codebook; its memo stays listed
+            elif not self.query_one("#right").display:
+                self._edit_code_memo(memo.code_id)
+            else:
+                tree = self.query_one(CodebookTree)
+                parent = node.parent
+                while parent is not None:
+                    parent.expand()
+                    parent = parent.parent
+                tree.last_line  # noqa: B018 - lays the tree out, so the node knows its line
+                tree.move_cursor(node)
+                tree.focus()
+        else:
+            self._edit_project_memo()
+
+    @reported
+    def action_code_memo(self) -> None:
+        """Write this coder's memo on the code under the codebook pane's cursor."""
+        node = self.query_one(CodebookTree).cursor_node
+        if node is None or not node.data:
+            self.app.bell()
+            return
+        self._edit_code_memo(node.data)
+
+    def _edit_code_memo(self, code_id: str) -> None:
+        if not self._need_coder():
+            return
+
+        @reported
+        def save(text: str | None) -> None:
+            if text is not None:
+                self.project.set_code_memo(code_id, self.coder, text)
+                self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
+
+        title = t("prompt.code_memo", self.lang, code=self._label(code_id))
+        self.app.push_screen(TextPrompt(title, self.lang, self.project.code_memo(
+            code_id, self.coder), multiline=True), save)
+
+    def _edit_project_memo(self) -> None:
+        if not self._need_coder():
+            return
+
+        @reported
+        def save(text: str | None) -> None:
+            if text is not None:
+                self.project.set_project_memo(self.coder, text)
+                self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
+
+        self.app.push_screen(TextPrompt(t("prompt.project_memo", self.lang), self.lang,
+                                        self.project.project_memo(self.coder), multiline=True),
+                             save)
+
+    @reported
+    def action_search_all(self) -> None:
+        """Search every transcript for whole words, as ``report kwic`` does; enter on a hit
+        jumps there. A short selection is the first query."""
+        view = self.query_one(TranscriptView)
+        selected = view.selected_text.strip() if view.has_selection else ""
+        query = selected if len(selected) <= 12 and "\n" not in selected else ""
+        self.app.push_screen(SearchScreen(self.project, self.lang, query), self._jump)
+
+    def _resume(self) -> None:
+        """Open the transcript where this coder stopped, the cursor where it was; without
+        one, the transcript last opened in the project, else the first."""
+        self._view = self.query_one(TranscriptView)
+        names = self.project.transcript_names()
+        if not names:
+            return
+        where = self.project.position(self.coder) if self.coder else None
+        if where is None:
+            last = self.project.setting("last_transcript")
+            self.open_transcript(last if last in names else names[0])
+            return
+        name, cursor = where
+        self.open_transcript(name)
+        self.query_one(TranscriptView).go_to(min(cursor, len(self.transcript.text)))
+        self._position = where
+
+    def save_position(self) -> None:
+        """Remember in the project where this coder is (transcript and cursor) if it moved
+        since last time: reopening the project puts them back there. Also called when the
+        app closes."""
+        if not self.coder or self.transcript is None or self._view is None:
+            return
+        here = (self.transcript.name, self._view.cursor)
+        if here != self._position:
+            try:
+                self.project.set_position(self.coder, *here)
+            except QualcodeError:
+                return  # a convenience, never in the way (the project busy): next time
+            self._position = here
 
     # --- coders and language --------------------------------------------------------------
 
@@ -874,6 +1022,45 @@ class WorkbenchScreen(Screen[None]):
         self._ask_coder()
 
     @reported
+    def action_speaker_role(self) -> None:
+        """Set the role of a speaker of the open transcript (interviewer, respondent, other):
+        choose the speaker (the one speaking at the cursor is offered first), then the role.
+        It is stored at once and kept when the transcript is imported again."""
+        from ..roles import ROLES
+
+        stored, lang = self.transcript, self.lang
+        if stored is None or not stored.speakers:
+            self.app.notify(t("notify.no_speakers", lang), severity="warning")
+            return
+        cursor = self.query_one(TranscriptView).cursor
+        here = next((turn.speaker for turn in stored.turns if turn.start <= cursor < turn.end),
+                    stored.speakers[0].name)
+        current = {s.name: s.role for s in stored.speakers}
+        items = [(s.name, (f"{s.name or '?'}  {t(f'role.{s.role}', lang)}  "
+                           f"{t('word.turns', lang, n=s.turns)}")) for s in stored.speakers]
+
+        def choose_role(speaker: str | None) -> None:
+            if speaker is None:
+                return
+
+            @reported
+            def save(role: str | None) -> None:
+                if role is None:
+                    return
+                changed = self.project.set_speaker_role(stored.name, speaker, role)
+                stored.speakers = self.project.speakers(stored.name).get(stored.name, [])
+                self.app.notify(t("notify.role_set", lang, speaker=speaker or "?", n=len(changed),
+                                  role=t(f"role.{role}", lang)), timeout=2)
+
+            self.app.push_screen(
+                ChoiceList(t("choice.role", lang, speaker=speaker or "?"),
+                           [(role, t(f"role.{role}", lang)) for role in ROLES], lang,
+                           current=current.get(speaker)), save)
+
+        self.app.push_screen(ChoiceList(t("choice.speaker", lang), items, lang, current=here),
+                             choose_role)
+
+    @reported
     def action_language(self) -> None:
         self.qualcode.set_language("en" if self.lang == "zh" else "zh")
         self.translate()
@@ -898,14 +1085,21 @@ class WorkbenchScreen(Screen[None]):
                 if binding.id in BINDING_DESCRIPTIONS:
                     keys, _ = rows.setdefault(
                         binding.id, ([], t(BINDING_DESCRIPTIONS[binding.id], self.lang)))
-                    keys.append(binding.key_display or self.app.get_key_display(binding))
-        table = [(" / ".join(keys), what) for keys, what in rows.values()]
-        table.append(("Tab ↑↓ ⏎", t("help.open_transcript", self.lang)))
-        table.append(("1–9", t("help.favourites", self.lang)))
+                    key = binding.key_display or self.app.get_key_display(binding)
+                    if key not in keys:  # a rebound key replaces each of the default ones
+                        keys.append(key)
+        # First what no single binding says: how to open another transcript, what 1-9 do
+        # and which code each key applies in this project.
+        table = [("tab ↑↓ ⏎", t("help.open_transcript", self.lang)),
+                 ("1–9", t("help.favourites", self.lang)),
+                 ("m", t("help.code_memo", self.lang))]
         labels = self.codebook.by_id()
         for key, code_id in sorted(self.favourites.items()):
             code = labels.get(code_id)
             table.append((str(key), f"{code.label if code else code_id} ({code_id})"))
+        # A letter before the arrow or symbol that does the same: "j / ↓".
+        table += [(" / ".join(sorted(keys, key=lambda k: not (len(k) == 1 and k.isalpha()))),
+                   what) for keys, what in rows.values()]
         return table
 
     def commands(self) -> Iterable[SystemCommand]:
@@ -916,8 +1110,7 @@ class WorkbenchScreen(Screen[None]):
                 key = BINDING_DESCRIPTIONS[action.id]
                 name, _, argument = action.action.partition("(")
                 method = getattr(self, f"action_{name}")
-                call = (method if not argument else
-                        (lambda m=method, a=argument.strip(")'\""): m(*_arguments(a))))
+                call = partial(method, *_arguments(argument.rstrip(")"))) if argument else method
                 yield SystemCommand(t(key, lang), t(key, "en") if lang != "en" else "", call)
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from rich.style import Style
+from textual import events
 from textual.command import CommandPalette
 from textual.strip import Strip
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea, Tree
@@ -33,11 +35,11 @@ from qualcode.model import Code, Coding, Span
 from qualcode.store import Project
 from qualcode.study import import_files
 from qualcode.tui.app import QualcodeApp, build_app
-from qualcode.tui.workbench import CodebookTree
 from qualcode.tui.dialogs import ChoiceList, CodePicker, HelpScreen, TextPrompt
 from qualcode.tui.i18n import t
 from qualcode.tui.retrieve import RetrieveScreen
 from qualcode.tui.transcript_view import TranscriptView
+from qualcode.tui.workbench import CodebookTree
 
 from .conftest import paste
 
@@ -166,8 +168,8 @@ async def test_three_panes_show_transcripts_the_transcript_and_the_codebook(
 
         labels = code_labels(app)
         assert labels["problems"] == "■ 使用问题 Problems in use"
-        assert labels["causes.publicity"] == "■ 宣传推广 1 [6] Publicity and promotion"
-        assert labels["problems.awareness"] == "■ 使用与知晓度 [1] Use and awareness"
+        assert labels["causes.publicity"] == "■ [6] 宣传推广 1 Publicity and promotion"
+        assert labels["problems.awareness"] == "■ [1] 使用与知晓度 Use and awareness"
         assert status(app) == "编码员: wang · A01_zhang · 句 1/143 · 67:84"
 
         await pilot.press("shift+tab")  # to the transcript list
@@ -320,23 +322,21 @@ async def test_a_digit_on_a_code_in_the_codebook_makes_it_that_favourite(
         assert tree.cursor_node.data == "tpb.attitude"
         await pilot.press("1")
         labels = code_labels(app)
-        assert labels["tpb.attitude"] == "■ 行为态度 [1] Attitude"
+        assert labels["tpb.attitude"] == "■ [1] 行为态度 Attitude"
         assert labels["problems.awareness"] == "■ 使用与知晓度 Use and awareness"
         await pilot.press("3")  # on 3 instead: the others keep their digits
         labels = code_labels(app)
-        assert labels["tpb.attitude"] == "■ 行为态度 [3] Attitude"
-        assert labels["problems.content"] == "■ 内容问题 [2] Content problems"
+        assert labels["tpb.attitude"] == "■ [3] 行为态度 Attitude"
+        assert labels["problems.content"] == "■ [2] 内容问题 Content problems"
         assert "[" not in labels["problems.awareness"] + labels["problems.usability"]
 
         await pilot.press("shift+tab")
         assert view.has_focus
         await pilot.press("3", "j", "2", "j", "1")
     with reopened(sample_project_dir) as project:
-        assert project.setting("favourites").split(",")[:3] == [
-            "",
-            "problems.content",
-            "tpb.attitude",
-        ]
+        favourites = project.favourites()
+    assert 1 not in favourites
+    assert (favourites[2], favourites[3]) == ("problems.content", "tpb.attitude")
     assert [(c.code_id, c.text) for c in stored(sample_project_dir)] == [
         ("tpb.attitude", sentence_text(app, 1)),
         ("problems.content", sentence_text(app, 2)),
@@ -580,7 +580,8 @@ async def test_retrieve_lists_a_codes_segments_and_jumps_to_one(
         await pilot.press("down", "enter")
         assert view.border_title == "A03_wang"
         assert view.selection == Span(a03.start, a03.end) and view.selected_text == a03.text
-        assert view.has_focus and "A03_wang" in status(app)
+        # The sentence number of the segment's start, though the cursor is at its end.
+        assert view.has_focus and f"A03_wang · 句 {a03.index}/" in status(app)
 
 
 # --- coders ---------------------------------------------------------------------------------
@@ -632,7 +633,7 @@ async def test_switching_the_view_to_another_coder_shows_only_theirs(
         assert "查看: li" in status(app)
         labels = code_labels(app)  # counts of li's codings
         assert labels["tpb.attitude"] == "■ 行为态度 1 Attitude"
-        assert labels["problems.awareness"] == "■ 使用与知晓度 [1] Use and awareness"
+        assert labels["problems.awareness"] == "■ [1] 使用与知晓度 Use and awareness"
 
         await pilot.press("o", "down", "down", "enter")  # everyone
         assert "使用与知晓度" in labels_beside(view, sentence(app, 1).start)
@@ -702,14 +703,23 @@ async def test_help_shows_the_key_map(sample_project_dir: Path) -> None:
         table = app.screen.query_one(DataTable)
         rows = {tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)}
         for row in [
-            ("j", "下一句"),
-            ("c", "编码"),
-            ("x", "删除编码"),
+            ("j / ↓", "下一句"),
+            ("c / ⏎", "编码"),
+            ("x / del", "删除编码"),
             ("^z", "撤销"),
-            ("⏎", "编码"),
             ("/", "搜索"),
             ("r", "按编码检索"),
             ("u", "下一处未编码"),
+            ("W", "选区延伸到下一个词"),
+            ("B", "选区延伸到上一个词"),
+            ("shift+↓", "选区延伸到下一句"),
+            ("tab", "下一个窗格"),
+            ("T", "显示/隐藏转录稿列表"),
+            ("C", "显示/隐藏编码本"),
+            ("1–9", t("help.favourites", "zh")),
+            ("tab ↑↓ ⏎", t("help.open_transcript", "zh")),
+            ("1", "使用与知晓度 (problems.awareness)"),  # the keys bound in this project
+            ("9", "平台整合 (causes.integration)"),
         ]:
             assert row in rows
         await pilot.press("escape")
@@ -809,7 +819,7 @@ async def test_a_selection_across_chinese_punctuation_and_ascii_is_stored_exactl
     sample_project_dir: Path,
 ) -> None:
     app = build_app(sample_project_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 40)) as pilot:  # narrow enough to wrap the coding
         view = await started(app, pilot)
         await pilot.press("slash", "知", "道", "enter")
         for _ in range(8):  # “ 江城 办 ” 这个 App 的 ？
@@ -950,3 +960,226 @@ async def test_survey_answers_are_listed_by_question_one_after_another(tmp_path:
         await pilot.press("shift+tab", "down", "enter")
         assert view.border_title == "Q12_R0002"
         assert view.text == "网站经常打不开，登录要验证很多次（第2位）"
+
+
+# --- keys that never move, a tree that keeps its place, undo per coder -------------------------
+
+
+def merge_in_a_new_first_code(project_dir: Path) -> str:
+    """A colleague merges (from another process) a codebook whose 使用问题 gains a first
+    leaf: in the old first-nine-leaves rule, every key would have moved on by one."""
+    from qualcode.codebook import merge_codebooks
+
+    with reopened(project_dir) as other:
+        ours = other.codebook()
+        theirs = other.codebook()
+        theirs.codes[0].children.insert(0, Code("problems.access", "上网条件"))
+        other.set_codebook(merge_codebooks(ours, theirs).codebook)
+    return "problems.access"
+
+
+async def came_back(app: QualcodeApp, pilot) -> None:
+    """The researcher returns to the workbench's terminal window."""
+    app.post_message(events.AppFocus())
+    await pilot.pause()
+
+
+async def test_favourite_keys_stay_after_an_in_vivo_code_and_a_codebook_merge(
+    sample_project_dir: Path,
+) -> None:
+    with reopened(sample_project_dir) as project:
+        bound = project.favourites()  # bound once, when the project got its codebook
+    assert bound[1] == "problems.awareness" and bound[6] == "causes.publicity"
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await started(app, pilot)
+        await pilot.press("w", "W", "W", "i")  # in-vivo, under 使用问题 (five children)
+        await pilot.press("enter")
+        await paste(pilot, "problems")
+        await pilot.press("enter", "enter")
+        tree = app.query_one(CodebookTree)
+        new = next(n for n in tree_nodes(tree) if n.data.startswith("problems.")
+                   and n.data not in bound.values() and n.parent.data == "problems")
+        assert new.parent.children[-1] is new and "[" not in str(new.label)
+        assert code_labels(app)["causes.publicity"].startswith("■ [6] 宣传推广")
+        await pilot.press("j", "6")  # 6 still codes 宣传推广, not the new code
+        assert labels_beside(view, sentence(app, 2).start + 20) == "宣传推广"
+
+        access = merge_in_a_new_first_code(sample_project_dir)
+        await came_back(app, pilot)
+        assert tree_nodes(tree)[1].data == access  # shown, first under 使用问题, no key
+        assert code_labels(app)[access] == "■ 上网条件"
+        await pilot.press("j", "1")
+    with reopened(sample_project_dir) as project:
+        assert project.favourites() == bound
+    assert [c.code_id for c in stored(sample_project_dir)][-2:] == [
+        "causes.publicity", "problems.awareness"]
+
+
+async def test_the_codebook_cursor_stays_on_its_code_after_coding_undo_a_new_code_and_merge(
+    sample_project_dir: Path,
+) -> None:
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        tree = app.query_one(CodebookTree)
+        await pilot.press("tab")
+        await pilot.press(*["down"] * 6, "space")  # close 原因 (Causes)
+        assert tree.cursor_node.data == "causes" and not tree.cursor_node.is_expanded
+        await pilot.press("down", "down", "down")
+        assert tree.cursor_node.data == "tpb.subjective_norm"
+
+        def place() -> tuple[str, bool]:
+            causes = next(n for n in tree_nodes(tree) if n.data == "causes")
+            return tree.cursor_node.data, causes.is_expanded
+
+        await pilot.press("enter")  # codes the sentence with 主观规范
+        assert place() == ("tpb.subjective_norm", False)
+        assert code_labels(app)["tpb.subjective_norm"] == "■ 主观规范 1 Subjective norm"
+        await pilot.press("ctrl+z")
+        assert place() == ("tpb.subjective_norm", False)
+        assert code_labels(app)["tpb.subjective_norm"] == "■ 主观规范 Subjective norm"
+
+        await pilot.press("c")  # a new code above the cursor, under 使用问题
+        await paste(pilot, "数字鸿沟")
+        await pilot.press("ctrl+n")
+        await paste(pilot, "problems")
+        await pilot.press("enter", "enter")
+        assert "problems.shu_zi_hong_gou" in code_labels(app)
+        assert place() == ("tpb.subjective_norm", False)
+        await pilot.press("ctrl+z", "ctrl+z")  # the coding, then the new code
+        assert "problems.shu_zi_hong_gou" not in code_labels(app)
+        assert place() == ("tpb.subjective_norm", False)
+
+        merge_in_a_new_first_code(sample_project_dir)
+        await came_back(app, pilot)
+        assert "problems.access" in code_labels(app)
+        assert place() == ("tpb.subjective_norm", False)
+        await pilot.press("enter")  # and enter codes what the cursor shows
+    assert [c.code_id for c in stored(sample_project_dir)] == ["tpb.subjective_norm"]
+
+
+async def test_undo_takes_back_this_coders_change_not_another_coders_newer_one(
+    sample_project_dir: Path,
+) -> None:
+    async def cli(*args: str) -> str:
+        command = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "qualcode", *args, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(command.communicate(), timeout=120)
+        assert command.returncode == 0, err.decode()
+        return out.decode()
+
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        view = await started(app, pilot)
+        await pilot.press("j", "j", "1")  # wang codes sentence 3 in the workbench
+        # li codes sentence 5 from the command line, after wang.
+        await cli("code", str(sample_project_dir), "A01", "5", "problems.content",
+                  "--coder", "li")
+        app.clear_notifications()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert toasts(app) == ["撤销：使用与知晓度 · A01_zhang 句 3"]
+        assert labels_beside(view, sentence(app, 3).start) == ""
+        assert [(c.coder, c.code_id) for c in stored(sample_project_dir)] == [
+            ("li", "problems.content")]
+        app.clear_notifications()
+        await pilot.press("ctrl+z")  # wang has nothing more to undo: li's coding stays
+        await pilot.pause()
+        assert toasts(app) == ["没有可撤销的操作"]
+        app.clear_notifications()
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert toasts(app) == ["重做：使用与知晓度 · A01_zhang 句 3"]
+        assert labels_beside(view, sentence(app, 3).start) == "使用与知晓度"
+
+        out = await cli("undo", str(sample_project_dir), "--coder", "li")
+        assert out == "undid: code problems.content (li) A01_zhang sentence 5\n"
+    assert [(c.coder, c.code_id, c.start) for c in stored(sample_project_dir)] == [
+        ("wang", "problems.awareness", sentence(app, 3).start)]
+
+
+# --- the transcript first, at any size ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "panes"), [
+    ((80, 24), {"#left": False, "#right": True}),
+    ((120, 30), {"#left": True, "#right": True}),
+    ((160, 45), {"#left": True, "#right": True}),
+])
+async def test_the_transcript_keeps_most_of_the_width_at_any_size(
+    sample_project_dir: Path, size: tuple[int, int], panes: dict[str, bool],
+) -> None:
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=size) as pilot:
+        view = await started(app, pilot)
+        assert view.outer_size.width >= size[0] * 0.6
+        assert {pane: app.query_one(pane).display for pane in panes} == panes
+        widths = sum(app.query_one(pane).outer_size.width for pane, shown in panes.items()
+                     if shown)
+        assert view.outer_size.width + widths == size[0]
+        # Lines of 16 Chinese characters or more beside the code labels' margin.
+        lines = drawn(view)
+        assert max(cell_len(line.rstrip()) for line in lines) >= 32
+        await pilot.press("1")  # and coding works as anywhere
+    assert [c.code_id for c in stored(sample_project_dir)] == ["problems.awareness"]
+
+
+async def test_side_panes_toggle_by_key_and_the_choice_is_remembered(
+    sample_project_dir: Path, home: Path,
+) -> None:
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await started(app, pilot)
+        left, right = app.query_one("#left"), app.query_one("#right")
+        await pilot.press("tab")  # into the codebook, then hide it: focus goes back
+        assert app.query_one(CodebookTree).has_focus
+        await pilot.press("C")
+        assert not right.display and view.has_focus
+        assert view.outer_size.width == 120 - left.outer_size.width
+        await pilot.press("T")
+        assert not left.display and view.outer_size.width == 120
+    assert json.loads((home / "settings.json").read_text(encoding="utf-8"))["panes"] == {
+        "transcripts": "hidden", "codebook": "hidden"}
+
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await started(app, pilot)
+        assert view.outer_size.width == 80  # as left
+        await pilot.press("T")  # asked for at 80 columns: shown, at the codebook's cost
+        assert app.query_one("#left").display
+        assert view.outer_size.width >= 48
+
+
+# --- smaller things ---------------------------------------------------------------------------
+
+
+async def test_keys_rebound_in_settings_work_and_the_help_shows_them(
+    sample_project_dir: Path, home: Path,
+) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.json").write_text(
+        json.dumps({"keys": {"apply_code": "g", "undo": "ctrl+u"}}), encoding="utf-8")
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await started(app, pilot)
+        await pilot.press("g")
+        assert isinstance(app.screen, CodePicker)
+        await pilot.press("escape", "1", "ctrl+u")
+        assert labels_beside(view, sentence(app, 1).start) == ""
+        await pilot.press("question_mark")
+        rows = {tuple(str(cell) for cell in row) for row in app.screen.key_map}
+        assert ("g", "编码") in rows and ("^u", "撤销") in rows
+    assert stored(sample_project_dir) == []
+
+
+async def test_the_app_closes_its_project_on_exit(sample_project_dir: Path) -> None:
+    app = build_app(sample_project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("1", "q")
+    assert app.return_code == 0
+    with pytest.raises(sqlite3.ProgrammingError):
+        app.project.conn.execute("SELECT 1")
+    assert len(stored(sample_project_dir)) == 1

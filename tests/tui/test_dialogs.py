@@ -89,12 +89,12 @@ async def test_the_picker_shows_the_highlighted_codes_definition() -> None:
         assert shown.startswith("使用与知晓度")
         for label, value in (("说明", awareness.description), ("包括", awareness.include),
                              ("不包括", awareness.exclude)):
-            assert f"{label}  {value}" in shown
-        assert f"示例  「{awareness.examples[0]}」" in shown
+            assert f"{label}：{value}" in shown.replace("\n", "")
+        assert f"示例：「{awareness.examples[0]}」" in shown.replace("\n", "")
         assert "我的备忘" not in shown
         await pilot.press("backspace", "backspace", "backspace", "backspace", "n", "r")
         shown = str(definition.render())
-        assert shown.startswith("内容问题") and "我的备忘  含办事指南过时" in shown
+        assert shown.startswith("内容问题") and "我的备忘：含办事指南过时" in shown
         await pilot.press("down")  # the next match: its definition follows the cursor
         option = app.screen.query_one("#codes", OptionList).highlighted_option
         next_code = codebook.by_id()[option.id]

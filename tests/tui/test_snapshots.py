@@ -35,10 +35,15 @@ def doing(*keys: str):
     return run_before
 
 
-def test_workbench_in_chinese_with_a_coded_sentence(snap_compare, sample_project_dir: Path) -> None:
-    """Three panes in Chinese; sentence 4 coded 使用与知晓度: tinted, labelled in the margin."""
+@pytest.mark.parametrize("size", [(80, 24), (120, 30), (160, 45)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_workbench_in_chinese_with_a_coded_sentence(
+    snap_compare, sample_project_dir: Path, size: tuple[int, int]
+) -> None:
+    """Sentence 4 coded 使用与知晓度: tinted, labelled in the margin; the transcript keeps 60%
+    of the width or more: at 80 columns the transcript list steps aside, at 120 both side
+    panes narrow, at 160 they have their full width."""
     app = build_app(sample_project_dir)
-    assert snap_compare(app, terminal_size=SIZE, run_before=doing("j", "j", "j", "1", "j"))
+    assert snap_compare(app, terminal_size=size, run_before=doing("j", "j", "j", "1", "j"))
 
 
 def test_workbench_in_english_with_a_coded_sentence(

@@ -8,6 +8,7 @@ grapheme cluster, which the view must never split.
 
 from __future__ import annotations
 
+import bisect
 from itertools import accumulate
 from typing import ClassVar
 
@@ -19,7 +20,8 @@ from textual.binding import BindingType
 from textual.strip import Strip
 
 from qualcode.model import Span, Turn
-from qualcode.tui.transcript_view import CodingMark, TranscriptView, _wrap
+from qualcode.tui.layout import Caret, SpanIndex, WrappedLayout, cluster_at, wrap
+from qualcode.tui.transcript_view import CodingMark, TranscriptView
 
 pytestmark = pytest.mark.anyio
 
@@ -104,7 +106,7 @@ def load(app: Host, codings: list[CodingMark] | None = None) -> CountingView:
 def screen_xy(view: TranscriptView, offset: int) -> tuple[int, int]:
     """Where the character at `offset` is drawn, in cells relative to the view."""
     y = view.line_of(offset)
-    start = view._index.starts[y]  # type: ignore[union-attr]
+    start = view.layout.starts[y]  # type: ignore[union-attr]
     return cell_len(view.text[start:offset]), y - view.scroll_offset.y
 
 
@@ -363,7 +365,7 @@ def cjk_heavy_text() -> str:
 @pytest.mark.parametrize("width", [30, 31, 47, 61, 80, 121])
 def test_wrapped_lines_tile_the_text_fit_the_width_and_keep_clusters_whole(width: int) -> None:
     text = cjk_heavy_text() + TEXT
-    starts, ends = _wrap(text, width)
+    starts, ends, _ = wrap(text, width)
     boundaries = {0} | set(accumulate(len(c) for c in regex.findall(r"\X", text)))
     rebuilt = []
     for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
@@ -555,3 +557,123 @@ async def test_a_theme_change_redraws_with_the_new_colours() -> None:
         await pilot.pause()
         after = view.render_line(0)
         assert [s.style for s in before] != [s.style for s in after]
+
+
+# ---------------------------------------------------------------- layout and caret, no app
+
+
+def long_text(turns: int = 400) -> str:
+    """Interview turns of varied length with wide, narrow and emoji text, blank lines between."""
+    line = "受访者：我用App查社保，這個「網站」很难用！👩‍👩‍👧🇨🇳政务服务网 4G 流量"
+    return "".join(f"访谈者：第{i}个问题？\n\n{line * (1 + i % 7)}\n\n" for i in range(turns))
+
+
+@pytest.mark.parametrize("width", [30, 47, 80])
+def test_a_layout_built_in_pieces_equals_the_text_wrapped_whole(width: int) -> None:
+    text = long_text()
+    whole_starts, whole_ends, done = wrap(text, width)
+    assert done == -1
+    layout = WrappedLayout(text, width)
+    assert layout.line(10) == (whole_starts[10], whole_ends[10])
+    assert not layout.complete and layout.wrapped_to < len(text) // 10  # only the top so far
+    assert layout.line_count >= len(layout.starts)  # an estimate of the rest
+    far = len(text) // 2
+    assert layout.line_of(far) == bisect.bisect_right(whole_starts, far) - 1
+    # A worker's lines from an earlier point merge in without doubling any line.
+    starts, ends, done = wrap(text, width)
+    layout.merge(starts, ends, 0, done)
+    assert layout.complete
+    assert (layout.starts, layout.ends) == (whole_starts, whole_ends)
+    assert layout.line_count == len(whole_starts)
+
+
+def test_an_offset_past_the_wrapped_part_has_no_built_line_until_asked() -> None:
+    text = long_text()
+    layout = WrappedLayout(text, 40)
+    layout.line(0)
+    assert layout.built_line_of(len(text) - 5) is None
+    last = layout.line_of(len(text) - 5)
+    assert layout.built_line_of(len(text) - 5) == last
+    assert layout.is_hard_end(len(layout.starts) - 1)
+
+
+def test_cluster_lookup_from_a_nearby_safe_point_matches_segmenting_from_the_start() -> None:
+    text = cjk_heavy_text() + TEXT + "e\u0301 한국어 〰️x"
+    bounds = [m.span() for m in regex.finditer(r"\X", text)]
+    expected = {}
+    for start, end in bounds:
+        for offset in range(start, end):
+            expected[offset] = (start, end)
+    assert all(cluster_at(text, offset) == expected[offset] for offset in range(len(text)))
+    assert cluster_at(text, len(text)) == (len(text), len(text))
+
+
+def test_span_index_finds_exactly_the_spans_touching_a_range() -> None:
+    spans = [(0, 5), (3, 4), (10, 30), (12, 13), (29, 31), (40, 41)]
+    index = SpanIndex(spans)
+    for start in range(45):
+        for end in range(start + 1, 46):
+            expected = [i for i, (s, e) in enumerate(spans) if s < end and e > start]
+            assert index.touching(start, end) == expected
+
+
+def caret() -> Caret:
+    return Caret(TEXT, SENTENCES, WORD_ENDS, TURNS)
+
+
+def test_caret_word_motion_skips_whitespace_words_without_an_app() -> None:
+    c = caret()
+    c.place(at(" App"), extend=False)
+    stops = []
+    for _ in range(4):
+        motion = c.unit_motion(c.words, forward=True, extend=False)
+        assert motion is not None
+        c.place(motion.target, extend=motion.extend, anchor=motion.anchor)
+        stops.append(c.cursor)
+    assert stops == [at("App", 1), at("4G"), at("流量"), at("辦事")]
+    motion = c.unit_motion(c.words, forward=False, extend=False)
+    assert motion is not None and motion.target == at("流量")
+
+
+def test_caret_selection_grows_by_sentences_and_snaps_to_words() -> None:
+    c = caret()
+    c.place(SENTENCES[0].start, extend=False)
+    for _ in range(2):
+        motion = c.unit_motion(c.sentences, forward=True, extend=True)
+        assert motion is not None
+        c.place(motion.target, extend=motion.extend, anchor=motion.anchor)
+    assert c.selection == Span(SENTENCES[0].start, SENTENCES[1].end)
+    c.place(at("城"), extend=False)
+    c.place(at("城") + 1, extend=True)
+    assert TEXT[c.selection.start : c.selection.end] == "江城"
+    c.place(at(FAMILY) + 2, extend=False)  # inside an emoji sequence jieba cut in pieces
+    assert c.cursor == at(FAMILY)
+    assert c.char_motion(forward=True, extend=False).target == at(FAMILY) + len(FAMILY)
+
+
+def test_caret_finds_the_next_sentence_nothing_codes() -> None:
+    c = caret()
+    coded = {SENTENCES[0].start, SENTENCES[1].start}
+    motion = c.next_uncoded(lambda start, end: start in coded)
+    assert motion is not None and motion.target == SENTENCES[2].start
+
+
+async def test_a_long_transcript_is_drawn_before_its_layout_is_complete() -> None:
+    text = long_text(3000)  # about 10 times the length the view wraps whole at once
+    assert len(text) > TranscriptView.SYNC_WRAP * 3
+    sentences, turns = segment(text)
+    async with Host().run_test(size=(80, 20)) as pilot:
+        view = pilot.app.query_one(CountingView)
+        view.load(text, sentences, [], turns)
+        assert view.layout is not None and not view.layout.complete
+        assert view.layout.wrapped_to < len(text) // 4
+        await pilot.pause()
+        assert "第0个问题" in "".join(s.text for s in view.render_line(0))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        starts, _, _ = wrap(text, view.layout.width)
+        assert view.layout_complete and view.line_count == len(starts)
+        assert view.virtual_size.height == len(starts)
+        await pilot.press("end")
+        assert view.cursor == len(text) - 1
+        assert view.scroll_offset.y > len(starts) - 25
