@@ -16,9 +16,12 @@ segment
     picks which: ``"confirmed"`` (the default), ``"suggested"`` (auto-coding suggestions not
     yet reviewed) or ``"all"`` (both; rejected suggestions never count).
 roll-up
-    A parent's figures include the segments coded with any of its descendants, each segment
-    once: a segment of a parent is a distinct ``(transcript, start, end, coder)``, so a span
-    coded with a parent and its child, or with two children, is one segment of the parent.
+    By default a parent's figures include the segments coded with any of its descendants,
+    each segment once: a segment of a parent is a distinct ``(transcript, start, end,
+    coder)``, so a span coded with a parent and its child, or with two children, is one
+    segment of the parent. ``rollup=False`` (``--direct``) counts each code as coded: a
+    parent only with the codings of the parent itself. Inter-coder agreement and the learned
+    evaluation compare codes as coded unless asked to roll up (:mod:`qualcode.agreement`).
 respondent
     A case, which is one transcript.
 coders
@@ -31,7 +34,6 @@ rows
 from __future__ import annotations
 
 import gc
-import math
 import re
 import threading
 import weakref
@@ -76,7 +78,7 @@ class CodeInfo:
 
 @dataclass(slots=True)
 class Segments:
-    """Coded segments with parents rolled up: one row per (code, segment).
+    """Coded segments, parents rolled up or as coded: one row per (code, segment).
 
     ``frame`` has columns ``code`` (categorical over ``codes`` in codebook order),
     ``transcript`` (categorical over ``transcripts``), ``start``, ``end``, ``coder``."""
@@ -125,8 +127,9 @@ def check_coders(project: Project, coders: Sequence[str] | None) -> None:
 
 def segments(project: Project, *, coders: Sequence[str] | None = None,
              status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-             where: Sequence[str] | None = None) -> Segments:
-    """The project's codings as segments of each code, parents rolled up (see the module);
+             where: Sequence[str] | None = None, rollup: bool = True) -> Segments:
+    """The project's codings as segments of each code, parents rolled up (see the module;
+    ``rollup=False``: each code as coded);
     with ``speaker_roles``, only those in what speakers with those roles said (see
     :func:`role_spans`); with ``where`` (``ATTR=VALUE`` / ``ATTR!=VALUE``), only those of
     the respondents it matches (:func:`qualcode.attribute_filter.matching_transcripts`), and
@@ -136,8 +139,9 @@ def segments(project: Project, *, coders: Sequence[str] | None = None,
     roles = check_roles(speaker_roles)
     chosen = matching_transcripts(project, where)
     key = ("segments", tuple(coders) if coders is not None else None, status, roles,
-           tuple(chosen) if chosen is not None else None)
-    found = _cached(project, key, lambda: _read_segments(project, coders, status, roles, chosen))
+           tuple(chosen) if chosen is not None else None, rollup)
+    found = _cached(project, key,
+                    lambda: _read_segments(project, coders, status, roles, chosen, rollup))
     return Segments(found.frame.copy(deep=False), found.codes, found.transcripts)
 
 
@@ -178,7 +182,7 @@ def _said_by(project: Project, frame: pd.DataFrame, speaker_roles: Sequence[str]
 
 def _read_segments(project: Project, coders: Sequence[str] | None,
                    status: str, roles: Sequence[str] | None = None,
-                   chosen: Sequence[str] | None = None) -> Segments:
+                   chosen: Sequence[str] | None = None, rollup: bool = True) -> Segments:
     with _gc_paused():  # 100,000 tuples: the collector would rescan them again and again
         rows = project.coding_rows(coders=coders, statuses=statuses(status))
         columns = list(zip(*rows)) if rows else [(), (), (), (), ()]
@@ -188,9 +192,11 @@ def _read_segments(project: Project, coders: Sequence[str] | None,
     position = {code: i for i, code in enumerate(ids)}
     transcripts = project.transcript_names()
     code = _indices(code_id, position)
-    # The lineage of every code, flat: a coding becomes one row per code of its lineage.
-    lengths = np.array([len(info.lineage) for info in infos], dtype=np.int64)
-    flat = np.array([position[a] for info in infos for a in info.lineage], dtype=np.int64)
+    # The lineage of every code, flat: a coding becomes one row per code of its lineage
+    # (rolled up), or one row of its own code (as coded).
+    lineages = [info.lineage if rollup else info.lineage[:1] for info in infos]
+    lengths = np.array([len(lineage) for lineage in lineages], dtype=np.int64)
+    flat = np.array([position[a] for lineage in lineages for a in lineage], dtype=np.int64)
     n = lengths[code] if len(code) else np.zeros(0, dtype=np.int64)
     row = np.repeat(np.arange(len(code)), n)
     step = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
@@ -288,8 +294,8 @@ def _union_length(frame: pd.DataFrame, groups: np.ndarray, n_groups: int) -> np.
 
 def frequencies(project: Project, coders: Sequence[str] | None = None, *,
                 status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-                where: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per code (parents rolled up): ``segments`` coded, ``transcripts`` (respondents)
+                where: Sequence[str] | None = None, rollup: bool = True) -> pd.DataFrame:
+    """Per code (parents rolled up; ``rollup=False``: as coded): ``segments`` coded, ``transcripts`` (respondents)
     mentioning it, ``% transcripts`` (of all transcripts in the project) and ``characters``
     coded (each character once however many segments cover it). A last row ``(any code)``
     counts distinct segments of any code.
@@ -301,7 +307,7 @@ def frequencies(project: Project, coders: Sequence[str] | None = None, *,
     respondents it matches, and the percentages are of their transcripts.
     """
     data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
-                    where=where)
+                    where=where, rollup=rollup)
     n_transcripts = len(data.transcripts)
     compare = coders is not None and len(coders) > 1
     table = _code_columns(data.codes)
@@ -341,9 +347,13 @@ class CrossTab:
     ``counts`` respondents mentioning each code (or segments) per value, with a ``Total``
     column and a last row giving each value's base (respondents, or segments of any code);
     ``row_percent`` and ``column_percent`` (of the value's base, so several codes per
-    respondent can sum past 100); ``expected`` counts under independence; ``tests`` one
-    chi-square test of independence per code (present vs. absent × value). ``attribute`` is
-    the attribute's name, ``label`` how tables name it (a survey question's number and text)."""
+    respondent can sum past 100); ``tests`` one test per code on respondents (see
+    :func:`crosstab`); ``expected`` the expected counts of respondents with each code, exactly
+    those the chi-square test of that row used (the tested values only, ``(missing)`` left
+    out; empty for a code tested otherwise or not at all). ``warnings``: what a reader must
+    know before trusting the tests (segments are not independent; respondents repeated
+    across values). ``attribute`` is the attribute's name, ``label`` how tables name it (a
+    survey question's number and text)."""
 
     attribute: str
     count: str
@@ -353,6 +363,7 @@ class CrossTab:
     expected: pd.DataFrame
     tests: pd.DataFrame
     label: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [("counts", self.counts), ("row %", self.row_percent),
@@ -375,8 +386,9 @@ def attribute_groups(project: Project, attribute: str, bins: Sequence[float] | N
     values in natural order (or the order recorded for a Likert scale) with ``(missing)``
     last. A transcript's attributes are those of its case (a survey respondent's answers
     share one case). ``question`` groups survey answers by the question they answer.
-    ``bins`` (ascending edges, e.g. 18, 30, 45, 60) groups numeric values into ``18-29``,
-    ``30-44``, ``45-59`` and ``60+``; values below the first edge are ``<18``."""
+    ``bins`` (ascending edges, e.g. 18, 30, 45, 60) groups numeric values into ``[18, 30)``,
+    ``[30, 45)``, ``[45, 60)`` and ``≥60`` (a bin holds its lower edge, not its upper: 29.5
+    is in ``[18, 30)``); values below the first edge are ``<18``."""
     from .surveys import question_label
 
     names = project.attribute_names()
@@ -442,12 +454,11 @@ def _edge(value: float) -> str:
 
 
 def _bin_labels(bins: Sequence[float]) -> list[str]:
+    """Labels that say exactly which values a bin holds: ``<18``, ``[18, 30)`` … ``≥60``."""
     edges = sorted(bins)
-    step = 1 if all(float(e).is_integer() for e in edges) else 0
     labels = [f"<{_edge(edges[0])}"]
-    labels += [f"{_edge(lo)}-{_edge(hi - step)}" if step else f"{_edge(lo)}-<{_edge(hi)}"
-               for lo, hi in pairwise(edges)]
-    return labels + [f"{_edge(edges[-1])}+"]
+    labels += [f"[{_edge(lo)}, {_edge(hi)})" for lo, hi in pairwise(edges)]
+    return labels + [f"≥{_edge(edges[-1])}"]
 
 
 def _binned(group: dict[str, str], bins: Sequence[float]) -> dict[str, str]:
@@ -466,20 +477,34 @@ def _binned(group: dict[str, str], bins: Sequence[float]) -> dict[str, str]:
 def crosstab(project: Project, attribute: str, *, count: str = "respondents",
              coders: Sequence[str] | None = None, status: str = "confirmed",
              bins: Sequence[float] | None = None,
-             speaker_roles: Sequence[str] | None = None) -> CrossTab:
+             speaker_roles: Sequence[str] | None = None, rollup: bool = True) -> CrossTab:
     """Codes × values of respondent ``attribute``, counting ``respondents`` mentioning each
-    code (default) or ``segments``, with row and column percentages and totals.
+    code (default) or ``segments``, with row and column percentages and totals; parents
+    rolled up (``rollup=False``: as coded).
 
-    The chi-square test per code is Pearson's, without continuity correction
-    (``scipy.stats.chi2_contingency(..., correction=False)``), on the 2 × k table of
-    respondents (segments) with and without the code in each of the k values; ``(missing)``
-    is not a value and stays out of the test. A test is flagged ``expected too small`` by
-    Cochran's rule: some expected count below 1, or more than 20 % of them below 5.
+    The tests are always on respondents, one per code, whatever ``count`` shows: segments
+    are not independent observations (one respondent gives many, and one sentence coded by
+    three coders is three segments), so ``count="segments"`` adds a warning saying so.
+    Respondents whose value is ``(missing)`` are left out of every test, and so are values
+    no respondent has; ``n`` and ``missing`` say how many respondents were tested and left out.
+
+    - Each respondent in one value (an attribute such as age): Pearson's chi-square without
+      continuity correction (``scipy.stats.chi2_contingency(..., correction=False)``) on the
+      2 × k table of respondents with and without the code in each of the k values, flagged
+      ``expected too small`` by Cochran's rule (an expected count below 1, or more than 20 %
+      of them below 5); :attr:`CrossTab.expected` holds the expected counts it used.
+    - Respondents in several values (``--by question``, where one respondent answers several
+      questions): the values are not independent samples, so the test pairs each
+      respondent's answers: McNemar's test for two values (chi-square ``(b - c)² / (b + c)``
+      without continuity correction, flagged below 10 discordant respondents), Cochran's Q
+      for more, both on the respondents who have every value; declined, with the reason in
+      ``note``, when fewer than two do.
     ``speaker_roles``: only codings in what speakers with these roles said.
     """
     if count not in ("respondents", "segments"):
         raise ProjectError(f"count {count!r}: use respondents or segments")
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
+                    rollup=rollup)
     group, values = attribute_groups(project, attribute, bins)
     # A respondent is a case: one interview, or every answer of one survey respondent.
     case_of = project.transcript_cases()
@@ -488,16 +513,15 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
     rows = data.frame["transcript"].cat.codes.to_numpy()
     frame = data.frame.assign(value=value_of[rows] if len(data.frame) else [],
                               respondent=respondent_of[rows] if len(data.frame) else [])
+    by_respondent = frame.drop_duplicates(["code", "respondent", "value"])
+    respondents = {(case_of.get(t, t), value) for t, value in group.items()}
+    respondent_base = (pd.Series([value for _, value in respondents], dtype=object)
+                       .value_counts().reindex(values, fill_value=0))
     if count == "respondents":
-        frame = frame.drop_duplicates(["code", "respondent", "value"])
-        respondents = {(case_of.get(t, t), value) for t, value in group.items()}
-        base = (pd.Series([value for _, value in respondents], dtype=object).value_counts()
-                .reindex(values, fill_value=0))
+        frame, base = by_respondent, respondent_base
     else:
         base = frame.drop_duplicates(SEGMENT)["value"].value_counts().reindex(values, fill_value=0)
-    cells = (frame.groupby(["code", "value"], observed=False).size().unstack("value")
-             .reindex(index=data.code_ids, columns=values, fill_value=0).fillna(0).astype(int))
-    cells["Total"] = cells.sum(axis=1)
+    cells = _cells(frame, data.code_ids, values)
     total = int(base.sum())
     base_row = [*base.tolist(), total]
     labels = _code_columns(data.codes)
@@ -515,28 +539,72 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
     column_base = pd.Series([*base.tolist(), total], index=cells.columns).replace(0, np.nan)
     column_percent = with_labels(cells.div(column_base, axis=1) * 100,
                                  [100.0 if b else np.nan for b in base_row])
-    expected_cells = pd.DataFrame(
-        np.outer(cells["Total"], base.to_numpy()) / total if total else np.nan,
-        index=cells.index, columns=values,
-    ).assign(Total=cells["Total"])
-    expected = with_labels(expected_cells, base_row)
-    tests = _chi_square_tests(data.codes, cells, base)
+    tested = [v for v in values if v != MISSING and respondent_base[v] > 0]
+    present = _cells(by_respondent, data.code_ids, values)
+    members = {}  # value -> its respondents
+    for respondent, value in respondents:
+        members.setdefault(value, set()).add(respondent)
+    repeated = _repeated(members, tested)
+    warnings = []
+    if count == "segments":
+        warnings.append("segments are not independent observations (one respondent gives many "
+                        "segments, and a sentence coded by several coders counts once per "
+                        "coder): the tests count respondents, each once per code")
+    if repeated:
+        warnings.append(f"{repeated} respondents have more than one of the values compared, so "
+                        "the values are not independent samples: the tests pair each "
+                        "respondent's values (McNemar for two values, Cochran's Q for more)")
+    if repeated:
+        coded = {(str(c), r, v) for c, r, v in by_respondent[["code", "respondent", "value"]]
+                 .itertuples(index=False, name=None)}
+        tests = _paired_tests(data.codes, coded, members, tested)
+        expected_cells = pd.DataFrame(np.nan, index=cells.index, columns=tested)
+    else:
+        tests, expected_cells = _chi_square_tests(data.codes, present, respondent_base, tested)
+    n_missing = int(respondent_base.get(MISSING, 0))
+    tests.insert(4, "missing", n_missing)
+    expected_cells["Total"] = expected_cells.sum(axis=1, min_count=1)
+    expected = with_labels(expected_cells,
+                           [*respondent_base[tested].tolist(), int(respondent_base[tested].sum())])
+    expected.loc[len(expected) - 1, "code"] = "(respondents)"
     name = attribute if attribute == QUESTION else resolve_attribute(project, attribute)
     return CrossTab(name, count, counts, row_percent, column_percent, expected, tests,
-                    label=attribute_label(project, name))
+                    label=attribute_label(project, name), warnings=warnings)
 
 
-def _chi_square_tests(infos: list[CodeInfo], cells: pd.DataFrame, base: pd.Series) -> pd.DataFrame:
+def _cells(frame: pd.DataFrame, code_ids: list[str], values: list[str]) -> pd.DataFrame:
+    """Rows of ``frame`` per code and value, with a ``Total`` column."""
+    cells = (frame.groupby(["code", "value"], observed=False).size().unstack("value")
+             .reindex(index=code_ids, columns=values, fill_value=0).fillna(0).astype(int))
+    cells["Total"] = cells.sum(axis=1)
+    return cells
+
+
+def _repeated(members: dict[str, set[str]], tested: list[str]) -> int:
+    """How many respondents have more than one of the ``tested`` values."""
+    seen = Counter(r for v in tested for r in members.get(v, ()))
+    return sum(1 for n in seen.values() if n > 1)
+
+
+_TEST_COLUMNS = ["code_id", "code", "test", "n", "chi2", "dof", "p", "min expected",
+                 "% expected < 5", "expected too small", "note"]
+
+
+def _chi_square_tests(infos: list[CodeInfo], present_cells: pd.DataFrame, base: pd.Series,
+                      tested: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pearson's test per code on respondents, and the expected counts of respondents with
+    the code that each test used (NaN where no test ran)."""
     from scipy.stats import chi2_contingency
 
-    tested = [v for v in base.index if v != MISSING and base[v] > 0]
     rows = []
+    expected_cells = pd.DataFrame(np.nan, index=present_cells.index, columns=tested)
+    n = int(base[tested].sum()) if tested else 0
     for info in infos:
-        present = cells.loc[info.id, tested].to_numpy(dtype=float)
+        present = present_cells.loc[info.id, tested].to_numpy(dtype=float)
         absent = base[tested].to_numpy(dtype=float) - present
-        row = {"code_id": info.id, "code": info.label, "chi2": np.nan, "dof": np.nan,
-               "p": np.nan, "min expected": np.nan, "% expected < 5": np.nan,
-               "expected too small": False, "note": ""}
+        row = {"code_id": info.id, "code": info.label, "test": "Pearson chi-square", "n": n,
+               "chi2": np.nan, "dof": np.nan, "p": np.nan, "min expected": np.nan,
+               "% expected < 5": np.nan, "expected too small": False, "note": ""}
         if len(tested) < 2:
             row["note"] = "fewer than two values to compare"
         elif present.sum() == 0 or absent.sum() == 0:
@@ -544,6 +612,7 @@ def _chi_square_tests(infos: list[CodeInfo], cells: pd.DataFrame, base: pd.Serie
         else:
             chi2, p, dof, expected = chi2_contingency(np.vstack([present, absent]),
                                                       correction=False)
+            expected_cells.loc[info.id] = expected[0]
             small = float((expected < 5).mean())
             flagged = bool(expected.min() < 1 or small > 0.2)
             row.update({"chi2": float(chi2), "dof": int(dof), "p": float(p),
@@ -552,17 +621,70 @@ def _chi_square_tests(infos: list[CodeInfo], cells: pd.DataFrame, base: pd.Serie
                         "note": "expected counts too small (Cochran): p unreliable"
                         if flagged else ""})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_TEST_COLUMNS), expected_cells
+
+
+def _paired_tests(infos: list[CodeInfo], coded: set[tuple[str, str, str]],
+                  members: dict[str, set[str]], tested: list[str]) -> pd.DataFrame:
+    """McNemar (two values) or Cochran's Q (more) per code, on the respondents who have
+    every tested value; a declined test says why in ``note``."""
+    from scipy.stats import chi2 as chi2_distribution
+
+    complete = sorted(set.intersection(*(members[v] for v in tested))) if tested else []
+    k = len(tested)
+    name = "McNemar" if k == 2 else "Cochran's Q"
+    rows = []
+    for info in infos:
+        row = {"code_id": info.id, "code": info.label, "test": name, "n": len(complete),
+               "chi2": np.nan, "dof": np.nan, "p": np.nan, "min expected": np.nan,
+               "% expected < 5": np.nan, "expected too small": False, "note": ""}
+        rows.append(row)
+        if k < 2:
+            row["note"] = "fewer than two values to compare"
+            continue
+        if len(complete) < 2:
+            row["note"] = (f"declined: respondents have several of these values, so the groups "
+                           f"are not independent, and {len(complete)} respondents have all "
+                           f"{k} (a paired test needs two or more)")
+            continue
+        x = np.array([[(info.id, r, v) in coded for v in tested] for r in complete], dtype=int)
+        if k == 2:
+            b = int(((x[:, 0] == 1) & (x[:, 1] == 0)).sum())
+            c = int(((x[:, 0] == 0) & (x[:, 1] == 1)).sum())
+            if b + c == 0:
+                row["note"] = "no test: no respondent differs between the two values"
+                continue
+            statistic = (b - c) ** 2 / (b + c)
+            flagged = b + c < 10
+            row.update({"expected too small": flagged,
+                        "note": f"{b + c} discordant respondents (fewer than 10): p unreliable"
+                        if flagged else ""})
+        else:
+            columns, totals = x.sum(axis=0), x.sum(axis=1)
+            denominator = k * totals.sum() - (totals ** 2).sum()
+            if denominator == 0:
+                row["note"] = "no test: no respondent differs between the values"
+                continue
+            statistic = (k - 1) * (k * (columns ** 2).sum() - totals.sum() ** 2) / denominator
+        left_out = len(set().union(*(members[v] for v in tested))) - len(complete)
+        if left_out:
+            row["note"] = "; ".join(filter(None, [
+                row["note"], f"{left_out} respondents without all {k} values left out"]))
+        row.update({"chi2": float(statistic), "dof": k - 1,
+                    "p": float(chi2_distribution.sf(statistic, k - 1))})
+    return pd.DataFrame(rows, columns=_TEST_COLUMNS)
 
 
 def crosstab_segments(project: Project, attribute: str, code_id: str, value: str | None, *,
                       coders: Sequence[str] | None = None, status: str = "confirmed",
-                      bins: Sequence[float] | None = None) -> pd.DataFrame:
+                      bins: Sequence[float] | None = None, rollup: bool = True
+                      ) -> pd.DataFrame:
     """The segments behind one cell of :func:`crosstab`: those of ``code_id`` (its
-    descendants' rolled up, as the cell counts them) in the transcripts whose ``attribute``
+    descendants' rolled up, as the cell counts them, unless ``rollup=False``) in the
+    transcripts whose ``attribute``
     is ``value`` (``None``: any value, the ``Total`` column). Columns ``transcript``,
     ``start``, ``end``, ``coder`` (plain strings and ints), in transcript and text order."""
-    data = segments(project, coders=coders, status=status)
+    data = segments(project, coders=coders, status=status, rollup=rollup)
     group, _ = attribute_groups(project, attribute, bins)
     frame = data.frame[data.frame["code"] == code_id]
     if value is not None:
@@ -576,12 +698,14 @@ def crosstab_segments(project: Project, attribute: str, code_id: str, value: str
 
 
 def matrix(project: Project, *, presence: bool = False, coders: Sequence[str] | None = None,
-           status: str = "confirmed", speaker_roles: Sequence[str] | None = None
-           ) -> pd.DataFrame:
-    """Codes × transcripts: segments per cell (or 1/0 for ``presence``), parents rolled up,
+           status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
+           rollup: bool = True) -> pd.DataFrame:
+    """Codes × transcripts: segments per cell (or 1/0 for ``presence``), parents rolled up
+    (``rollup=False``: as coded),
     one column per transcript and a ``Total`` (segments, or transcripts with the code);
     with ``speaker_roles``, only codings in what speakers with these roles said."""
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
+                    rollup=rollup)
     frame = data.frame.drop_duplicates(["code", "transcript"]) if presence else data.frame
     cells = (frame.groupby(["code", "transcript"], observed=False).size().unstack("transcript")
              .reindex(index=data.code_ids, columns=data.transcripts, fill_value=0)
@@ -635,10 +759,12 @@ def touched_units(spans: pd.DataFrame, unit_frame: pd.DataFrame) -> tuple[np.nda
 
 def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = False,
                  coders: Sequence[str] | None = None, status: str = "confirmed",
-                 with_ancestors: bool = True,
-                 speaker_roles: Sequence[str] | None = None) -> pd.DataFrame:
-    """Code × code: how often two codes occur together, parents rolled up, for the codes
-    that are used (rows and columns in codebook order; columns named by code id).
+                 with_ancestors: bool = False,
+                 speaker_roles: Sequence[str] | None = None,
+                 rollup: bool = True) -> pd.DataFrame:
+    """Code × code: how often two codes occur together, parents rolled up (``rollup=False``:
+    as coded), for the codes that are used (rows and columns in codebook order; columns
+    named by code id).
 
     ``unit="overlap"``: pairs of segments (one of each code) in the same transcript that
     overlap by a character or more, whoever coded them; the diagonal is the code's segments.
@@ -646,14 +772,17 @@ def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = Fal
     code overlaps the unit); the diagonal is the units with the code.
     ``jaccard``: ``n_ab / (n_a + n_b - n_ab)`` instead of counts (for overlap this is
     ATLAS.ti's c-coefficient, which can exceed 1 when one segment overlaps several).
-    ``with_ancestors=False`` leaves empty (NaN) the cells pairing a code with its own parent
-    or any other ancestor: rolled up, each of a child's segments is its parent's too, so
-    that pair only repeats the child's count.
+    The cells pairing a code with its own parent or any other ancestor are empty (NaN):
+    rolled up, each of a child's segments is its parent's too, so that pair only repeats
+    the child's count; as coded, a parent and its child on one span are one idea coded at
+    two levels, not two ideas meeting. ``with_ancestors=True`` fills them anyway (for
+    checking the arithmetic, not for a report).
     ``speaker_roles``: only codings, and units, in what speakers with these roles said.
     """
     if unit not in COOCCURRENCE_UNITS:
         raise ProjectError(f"unknown unit {unit!r}; use one of {', '.join(COOCCURRENCE_UNITS)}")
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles)
+    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
+                    rollup=rollup)
     used_ids = set(data.frame["code"].unique())
     used = [info for info in data.codes if info.id in used_ids]
     k = len(used)
@@ -820,24 +949,33 @@ def _covered(spans: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
 def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *,
                       top: int = 20, min_count: int = 3, coders: Sequence[str] | None = None,
                       status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-                      where: Sequence[str] | None = None) -> pd.DataFrame:
+                      where: Sequence[str] | None = None, rollup: bool = True
+                      ) -> pd.DataFrame:
     """The words most distinctive of each code's segments against the rest of the corpus,
-    by keyness: Dunning's log-likelihood ``G2`` (as in AntConc and WordSmith), comparing a
-    word's count inside the code's segments (parents rolled up) with its count in all other
-    words of the transcripts. Only words used more inside than outside and at least
-    ``min_count`` times inside are listed, ``top`` per code, by G2.
+    by keyness: the log-likelihood ``G2`` in Rayson and Garside's (2000) form, summed over
+    the word's two cells only, ``2 Σ O ln(O / E)`` for its count inside the code's segments
+    (parents rolled up, or as coded with ``rollup=False``) and its count in all other words
+    of the transcripts (the Lancaster log-likelihood calculator's figure; Dunning's full
+    2 × 2 G² would add the cells of the other words). Only words used more inside than
+    outside and at least ``min_count`` times inside are listed, ``top`` per code, by G2.
 
     Columns: ``code_id``, ``code``, ``word``, ``in code``, ``elsewhere`` (counts), ``per
     1,000 in code``, ``per 1,000 elsewhere``, ``log ratio`` (log2 of the ratio of relative
     frequencies, Hardie's effect size; 0.5 stands in for a zero count elsewhere), ``G2``,
-    ``p`` (chi-square with 1 df; 3.84 is p = 0.05, 10.83 is p = 0.001).
+    ``p`` (chi-square with 1 df; 3.84 is p = 0.05, 10.83 is p = 0.001), ``q`` (p adjusted
+    by Benjamini and Hochberg's false discovery rate over the family of every word of the
+    code counted at least ``min_count`` times in it, used more inside or not: the tests a
+    reader could have picked from).
 
     ``code_ids``: those codes; None: every code used. ``speaker_roles``: the codings and the
     corpus are only what speakers with these roles said. ``where``: the codings and the
     corpus are only those of the respondents it matches.
     """
+    from scipy.special import erfc
+    from scipy.stats import false_discovery_control
+
     data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
-                    where=where)
+                    where=where, rollup=rollup)
     if code_ids is not None:
         known = set(data.code_ids)
         for code_id in code_ids:
@@ -861,18 +999,23 @@ def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *
             continue
         g2 = _log_likelihood(a, b, size_a, size_b)
         rate_a, rate_b = a / size_a, b / size_b
-        keep = (a >= min_count) & (rate_a > rate_b)
+        family = a >= min_count
+        p = np.ones(len(vocabulary))
+        q = np.ones(len(vocabulary))
+        p[family] = erfc(np.sqrt(np.clip(g2[family], 0, None) / 2))  # chi-square, 1 df
+        if family.any():
+            q[family] = false_discovery_control(p[family], method="bh")
+        keep = family & (rate_a > rate_b)
         table = pd.DataFrame({
             "code_id": code_id, "code": labels.get(code_id, ""), "word": vocabulary[keep],
             "in code": a[keep].astype(int), "elsewhere": b[keep].astype(int),
             "per 1,000 in code": 1000 * rate_a[keep], "per 1,000 elsewhere": 1000 * rate_b[keep],
             "log ratio": np.log2(rate_a[keep] / (np.where(b[keep] > 0, b[keep], 0.5) / size_b)),
-            "G2": g2[keep],
+            "G2": g2[keep], "p": p[keep], "q": q[keep],
         })
-        table["p"] = [math.erfc(math.sqrt(g / 2)) for g in table["G2"]]
         tables.append(table.sort_values(["G2", "word"], ascending=[False, True]).head(top))
     columns = ["code_id", "code", "word", "in code", "elsewhere", "per 1,000 in code",
-               "per 1,000 elsewhere", "log ratio", "G2", "p"]
+               "per 1,000 elsewhere", "log ratio", "G2", "p", "q"]
     if not tables:
         return pd.DataFrame(columns=columns)
     return pd.concat(tables, ignore_index=True)[columns]

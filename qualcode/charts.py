@@ -19,6 +19,7 @@ worker thread can draw.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import warnings
@@ -204,6 +205,7 @@ def write_chart(path: str | Path, kind: str, tables: Sequence[tuple[str, pd.Data
     from matplotlib import rc_context
 
     settings = {"font.family": [font.name, "DejaVu Sans"], "svg.fonttype": "path",
+                "svg.hashsalt": "qualcode",  # the same ids in every run: the same file
                 "pdf.fonttype": 42 if font.path.suffix.lower() == ".ttf" else 3,
                 "axes.spines.top": False, "axes.spines.right": False,
                 "font.size": 9, "axes.titlesize": 11, "axes.unicode_minus": False}
@@ -294,8 +296,6 @@ def _bars(ax: Axes, labels: list[str], series: list[tuple[str, list[float], list
 
 
 def _number(value: float, percent: bool = False) -> str:
-    import math
-
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if percent:
@@ -437,7 +437,7 @@ def _agreement(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], 
     _bars(ax, labels, series, xlabel=_AXES["agreement"][lang])
     for threshold in (0.667, 0.8):  # Krippendorff's floors for tentative and firm conclusions
         ax.axvline(threshold, color="#888888", linestyle="--", linewidth=0.7)
-    low = min(0.0, *(v for _, values, _ in series for v in values if v == v))
+    low = min(0.0, *(v for _, values, _ in series for v in values if not math.isnan(v)))
     ax.set_xlim(low, 1.12)
     ax.set_title(_TITLES["agreement"][lang])
     return figure

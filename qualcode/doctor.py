@@ -307,6 +307,7 @@ def _rebuild_structure(project, name: str, segmenter) -> None:
     """Turns, sentences and words of transcript ``name`` parsed and segmented again from its
     stored text, in one transaction; the text and its codings stay as they are."""
     from .store import _pack_ends, _pack_spans
+    from .subtitles import JSON_FORMATS
     from .transcripts import SUPPORTED_SUFFIXES, parse_transcript
 
     row = project.conn.execute("SELECT * FROM transcripts WHERE name = ?", (name,)).fetchone()
@@ -314,6 +315,8 @@ def _rebuild_structure(project, name: str, segmenter) -> None:
         raise ProjectError(f"no transcript named {name!r}")
     kind = SUPPORTED_SUFFIXES.get(Path(row["source_path"]).suffix.lower())
     kind = kind or (row["format"] if row["format"] in ("txt", "md", "docx") else "txt")
+    if row["format"] in JSON_FORMATS:  # stored as rendered lines, whatever the file was named
+        kind = row["format"]
     header_end = row["header_end"] if kind == "docx" else None
     parsed = parse_transcript(row["text"], kind, encoding=row["encoding"], header_end=header_end)
     segmentation = segmenter.segment_transcript(parsed.text, parsed.turns)

@@ -78,7 +78,7 @@ from .stopwords import PROJECT_STOPWORDS
 from .store import DB_NAME, USER_DICT_NAME, Project, building_beside
 
 # The speaker-role words, surnames and titles the transcript reader knows names by.
-from .transcripts import _ROLE_RE
+from .transcripts import is_role_label
 
 KINDS: dict[str, str] = {
     "id_number": "身份证", "bank_card": "银行卡", "mobile": "手机号", "landline": "电话",
@@ -254,7 +254,7 @@ def _looks_like_name(word: str, in_dictionary: bool, *, cue: bool = False,
                      titled: bool = False) -> bool:
     """Whether a word rjieba tagged ``nr`` is a person's name (see the module docstring)."""
     if (word in _NOT_NAMES or word in _TITLE_WORDS or word in _NOT_FAMILY
-            or not _HAN_ONLY.fullmatch(word) or _ROLE_RE.fullmatch(word)):
+            or not _HAN_ONLY.fullmatch(word) or is_role_label(word)):
         return False
     if word[:2] in _COMPOUND_SURNAMES:
         return len(word) in (3, 4)
@@ -269,7 +269,7 @@ def _looks_like_name(word: str, in_dictionary: bool, *, cue: bool = False,
 def _speaker_is_name(label: str) -> bool:
     """Whether a speaker label names a person (张伟, 王老师, 小刘), not a role (访谈者, I)."""
     label = label.strip()
-    if not label or _ROLE_RE.fullmatch(label) or not _HAN_ONLY.fullmatch(label):
+    if not label or is_role_label(label) or not _HAN_ONLY.fullmatch(label):
         return False
     if _TITLED_RE.fullmatch(label) or (_FAMILIAR_RE.fullmatch(label)
                                        and label not in _FAMILIAR_WORDS):

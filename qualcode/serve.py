@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from textual_serve.server import Server, to_int
 
 from .errors import ServeError
@@ -84,6 +84,7 @@ class WorkbenchServer(Server):
         super().__init__(command, host=host, port=port, title=title)
         self.token = token
         self.loopback_only = is_loopback(host)
+        self._sockets: set[web.WebSocketResponse] = set()  # one per open workbench
 
     @property
     def url(self) -> str:
@@ -152,6 +153,14 @@ class WorkbenchServer(Server):
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
         }
 
+    async def _process_messages(self, websocket: web.WebSocketResponse,
+                                app_service: Any) -> None:
+        self._sockets.add(websocket)
+        try:
+            await super()._process_messages(websocket, app_service)
+        finally:
+            self._sockets.discard(websocket)
+
     # --- running -------------------------------------------------------------------------
 
     def run(self, ready: Callable[[str], None]) -> None:
@@ -182,6 +191,10 @@ class WorkbenchServer(Server):
             ready(self.url)
             await stop.wait()
         finally:
+            # Closing each tab's websocket quits its workbench (every coding was committed
+            # when made); aiohttp alone would wait for the sockets' heartbeats first.
+            for websocket in list(self._sockets):
+                await websocket.close(code=WSCloseCode.GOING_AWAY)
             await runner.cleanup()
 
 

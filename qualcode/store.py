@@ -278,6 +278,18 @@ def _speakers_and_turn_times(conn: sqlite3.Connection) -> None:
             [(transcript_id, name, i, guesses[name].role) for i, name in enumerate(speakers)])
 
 
+# A coder who marked a transcript reviewed has read all of it: where they coded nothing, they
+# saw nothing to code (agreement counts that as absence, not as missing data).
+_REVIEWED_TRANSCRIPTS = """
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    coder TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (transcript_id, coder)
+)
+"""
+
 # A step is SQL (statements separated by ';') or a function of the connection, for a step that
 # needs Python (guessing roles); either runs inside the step's transaction.
 MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
@@ -289,11 +301,13 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     ("0006_speakers_and_turn_times", _speakers_and_turn_times),
     ("0007_favourites_and_undo_coder", _FAVOURITES_AND_UNDO_CODER),
     ("0008_code_memos_and_positions", _CODE_MEMOS_AND_POSITIONS),
+    ("0009_reviewed_transcripts", _REVIEWED_TRANSCRIPTS),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables whose row changes are recorded for undo, with their primary key column.
-_UNDOABLE = {"codings": "id", "codes": "id", "memos": "id", "code_memos": "id"}
+_UNDOABLE = {"codings": "id", "codes": "id", "memos": "id", "code_memos": "id",
+             "reviews": "id"}
 
 
 # --- results --------------------------------------------------------------------------------
@@ -1676,6 +1690,40 @@ class Project:
             "SELECT t.name, p.cursor FROM positions p JOIN transcripts t "
             "ON t.id = p.transcript_id WHERE p.coder = ?", (coder,)).fetchone()
         return (row[0], row[1]) if row else None
+
+    # transcripts a coder has reviewed (read through: no coding there means no code applies)
+
+    def set_reviewed(self, transcript: str, coder: str, reviewed: bool = True) -> bool:
+        """Mark (or, with ``reviewed=False``, unmark) ``transcript`` as reviewed by ``coder``,
+        undoably; returns whether anything changed (it was not already so)."""
+        if not coder.strip():
+            raise ProjectError("give the coder who reviewed the transcript: --coder NAME")
+        transcript_id = self._transcript_id(self.resolve(transcript))
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM reviews WHERE transcript_id = ? AND coder = ?",
+                               (transcript_id, coder)).fetchone()
+            if reviewed and row is None:
+                self.ensure_coder(coder)
+                review_id = conn.execute(
+                    "INSERT INTO reviews (transcript_id, coder, created) VALUES (?, ?, ?)",
+                    (transcript_id, coder, _now())).lastrowid
+                self._log("review", [self._change("reviews", review_id, None)], coder)
+                return True
+            if not reviewed and row is not None:
+                before = self._row("reviews", row[0])
+                conn.execute("DELETE FROM reviews WHERE id = ?", (row[0],))
+                self._log("review", [self._change("reviews", row[0], before)], coder)
+                return True
+        return False
+
+    def reviewed(self, coder: str | None = None) -> set[tuple[str, str]]:
+        """``(coder, transcript)`` of every transcript marked reviewed (by ``coder`` only,
+        when given)."""
+        rows = self.conn.execute(
+            "SELECT r.coder, t.name FROM reviews r JOIN transcripts t ON t.id = r.transcript_id"
+            + (" WHERE r.coder = ?" if coder is not None else ""),
+            (coder,) if coder is not None else ()).fetchall()
+        return {(c, name) for c, name in rows}
 
     # undo and redo: the log stores row images before and after each change
 

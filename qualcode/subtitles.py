@@ -35,8 +35,8 @@ with no words gives no turn. Text outside any cue joins the cue above it, or bec
 its own after a ``NOTE`` or at the top, and a warning names its line.
 
 Format names (``ParsedTranscript.format``): ``srt``, ``vtt``, ``zoom-vtt`` (speaker prefixes in
-numbered cues), ``teams-vtt`` (voice tags with Teams' GUID cue ids), ``whisperx`` (SRT/VTT with
-``[SPEAKER_00]:`` tags, or JSON with speakers), ``whisper-json``, ``whisper-tsv``, ``docx-table``.
+numbered cues), ``teams-vtt`` (voice tags with Teams' GUID cue ids), ``whisperx-srt`` (SRT/VTT
+with ``[SPEAKER_00]:`` tags), ``whisperx-json`` (JSON with speakers), ``whisper-json``, ``whisper-tsv``, ``docx-table``.
 """
 
 from __future__ import annotations
@@ -53,11 +53,12 @@ from qualcode.model import ParsedTranscript, Span, Turn
 from qualcode.transcripts import UNKNOWN_SPEAKER, line_number, time_seconds
 
 CUE_FORMATS = frozenset(
-    {"srt", "vtt", "zoom-vtt", "teams-vtt", "whisperx", "whisper-json", "whisper-tsv"}
+    {"srt", "vtt", "zoom-vtt", "teams-vtt", "whisperx-srt", "whisper-json", "whisperx-json",
+     "whisper-tsv"}
 )
 """Formats read by this module from a text file (``docx-table`` comes from a Word file)."""
 
-JSON_FORMATS = frozenset({"whisper-json", "whisperx"})
+JSON_FORMATS = frozenset({"whisper-json", "whisperx-json"})
 
 JSON_MAX_BYTES = 64 * 1024 * 1024
 """Largest Whisper JSON read: word timings make a three-hour recording about 20 MB."""
@@ -321,7 +322,7 @@ def _srt_vtt_format(text: str, cues: list[_Cue], vtt: bool) -> str:
     tags = [_tag_at(text, *cue.payload[0]) for cue in cues if cue.payload]
     kinds = Counter(tag.kind for tag in tags if tag is not None)
     if any(tag and tag.kind == "id" and tag.name.upper().startswith("SPEAKER") for tag in tags):
-        return "whisperx"
+        return "whisperx-srt"
     if not vtt:
         return "srt"
     if kinds["voice"] and any(_TEAMS_CUE_ID_RE.match(cue.id_line) for cue in cues):
@@ -717,7 +718,7 @@ def parse_whisper_json(
         metadata["语言"] = data["language"]
     return ParsedTranscript(
         text="\n".join(lines),
-        format="whisperx" if whisperx else "whisper-json",
+        format="whisperx-json" if whisperx else "whisper-json",
         encoding=encoding,
         turns=turns,
         metadata=metadata,
@@ -767,7 +768,7 @@ def _parse_rendered(text: str, encoding: str) -> ParsedTranscript | None:
         speaker = name if colon and (names[name] >= 2 or _DIARIZATION_ID_RE.fullmatch(name)) else ""
         body_start = m.start("rest") + (len(name) + 1 if speaker else 0)
         turns.append(Turn(m.start(), m.end(), speaker, body_start, m["ts"], time_seconds(m["ts"])))
-    fmt = "whisperx" if any(turn.speaker for turn in turns) else "whisper-json"
+    fmt = "whisperx-json" if any(turn.speaker for turn in turns) else "whisper-json"
     return ParsedTranscript(text=text, format=fmt, encoding=encoding, turns=turns)
 
 

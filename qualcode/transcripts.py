@@ -66,10 +66,11 @@ of these are refused with a hint to save as UTF-8, naming the likely encoding (c
 
 Format. ``format`` names the real source, by content first, so a file renamed to .txt reads the
 same: subtitles and ASR exports ("srt", "vtt", "zoom-vtt", "teams-vtt", "whisper-json",
-"whisper-tsv", "whisperx") and Word tables of time / speaker / text ("docx-table") are read by
-:mod:`qualcode.subtitles`, one cue one turn; "iflytek" or "feishu" when an ASR export layout is
-found (Feishu when its header markers or 发言人 labels are present); otherwise the file kind:
-"txt", "md" or "docx". YAML front matter at the top (``---`` … ``---``) is the header and its
+"whisper-tsv", "whisperx-srt", "whisperx-json") and Word tables of time / speaker / text ("docx-table") are read by
+:mod:`qualcode.subtitles`, one cue one turn; for a block layout "iflytek" (说话人N), "feishu"
+(its header markers or 发言人 labels) or "asr-blocks" (other names with times); "whisperx-txt" for
+``[SPEAKER_00]:`` labels in text; "timed-text" for timed lines without speakers; otherwise the
+file kind: "txt", "md" or "docx". YAML front matter at the top (``---`` … ``---``) is the header and its
 keys the metadata (:mod:`qualcode.frontmatter`).
 
 Unrecognised layout: the whole text after the header becomes one turn of speaker
@@ -89,6 +90,7 @@ from typing import NamedTuple
 
 from qualcode.errors import TranscriptError
 from qualcode.model import ParsedTranscript, Span, Turn
+from qualcode.roles import role_word
 
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".txt": "txt",
@@ -432,28 +434,18 @@ def time_seconds(timestamp: str) -> float | None:
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 
-# Speaker roles: labels wherever they start a line. Simplified and traditional forms; a role may
-# carry a number or letter (受访者A, 受访者 1, 访谈者甲).
-# fmt: off
-_ROLE_WORDS = (
-    "访谈者", "訪談者", "访谈员", "訪談員", "访谈人", "訪談人", "访问者", "訪問者",
-    "采访者", "採訪者", "研究者", "研究员", "研究員", "主持人", "主访者", "主訪者",
-    "提问者", "提問者", "被访者", "被訪者", "受访者", "受訪者", "被访谈者", "被訪談者",
-    "受访人", "受訪人", "被访人", "被訪人", "访谈对象", "訪談對象", "受访对象", "受訪對象",
-    "记者", "記者", "参与者", "參與者", "问", "問", "答",
+# Labels wherever they start a line: a role word (qualcode.roles: 访谈者, 受访者甲, 问, Q,
+# Interviewer B …), a code (P1, S2, R10) or an ASR speaker id (说话人1, Speaker 2).
+_SPEAKER_CODE_RE = re.compile(
+    r"[A-Z]\d{1,3}|(?:说话人|說話人|发言人|發言人|(?i:speaker))[ _]?\d{1,3}"
 )
-_ROLE_WORDS_EN = ("interviewer", "interviewee", "respondent", "moderator", "participant", "researcher")
-# fmt: on
-_ROLE_RE = re.compile(
-    "(?:"
-    + "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
-    + "|(?i:"
-    + "|".join(_ROLE_WORDS_EN)
-    + r"))(?: ?(?:[A-Z]|\d{1,3}|[甲乙丙丁]))?"
-    + r"|[QAIR]"  # Q/A, I/R
-    + r"|[A-Z]\d{1,3}"  # P1, S2, R10
-    + r"|(?:说话人|說話人|发言人|發言人|(?i:speaker))[ _]?\d{1,3}"  # ASR speaker ids
-)
+
+
+def is_role_label(name: str) -> bool:
+    """Whether a speaker label is a role or a code (访谈者, 受访者A, Q, P1, 说话人1), not a
+    person's name: such a label is taken wherever it starts a line."""
+    return role_word(name) is not None or _SPEAKER_CODE_RE.fullmatch(name) is not None
+
 
 # What a name may hold: a short run without line breaks, colons, markup or brackets; it starts
 # with neither a digit list marker nor markup. Whether it is a name is decided afterwards.
@@ -642,7 +634,7 @@ def _take(
     sure = {
         name
         for name, n in times_used.items()
-        if _ROLE_RE.fullmatch(name) or (n >= 2 and _name_like(name))
+        if is_role_label(name) or (n >= 2 and _name_like(name))
     }
     established = sum(times_used[name] for name in sure) >= _ESTABLISHED_LABELS and any(
         times_used[name] >= 2 for name in sure
@@ -724,6 +716,8 @@ _ASR_SECTION_RE = re.compile(
     r"(?P<key>关键词|關鍵詞|文字记录|文字記錄)[ \t]*[:：][ \t]*(?P<value>.*?)\s*"
 )
 _FEISHU_SPEAKER_RE = re.compile("^(?:发言人|發言人)")
+_IFLYTEK_SPEAKER_RE = re.compile(r"(?:说话人|說話人)[ \t]*\d{1,3}")
+_WHISPERX_SPEAKER_RE = re.compile(r"SPEAKER_\d{1,3}")
 
 
 def _iter_lines(text: str, pos: int = 0) -> Iterator[tuple[int, int]]:
@@ -966,7 +960,8 @@ def parse_transcript(
     if choice.layout == "block":
         header, metadata, feishu = _asr_header(text, labels[0].start)
         feishu = feishu or any(_FEISHU_SPEAKER_RE.match(label.speaker) for label in labels)
-        fmt = "feishu" if feishu else "iflytek"
+        iflytek = all(_IFLYTEK_SPEAKER_RE.fullmatch(label.speaker) for label in labels)
+        fmt = "feishu" if feishu else "iflytek" if iflytek else "asr-blocks"
     elif header_end is not None:
         header, metadata = _table_header(text, header_end)
     else:
@@ -987,6 +982,10 @@ def parse_transcript(
             "with an unknown speaker; name the speakers with --speakers if it has labels"
         )
     warnings += _label_warnings(text, choice, body_from, declared)
+    if choice.layout == "timed":
+        fmt = "timed-text"
+    elif labels and all(_WHISPERX_SPEAKER_RE.fullmatch(label.speaker) for label in labels):
+        fmt = "whisperx-txt"
     return ParsedTranscript(
         text=text,
         format=fmt,

@@ -19,6 +19,14 @@ SAMPLE_ATTRIBUTES = REPO / "transcripts" / "participants.csv"
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def _english_tables_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Report tables speak the UI language (QUALCODE_LANG, the saved setting, the locale):
+    tests read English unless they ask, whatever the developer's machine says. (The TUI's
+    conftest sets Chinese for its tests after this.)"""
+    monkeypatch.setenv("QUALCODE_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def _sample_project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("template") / "study"

@@ -91,8 +91,10 @@ def test_crosstab_xlsx_has_one_sheet_per_table_with_frozen_headers(study, tmp_pa
     for (name, frame), sheet in zip(result.tables(), book.worksheets, strict=True):
         values = list(sheet.values)
         assert list(values[0]) == list(frame.columns), name
-        assert [[same(v) for v in row] for row in values[1:]] == \
+        assert [[same(v) for v in row] for row in values[1:1 + len(frame)]] == \
             [[same(v) for v in row] for row in as_text(frame)], name
+        # Under the table, after a blank row: the note on what was counted.
+        assert values[len(frame) + 2][0].startswith("Note: Counting unit: respondents"), name
     counts = {row[0]: row for row in book["counts"].iter_rows(min_row=2, values_only=True)}
     assert counts["problems.usability"][2:] == (2, 1, 3) or counts["problems.usability"][2:] \
         == (1, 2, 3)

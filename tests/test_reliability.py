@@ -431,3 +431,24 @@ def test_unplaced_codings_are_a_note_not_a_problem(sample_project, tmp_path):
 def test_repair_without_anything_to_repair_writes_nothing(sample_project_dir: Path):
     assert repair_project(sample_project_dir) == []
     assert not list(sample_project_dir.glob("qualcode.before-repair*"))
+
+
+@pytest.mark.parametrize("sample", ["sub_whisperx.json", "lab_whisperx.txt", "sub_whisperx.srt"])
+def test_repair_rebuilds_turns_as_the_import_read_them(tmp_path: Path, sample: str):
+    # A Whisper JSON renamed to .txt is stored as rendered lines: the rebuild must read them as
+    # such, and a WhisperX text or SRT as the verbatim text it is.
+    layouts = Path(__file__).parent / "data" / "layouts"
+    renamed = tmp_path / (Path(sample).stem + ".txt")
+    renamed.write_bytes((layouts / sample).read_bytes())
+    with Project.create(tmp_path / "study") as project:
+        (result,) = import_files(project, [renamed])
+        name = result.name
+        turns = project.transcript(name).turns
+        transcript_id = project.transcript(name).id
+    with raw(tmp_path / "study") as conn:
+        conn.execute("DELETE FROM sentences WHERE transcript_id = ?", (transcript_id,))
+    result = doctor(tmp_path / "study", "--repair")
+    assert result.exit_code == 0, result.output
+    with Project.open(tmp_path / "study") as project:
+        assert project.transcript(name).turns == turns
+        assert [t.speaker for t in turns].count("SPEAKER_00") >= 2

@@ -146,6 +146,15 @@ def test_layout_sample(name: str) -> None:
         assert turn.speaker not in body
 
 
+@pytest.mark.parametrize(
+    "name, fmt",
+    [("lab_meeting_blocks.txt", "asr-blocks"), ("lab_whisperx.txt", "whisperx-txt"),
+     ("lab_han_names.txt", "txt")],
+)  # fmt: skip
+def test_format_names_the_source(name: str, fmt: str) -> None:
+    assert read_transcript(LAYOUTS / name).format == fmt
+
+
 def test_a_bracketed_description_is_the_speakers_not_part_of_the_name() -> None:
     parsed = read_transcript(LAYOUTS / "lab_role_description.txt")
     assert parsed.speaker_descriptions == {R: "女，35岁"}
@@ -216,6 +225,7 @@ def test_timed_lines_without_speakers_are_turns_of_an_unknown_speaker() -> None:
         "[00:00:10.000 --> 00:00:12.000] 第三句，\n没有时间的续行。"
     )
     parsed = parse_transcript(text)
+    assert parsed.format == "timed-text"
     assert turns_of(parsed) == [
         ("", 1.0, "您好，我们开始吧。"), ("", 4.0, "好的。"), ("", 10.0, "第三句，\n没有时间的续行。")
     ]

@@ -214,7 +214,7 @@ def test_summaries_count_coded_sentences_per_coder_and_follow_each_coding(sample
 
     first, second = sample_project.sentence("A01", 2), sample_project.sentence("A01", 5)
     sample_project.add_coding("A01", first.start, second.end, "tpb.attitude", "wang")
-    sample_project.add_coding("A01", second.start, second.start + 2, "publicity", "li")
+    sample_project.add_coding("A01", second.start, second.start + 2, "causes.publicity", "li")
     by_name = {s.name: s for s in sample_project.summaries()}
     cases, attributes = sample_project.transcript_cases(), sample_project.attributes()
     for name, summary in by_name.items():
@@ -226,7 +226,7 @@ def test_summaries_count_coded_sentences_per_coder_and_follow_each_coding(sample
     assert (li.coded_sentences, li.codings) == (1, 1)
     # The next coding shows at once (sentence spans are kept per text, codings read afresh).
     third = sample_project.sentence("A01", 9)
-    coding = sample_project.add_coding("A01", third.start, third.end, "publicity", "li")
+    coding = sample_project.add_coding("A01", third.start, third.end, "causes.publicity", "li")
     assert sample_project.summaries("A01", coder="li")[0].coded_sentences == 2
     sample_project.remove_coding(coding.id)
     assert sample_project.summaries("A01", coder="li")[0].coded_sentences == 1

@@ -79,7 +79,7 @@ SAMPLES: dict[str, tuple[str, list[tuple[str, str, float | None]]]] = {
         ("", ASKED, 0.0), ("", SOCIAL, 3.48), ("", PERMIT, 7.92),
         ("", "不过 login 老是要刷脸，有点麻烦。", 12.3), ("", WEB, 62.7),
     ]),
-    "sub_whisperx.srt": ("whisperx", [
+    "sub_whisperx.srt": ("whisperx-srt", [
         ("SPEAKER_00", ASKED, 0.0), ("SPEAKER_01", SOCIAL, 3.48), ("SPEAKER_01", PERMIT, 7.92),
         ("SPEAKER_00", "刷脸 login 顺利吗？", 12.3), ("", "这一句没有分到说话人。", 15.05),
     ]),
@@ -112,7 +112,7 @@ SAMPLES: dict[str, tuple[str, list[tuple[str, str, float | None]]]] = {
         ("", ASKED, 0.0), ("", SOCIAL, 3.48), ("", PERMIT.replace("\n", ""), 7.92),
         ("", WEB + "😊", 62.7),  # the segment of a single space gives no turn
     ]),
-    "sub_whisperx.json": ("whisperx", [
+    "sub_whisperx.json": ("whisperx-json", [
         ("SPEAKER_00", ASKED, 0.031), ("SPEAKER_01", SOCIAL, 3.6),
         ("SPEAKER_01", PERMIT.replace("\n", " "), 8.0),  # one segment, one line
         ("SPEAKER_00", "刷脸 login 顺利吗？", 12.4), ("", "这一句没有分到说话人。", 15.1),
@@ -420,7 +420,7 @@ def test_list_shows_the_real_format(tmp_path: Path) -> None:
         formats = {row["transcript"]: row["format"] for row in csv.DictReader(handle)}
     assert formats == {
         "sub_teams": "teams-vtt",
-        "sub_whisperx": "whisperx",
+        "sub_whisperx": "whisperx-json",
         "docx_time_speaker_text": "docx-table",
         "zoom_export": "zoom-vtt",
     }

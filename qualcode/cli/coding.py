@@ -101,18 +101,25 @@ def uncode(project: Path, transcript: str, args: tuple[str, ...], chars: str | N
               "for one JSON object a line) instead of printing them.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "markdown", "latex", "jsonl"]),
               help="File format when it should not follow FILE's extension.")
+@click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
+              help="Only codings of respondents whose attribute has this value (ATTR!=VALUE: "
+              "does not); repeat to combine with AND.")
 @redact_option
 def codings(project: Path, transcript: str | None, coder: str | None, code_id: str | None,
-            status: str, output: Path | None, fmt: str | None) -> None:
+            status: str, output: Path | None, fmt: str | None, where: tuple[str, ...]) -> None:
     """List codings with their text, offsets, coder, memo and the hash of their transcript's
     text. A second coder exports theirs with --coder NAME -o FILE.csv (or .jsonl); the main
     project brings them in with: qualcode import-codings PROJECT FILE --coder NAME."""
+    from ..attribute_filter import matching_transcripts
     from ..exchange.codings import CODINGS_COLUMNS
 
     with open_project(project) as opened:
         labels = {c.id: c.label for c, _, _ in opened.codebook().walk()}
         found = opened.codings(transcript, coder=coder, code_id=code_id,
                                status=None if status == "all" else status)
+        if (chosen := matching_transcripts(opened, where)) is not None:
+            allowed = set(chosen)
+            found = [c for c in found if c.transcript in allowed]
         hashes = opened.transcript_hashes()
     rows = [[c.id, c.transcript, c.start, c.end, c.code_id, labels.get(c.code_id, ""), c.coder,
              c.status, c.memo, c.text, c.created, hashes[c.transcript]] for c in found]

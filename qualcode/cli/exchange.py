@@ -24,14 +24,24 @@ def _show_conflicts(error) -> None:
 @codebook.command("export")
 @click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def codebook_export(project: Path, file: Path) -> None:
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="A .docx's headings and note in "
+              "Chinese or English (default: the UI language).")
+def codebook_export(project: Path, file: Path, lang: str | None) -> None:
     """Write PROJECT's working codebook to FILE: .qdc (REFI-QDA, for NVivo, ATLAS.ti, MAXQDA,
-    QualCoder) or .yaml (qualcode). Ids, English labels, include/exclude, examples and
-    keywords travel in each code's description in a .qdc."""
+    QualCoder), .yaml (qualcode), or .docx: a Word table for a thesis appendix (code, label,
+    definition, include, exclude, example, segments and respondents coded). Ids, English
+    labels, include/exclude, examples and keywords travel in each code's description in a
+    .qdc."""
     from ..exchange.refi import export_codebook
 
     with open_project(project) as opened:
-        n = export_codebook(opened, file)
+        if file.suffix.lower() == ".docx":
+            from ..exchange.tables import table_language
+            from ..exchange.word import write_codebook_docx
+
+            n = write_codebook_docx(opened, file, table_language(lang))
+        else:
+            n = export_codebook(opened, file)
     click.echo(f"wrote {n} codes to {file}")
 
 

@@ -42,7 +42,8 @@ def init(project: Path, codebook_path: Path | None, name: str | None, sample: bo
               "would give, and write nothing (PROJECT may then be left out).")
 def import_(project: Path, files: tuple[Path, ...], attributes: Path | None,
             speakers: str | None, preview: bool) -> None:
-    """Import transcript FILES (.txt, .md, .docx; UTF-8, GB18030/GBK, Big5) into PROJECT.
+    """Import transcript FILES into PROJECT: .txt, .md, .docx (UTF-8, GB18030/GBK, Big5),
+    subtitles (.srt, .vtt) and Whisper output (.json, .tsv), recognised by content too.
 
     Speaker labels are found by the layout that recurs through each file; every file's
     speakers and turns are listed, with the line of every speaker who speaks once and of every

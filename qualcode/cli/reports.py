@@ -6,12 +6,13 @@ and prints the tables or writes them to a file."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..exchange.tables import frame_cells
+from ..exchange.tables import LANGUAGES, frame_cells
 from ..store import DB_NAME, Project
 from . import emit, main, open_project, project_argument
 from . import output_option as table_output_option
@@ -20,11 +21,44 @@ from .privacy import redact_option
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..charts import CodeStyle
+
+LANG_HELP = ("Headers, notes and chart labels in Chinese or English (default: the UI "
+             "language: QUALCODE_LANG, the saved choice, else the locale).")
+CHART_HELP = ("-o FILE.png (300 dpi), .svg or .pdf draws the report's chart instead, with "
+              "Chinese labels in a Chinese font.")
+
 
 def output_option(function):
-    """-o FILE and --format, and --redact: every report and agreement can write its tables
-    with personal data replaced by pseudonyms."""
+    """-o FILE and --format, --lang, and --redact: every report and agreement can write its
+    tables (or chart) in Chinese or English, with personal data replaced by pseudonyms."""
+    function = click.option("--lang", type=click.Choice(LANGUAGES), help=LANG_HELP)(function)
     return table_output_option(redact_option(function))
+
+
+def where_option(function):
+    """--where ATTR=VALUE / ATTR!=VALUE (repeatable): only respondents meeting every
+    condition (:func:`qualcode.attribute_filter.matching_transcripts`)."""
+    return click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
+                        help="Only respondents whose attribute has this value (ATTR!=VALUE: "
+                        "does not); repeat to combine with AND, e.g. --where gender=女 "
+                        "--where age_group!=60岁及以上.")(function)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """What a report's chart needs beside its tables: the kind of chart, each code's depth
+    and colour, and (cross-tab) what the columns are."""
+
+    kind: str
+    codes: dict[str, CodeStyle] = field(default_factory=dict)
+    label: str = ""
+
+
+def _chart_codes(opened: Project) -> dict[str, CodeStyle]:
+    from ..charts import CodeStyle
+
+    return {code.id: CodeStyle(depth, code.color) for code, _, depth in opened.codebook().walk()}
 
 
 def _indent_labels(columns: list[str], rows: list[list[object]], depth: dict[str, int]) -> None:
@@ -37,13 +71,47 @@ def _indent_labels(columns: list[str], rows: list[list[object]], depth: dict[str
 
 
 def show_tables(tables: Sequence[tuple[str, pd.DataFrame]], output: Path | None,
-                fmt: str | None, title: str, depth: dict[str, int] | None = None) -> None:
-    """Print a report's tables in the terminal, or write them all to ``output``."""
-    if output is not None:
-        from ..exchange.tables import write_tables
+                fmt: str | None, title: str, depth: dict[str, int] | None = None, *,
+                lang: str | None = None, note: tuple[str, dict[str, Any]] | None = None,
+                chart: Chart | None = None) -> None:
+    """Print a report's tables in the terminal, or write them all to ``output``: tables
+    (headers in ``lang``, the note ``(kind, fields)`` of
+    :func:`qualcode.exchange.tables.table_note` under each), or the ``chart`` when
+    ``output`` ends in .png, .svg or .pdf."""
+    from ..charts import chart_format
+    from ..exchange.tables import localize, table_language, table_note
 
-        written = write_tables(output, [(name, *frame_cells(frame)) for name, frame in tables],
-                               fmt)
+    language = table_language(lang)
+    note_text = ""
+    if note is not None:
+        from ..attribute_filter import describe
+
+        kind, fields = note
+        note_text = table_note(kind, language, **{
+            **fields, "where": describe(fields.get("where"), language)})
+    if output is not None and fmt is None and chart_format(output):
+        from ..charts import write_chart
+        from ..errors import ReportError
+
+        if chart is None:
+            raise ReportError("this report has no chart; write its table to .xlsx, .csv, .md "
+                              "or .tex", path=output)
+        write_chart(output, chart.kind, tables, codes=chart.codes, lang=language,
+                    label=chart.label)
+        click.echo(f"wrote the {chart.kind} chart to {output}", err=True)
+        return
+    if output is not None:
+        from ..exchange.tables import parents_column, table_format, write_tables
+
+        # Files get full precision (Markdown and LaTeX round and say so); CSV and JSON Lines,
+        # which carry no note, say how parents were counted in a column.
+        kind, fields = note if note is not None else ("", {})
+        bare = table_format(output, fmt) in ("csv", "jsonl")
+        named = [localize(parents_column(table, kind, fields.get("rollup")) if bare else table,
+                          language)
+                 for table in ((name, *frame_cells(frame, rounded=False))
+                               for name, frame in tables)]
+        written = write_tables(output, named, fmt, note=note_text, lang=language)
         for path, (name, frame) in zip(written, tables, strict=False):
             click.echo(f"wrote {name}: {len(frame)} rows to {path}", err=True)
         if len(written) == 1 and len(tables) > 1:
@@ -53,7 +121,14 @@ def show_tables(tables: Sequence[tuple[str, pd.DataFrame]], output: Path | None,
         columns, rows = frame_cells(frame)
         if depth:
             _indent_labels(columns, rows, depth)
+        name, columns, rows = localize((name, columns, rows), language)
         print_table(columns, rows, f"{title}: {name}" if len(tables) > 1 else title)
+    if note_text:
+        click.echo(note_text, err=True)
+    if any(frame.select_dtypes("float").size for _, frame in tables):
+        from ..exchange.tables import rounding_note
+
+        click.echo(rounding_note(language), err=True)
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title: str) -> None:
@@ -69,10 +144,14 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title:
     for i, column in enumerate(columns):
         numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
         table.add_column(column, justify="right" if numeric and rows else "left",
-                         no_wrap=column in ("code_id", "code", "word"), overflow="fold")
+                         no_wrap=column in _NO_WRAP, overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
+
+
+# Ids, labels and words are never folded (in either language's headers).
+_NO_WRAP = {"code_id", "code", "word", "编码ID", "编码", "词语"}
 
 
 def _depths(opened: Project) -> dict[str, int]:
@@ -134,20 +213,28 @@ def report() -> None:
 @coder_option
 @status_option
 @speaker_role_option
+@where_option
 @output_option
 def frequencies(project: Path, coders: tuple[str, ...], status: str,
-                speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
+                speaker_roles: tuple[str, ...], where: tuple[str, ...], output: Path | None,
+                fmt: str | None, lang: str | None) -> None:
     """Per code: segments coded, transcripts (respondents) mentioning it and their share of
-    all transcripts, characters coded."""
+    all transcripts, characters coded. -o FILE.png draws them as bars, children under their
+    parents."""
     from ..analysis import frequencies as report_frequencies
+    from ..attribute_filter import matching_transcripts
 
     with open_project(project) as opened:
         table = report_frequencies(opened, list(coders) or None, status=status,
-                                   speaker_roles=speaker_roles)
+                                   speaker_roles=speaker_roles, where=where)
         depth = _depths(opened)
+        chart = Chart("frequencies", _chart_codes(opened))
+        base = len(matching_transcripts(opened, where) or opened.transcript_names())
         warn_roles(opened, speaker_roles)
     show_tables([("frequencies", table)], output, fmt,
-                "Code frequencies" + _roles_note(speaker_roles), depth)
+                "Code frequencies" + _roles_note(speaker_roles), depth, lang=lang,
+                note=("frequencies", {"base": base, "where": where,
+                                      "speaker_roles": speaker_roles}), chart=chart)
 
 
 @report.command()
@@ -165,7 +252,7 @@ def frequencies(project: Path, coders: tuple[str, ...], status: str,
 @output_option
 def crosstab(project: Path, attribute: str, count: str, bins: str | None,
              coders: tuple[str, ...], status: str, speaker_roles: tuple[str, ...],
-             output: Path | None, fmt: str | None) -> None:
+             output: Path | None, fmt: str | None, lang: str | None) -> None:
     """Codes × the values of a respondent attribute: counts with totals, row and column
     percentages, expected counts, and a chi-square test per code (flagged when expected
     counts are too small: any below 1, or more than 20 % below 5). With -o FILE.xlsx each
@@ -187,9 +274,12 @@ def crosstab(project: Path, attribute: str, count: str, bins: str | None,
         result = report_crosstab(opened, attribute, count=count, coders=list(coders) or None,
                                  status=status, bins=edges, speaker_roles=speaker_roles)
         depth = _depths(opened)
+        chart = Chart("crosstab", _chart_codes(opened), result.label)
         warn_roles(opened, speaker_roles)
     show_tables(result.tables(), output, fmt,
-                f"Codes × {result.label} ({count}){_roles_note(speaker_roles)}", depth)
+                f"Codes × {result.label} ({count}){_roles_note(speaker_roles)}", depth,
+                lang=lang, note=(f"crosstab.{count}", {"speaker_roles": speaker_roles}),
+                chart=chart)
 
 
 
@@ -202,7 +292,8 @@ def crosstab(project: Path, attribute: str, count: str, bins: str | None,
 @speaker_role_option
 @output_option
 def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
-           speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
+           speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None,
+           lang: str | None) -> None:
     """Codes × transcripts: segments in each cell, or presence (like NVivo's matrix coding
     query and MAXQDA's code matrix browser)."""
     from ..analysis import matrix as report_matrix
@@ -211,10 +302,13 @@ def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
         table = report_matrix(opened, presence=presence, coders=list(coders) or None,
                               status=status, speaker_roles=speaker_roles)
         depth = _depths(opened)
+        chart = Chart("matrix", _chart_codes(opened))
         warn_roles(opened, speaker_roles)
     show_tables([("matrix", table)], output, fmt,
                 "Codes × transcripts" + (" (presence)" if presence else " (segments)")
-                + _roles_note(speaker_roles), depth)
+                + _roles_note(speaker_roles), depth, lang=lang,
+                note=("matrix.presence" if presence else "matrix.segments",
+                      {"speaker_roles": speaker_roles}), chart=chart)
 
 
 @report.command()
@@ -228,7 +322,8 @@ def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
 @speaker_role_option
 @output_option
 def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...], status: str,
-                 speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
+                 speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None,
+                 lang: str | None) -> None:
     """Code × code: how often codes occur together (the codes in use; the diagonal is each
     code's own count)."""
     from ..analysis import cooccurrence as report_cooccurrence
@@ -238,10 +333,12 @@ def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...
                                     coders=list(coders) or None, status=status,
                                     speaker_roles=speaker_roles)
         depth = _depths(opened)
+        chart = Chart("cooccurrence", _chart_codes(opened))
         warn_roles(opened, speaker_roles)
     show_tables([("co-occurrence", table)], output, fmt,
                 f"Code co-occurrence by {unit}" + (" (Jaccard)" if jaccard else "")
-                + _roles_note(speaker_roles), depth)
+                + _roles_note(speaker_roles), depth, lang=lang,
+                note=(f"cooccurrence.{unit}", {"speaker_roles": speaker_roles}), chart=chart)
 
 
 @report.command()
@@ -258,10 +355,12 @@ def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...
 @coder_option
 @status_option
 @speaker_role_option
+@where_option
 @output_option
 def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, min_count: int,
           transcripts: tuple[str, ...], coders: tuple[str, ...], status: str,
-          speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None) -> None:
+          speaker_roles: tuple[str, ...], where: tuple[str, ...], output: Path | None,
+          fmt: str | None, lang: str | None) -> None:
     """Word frequencies (jieba words as the project segmented them, stop words left out: spaCy's
     Chinese list, spoken fillers, and PROJECT/stopwords.txt, one word a line). With --code or
     --per-code: the words most distinctive of a code's segments against the rest of the
@@ -272,16 +371,19 @@ def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, mi
         if code_ids or per_code:
             table = analysis.distinctive_words(
                 opened, list(code_ids) if code_ids else None, top=top, min_count=min_count,
-                coders=list(coders) or None, status=status, speaker_roles=speaker_roles)
+                coders=list(coders) or None, status=status, speaker_roles=speaker_roles,
+                where=where)
             title = "Words most distinctive of each code (keyness: log-likelihood G2)"
             name = "distinctive words"
         else:
             table = analysis.word_frequencies(opened, top=top,
                                               transcripts=list(transcripts) or None,
-                                              speaker_roles=speaker_roles)
+                                              speaker_roles=speaker_roles, where=where)
             title, name = "Word frequencies", "words"
         warn_roles(opened, speaker_roles)
-    show_tables([(name, table)], output, fmt, title + _roles_note(speaker_roles))
+    show_tables([(name, table)], output, fmt, title + _roles_note(speaker_roles), lang=lang,
+                note=(name, {"where": where, "speaker_roles": speaker_roles}),
+                chart=Chart("words") if name == "words" else None)
 
 
 @report.command()
@@ -295,10 +397,12 @@ def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, mi
 @coder_option
 @status_option
 @speaker_role_option
+@where_option
 @output_option
 def kwic(project: Path, word: str, width: int, transcripts: tuple[str, ...], inside: bool,
          coders: tuple[str, ...], status: str, speaker_roles: tuple[str, ...],
-         output: Path | None, fmt: str | None) -> None:
+         where: tuple[str, ...], output: Path | None, fmt: str | None,
+         lang: str | None) -> None:
     """Keyword in context: every occurrence of WORD as whole words, with the sentence it is in
     and the codes on it. -o FILE also writes the occurrences inside longer words (a second
     sheet, or FILE.inside_other_words.csv beside a CSV)."""
@@ -307,14 +411,60 @@ def kwic(project: Path, word: str, width: int, transcripts: tuple[str, ...], ins
     with open_project(project) as opened:
         result = report_kwic(opened, word, width=width, transcripts=list(transcripts) or None,
                              coders=list(coders) or None, status=status,
-                             speaker_roles=speaker_roles)
+                             speaker_roles=speaker_roles, where=where)
         warn_roles(opened, speaker_roles)
     tables = result.tables() if inside or output is not None else result.tables()[:1]
     show_tables(tables, output, fmt,
-                f"{word}: {len(result.hits)} hits" + _roles_note(speaker_roles))
+                f"{word}: {len(result.hits)} hits" + _roles_note(speaker_roles), lang=lang,
+                note=("kwic", {"where": where, "speaker_roles": speaker_roles}))
     if output is None and not inside and len(result.inside_words):
         click.echo(f"{len(result.inside_words)} more occurrences are part of longer words; "
                    "list them with --inside", err=True)
+
+
+@report.command()
+@project_argument
+@click.option("--code", "code_ids", multiple=True, metavar="ID",
+              help="Only this theme and the codes below it (repeatable; default: every code).")
+@click.option("--max-per-code", type=click.IntRange(min=1), metavar="N",
+              help="At most N quotes per code, taken from the respondents in turn (those who "
+              "said most on the theme first), so that as many respondents as possible are "
+              "heard; the report states the rule.")
+@click.option("--attributes", "attribute_names", metavar="A,B,…",
+              help="The respondent attributes shown after each respondent's id, in this order "
+              "(comma-separated or repeated; default: all).", multiple=True)
+@coder_option
+@status_option
+@speaker_role_option
+@where_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The report file: .docx (Word, with Word's own styles), .md or .html.")
+@click.option("--lang", type=click.Choice(LANGUAGES), help=LANG_HELP)
+@redact_option
+def quotes(project: Path, code_ids: tuple[str, ...], max_per_code: int | None,
+           attribute_names: tuple[str, ...], coders: tuple[str, ...], status: str,
+           speaker_roles: tuple[str, ...], where: tuple[str, ...], output: Path,
+           lang: str | None) -> None:
+    """Quotes by theme for a thesis chapter: codes in codebook order (parents as headings,
+    children as subheadings), each with its definition and counts (segments, respondents;
+    children included), then what respondents said: each quote with the respondent's id and
+    attributes, e.g. A01（女，60岁及以上，本科）, the speaker, the transcript and sentence,
+    and memos on the coding."""
+    from ..exchange.tables import table_language
+    from ..quotes import quotes_format, quotes_report, write_quotes
+
+    quotes_format(output)  # a wrong ending fails before any work
+    chosen = [name.strip() for group in attribute_names for name in group.split(",")
+              if name.strip()] or None
+    with open_project(project) as opened:
+        found = quotes_report(opened, code_ids=list(code_ids) or None, where=where,
+                              coders=list(coders) or None, status=status,
+                              speaker_roles=speaker_roles, max_per_code=max_per_code,
+                              attributes=chosen)
+        warn_roles(opened, speaker_roles)
+    write_quotes(found, output, table_language(lang))
+    shown = sum(len(theme.quotes) for theme in found.themes)
+    click.echo(f"wrote {shown} quotes under {len(found.themes)} themes to {output}", err=True)
 
 
 
@@ -363,14 +513,15 @@ class CodersCommand(click.Command):
 @output_option
 def agreement(project: Path, coder_groups: tuple[str, ...], unit: str,
               transcripts: tuple[str, ...], list_disagreements: bool, status: str,
-              output: Path | None, fmt: str | None) -> None:
+              output: Path | None, fmt: str | None, lang: str | None) -> None:
     """Inter-coder agreement per code and overall: percent agreement (0–1), Cohen's kappa (two
     coders), Krippendorff's alpha (nominal), units compared; and the units where the coders
     disagree. A unit counts as coded with a code when a coding of it overlaps the unit.
 
     -o FILE.csv writes the agreement table (code_id, code, percent_agreement, cohen_kappa,
     krippendorff_alpha, n_units, ...; last row: overall) and the disagreements beside it as
-    FILE.disagreements.csv; an .xlsx gets both as sheets."""
+    FILE.disagreements.csv; an .xlsx gets both as sheets; FILE.png (.svg, .pdf) draws the
+    coefficients per code as bars."""
     from ..agreement import agreement as measure
 
     coders = [name.strip() for group in coder_groups for name in group.split(",") if name.strip()]
@@ -378,13 +529,15 @@ def agreement(project: Path, coder_groups: tuple[str, ...], unit: str,
         result = measure(opened, coders, unit=unit, transcripts=list(transcripts) or None,
                          status=status)
         depth = _depths(opened)
+        chart = Chart("agreement", _chart_codes(opened))
+    note = ("agreement", {"unit": unit})
     if output is not None or list_disagreements:
         show_tables(result.tables(), output, fmt, f"Agreement of {', '.join(coders)} by {unit}",
-                    depth)
+                    depth, lang=lang, note=note, chart=chart)
         return
     show_tables(result.tables()[:1], None, None,
                 f"Agreement of {', '.join(coders)} by {unit} "
-                f"({len(result.transcripts)} transcripts)", depth)
+                f"({len(result.transcripts)} transcripts)", depth, lang=lang, note=note)
     click.echo(f"{len(result.disagreements)} disagreements (unit × code); list them with "
                "--disagreements", err=True)
 

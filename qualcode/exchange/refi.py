@@ -551,7 +551,8 @@ def export_codebook(project: Project, path: str | Path) -> int:
         save_codebook(codebook, path)
     else:
         raise ExchangeError("give the codebook file the ending .qdc (REFI-QDA, for NVivo, "
-                            "ATLAS.ti, MAXQDA ...) or .yaml (qualcode)", path=path)
+                            "ATLAS.ti, MAXQDA ...), .yaml (qualcode) or .docx (a Word table "
+                            "for an appendix)", path=path)
     return len(codebook.by_id())
 
 

@@ -63,14 +63,16 @@ def write_table(
 
 
 def write_tables(path: str | Path, tables: Sequence[NamedTable], fmt: str | None = None, *,
-                 note: str = "") -> list[Path]:
+                 note: str = "", lang: str | None = None) -> list[Path]:
     """Write the tables of one report, each file atomically; returns the files written.
 
     XLSX: one workbook, one sheet per table, each with its header row frozen, columns as
     wide as their contents, percentages shown with %. Markdown and LaTeX: one file, each
     table under its name. CSV and JSON Lines hold one table per file: the first table goes
     to ``path``, each further one beside it as ``STEM.NAME.csv``. ``note`` (see
-    :func:`table_note`) goes under each table in XLSX, Markdown and LaTeX.
+    :func:`table_note`) goes under each table in XLSX, Markdown and LaTeX. Cells should
+    come at full precision (:func:`frame_cells` with ``rounded=False``): CSV, XLSX and JSON
+    Lines keep it; Markdown and LaTeX round for reading and say so, in ``lang``.
     """
     path = Path(path)
     kind = table_format(path, fmt)
@@ -85,7 +87,7 @@ def write_tables(path: str | Path, tables: Sequence[NamedTable], fmt: str | None
         for name, columns, rows in tables:
             heading = (f"## {name}\n\n" if kind == "markdown"
                        else "% " + name.replace("\n", " ") + "\n")
-            parts.append(heading.encode("utf-8") + write(columns, rows, name)
+            parts.append(heading.encode("utf-8") + write(columns, rows, name, lang)
                          + _note_lines(kind, note))
         atomic_write_bytes(path, b"\n".join(parts))
         return [path]
@@ -146,14 +148,18 @@ def _xlsx_book(tables: Sequence[tuple[str, Sequence[str], list[list[object]]]],
         for row in rows:
             ws.append([_xlsx_cell(v) for v in row])
         ws.freeze_panes = "A2"
-        # A percentage column (or every number of a table of percentages, the cross-tab's
+        # Cells keep full precision; number formats only change what Excel shows. A
+        # percentage column (or every number of a table of percentages, the cross-tab's
         # row % and column %) holds 0-100: shown with a % sign, the value left as it is.
         whole = "%" in name
         for i, column in enumerate(columns, start=1):
-            if whole or "%" in str(column):
-                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                    if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
-                        cell.number_format = PERCENT_FORMAT
+            shown = (PERCENT_FORMAT if whole or "%" in str(column)
+                     else P_FORMAT if str(column) in _P_COLUMNS else FRACTION_FORMAT)
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                if isinstance(cell.value, float) or (
+                        shown == PERCENT_FORMAT and isinstance(cell.value, int)
+                        and not isinstance(cell.value, bool)):
+                    cell.number_format = shown
             width = max([display_width(column), *(display_width(row[i - 1]) for row in rows
                                                    if i - 1 < len(row))])
             ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
@@ -166,6 +172,10 @@ def _xlsx_book(tables: Sequence[tuple[str, Sequence[str], list[list[object]]]],
 
 PERCENT_FORMAT = '0.0"%"'
 """XLSX number format of percentage cells: values are 0-100, so 33.3 shows as 33.3%."""
+FRACTION_FORMAT = "0.0000"
+"""XLSX number format of other non-integer cells (kappa, alpha, expected counts, G2)."""
+P_FORMAT = "[<0.0001]0.00E+00;0.0000"
+"""XLSX number format of p- and q-values: four decimals, a tiny one in scientific notation."""
 
 
 def display_width(value: object) -> int:
@@ -208,13 +218,17 @@ def _xlsx_cell(value: object) -> object:
     return value
 
 
-def _markdown(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
+def _markdown(columns: Sequence[str], rows: list[list[object]], sheet: str,
+              lang: str | None = None) -> bytes:
     def cell(v: object) -> str:
         return str(v).replace("|", "\\|").replace("\n", "<br>")
 
+    rows, rounded = readable(columns, rows)  # a page is read by a person: rounded, and said so
     lines = ["| " + " | ".join(cell(c) for c in columns) + " |",
              "|" + "|".join("---" for _ in columns) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    if rounded:
+        lines += ["", _markdown_text(rounding_note(table_language(lang)))]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -223,14 +237,19 @@ _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
                   "\\": r"\textbackslash{}"}
 
 
-def _latex(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
+def _latex(columns: Sequence[str], rows: list[list[object]], sheet: str,
+           lang: str | None = None) -> bytes:
     def cell(v: object) -> str:
         return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(v)).replace("\n", " ")
 
+    rows, rounded = readable(columns, rows)
     lines = [r"\begin{tabular}{" + "l" * len(columns) + "}", r"\hline",
              " & ".join(cell(c) for c in columns) + r" \\", r"\hline"]
     lines += [" & ".join(cell(v) for v in row) + r" \\" for row in rows]
     lines += [r"\hline", r"\end{tabular}"]
+    if rounded:
+        lines.append(_note_lines("latex", rounding_note(table_language(lang))).decode()
+                     .rstrip("\n"))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -240,19 +259,15 @@ def _jsonl(columns: Sequence[str], rows: list[list[object]], sheet: str) -> byte
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def frame_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
-    """Columns and rows of a report table (a DataFrame), numbers rounded for reading: percentages to one
-    decimal, p-values to four significant digits, other fractions to four decimals; NaN
-    blank; True/False as yes/no."""
+def frame_cells(frame: pd.DataFrame, *, rounded: bool = True
+                ) -> tuple[list[str], list[list[object]]]:
+    """Columns and rows of a report table (a DataFrame) as plain Python values: NaN as None
+    (blank), True/False as yes/no, numpy scalars as ints and floats. ``rounded``: numbers
+    rounded for a person to read (see :func:`readable`), for the terminal and the screen;
+    ``rounded=False`` keeps every float at full precision, for files: CSV, XLSX and JSON
+    Lines keep it, and the Markdown and LaTeX writers round it themselves."""
     columns = [str(c) for c in frame.columns]
-    rounding = []
-    for column in columns:
-        if "%" in column:
-            rounding.append(lambda v: round(v, 1))
-        elif column == "p":
-            rounding.append(lambda v: float(f"{v:.4g}"))
-        else:
-            rounding.append(lambda v: round(v, 4))
+    rounding = [_rounding(column) if rounded else float for column in columns]
     rows = []
     for values in frame.itertuples(index=False, name=None):
         row: list[object] = []
@@ -266,6 +281,49 @@ def frame_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
             row.append(value)
         rows.append(row)
     return columns, rows
+
+
+def _rounding(column: str):
+    """How a person reads a column's numbers: percentages to one decimal, p- and q-values
+    to four significant digits, other fractions to four decimals."""
+    if "%" in column:
+        return lambda v: round(v, 1)
+    if column in _P_COLUMNS:
+        return lambda v: float(f"{v:.4g}")
+    return lambda v: round(v, 4)
+
+
+_P_COLUMNS = {"p", "q"}
+
+
+def readable(columns: Sequence[str], rows: Iterable[Sequence[object]]
+             ) -> tuple[list[list[object]], bool]:
+    """``rows`` with their floats rounded for reading (see :func:`_rounding`), and whether
+    any float was: then what is printed must say so (:func:`rounding_note`)."""
+    rounding = [_rounding(str(c)) for c in columns]
+    out, changed = [], False
+    for row in rows:
+        cells = list(row)
+        for i, value in enumerate(cells):
+            if isinstance(value, float) and not math.isnan(value) and i < len(rounding):
+                cells[i] = rounding[i](value)
+                changed = True
+        out.append(cells)
+    return out, changed
+
+
+_ROUNDING = {
+    "zh": "数字为便于阅读已四舍五入：百分比保留一位小数，p 值和 q 值保留四位有效数字，其余保留四位"
+          "小数；导出为 CSV、XLSX 或 JSONL 时保留全部精度",
+    "en": "Numbers rounded for reading: percentages to 1 decimal, p and q to 4 significant "
+          "digits, other fractions to 4 decimals; CSV, XLSX and JSON Lines keep full precision",
+}
+
+
+def rounding_note(lang: str = "en") -> str:
+    """The line under a rounded table (terminal, Markdown, LaTeX) saying how it was rounded
+    and where the full precision is."""
+    return _ROUNDING.get(lang, _ROUNDING["en"]) + ("。" if lang == "zh" else ".")
 
 
 # --- reports in the reader's language -------------------------------------------------------
@@ -287,7 +345,11 @@ _ZH = {
     "right": "右侧语境", "codes": "编码", "in word": "所在词", "percent_agreement": "一致率",
     "cohen_kappa": "Cohen's κ", "krippendorff_alpha": "Krippendorff's α",
     "fleiss_kappa": "Fleiss' κ", "n_units": "单位数", "coded_by": "编码者",
-    "not_coded_by": "未编码者", "text": "文本",
+    "not_coded_by": "未编码者", "text": "文本", "n_coders": "编码者数", "q": "q",
+    "test": "检验", "n": "检验的受访者数", "missing": "缺失值受访者数", "compared": "参与比较",
+    "support": "正例数", "precision": "精确率", "recall": "召回率", "f1": "F1",
+    "parents": "父编码计法", "rolled up": "含子编码", "as coded": "不含子编码",
+    "coded units": "各编码者编码的单位数", "coverage": "各编码者的访谈记录",
     # sheet and table names
     "frequencies": "编码频次", "counts": "频数", "row %": "行百分比（%）",
     "column %": "列百分比（%）", "expected": "期望频数", "chi-square": "卡方检验",
@@ -295,7 +357,8 @@ _ZH = {
     "distinctive words": "特征词", "hits": "检索结果", "inside other words": "作为其他词的一部分",
     "agreement": "编码一致性", "disagreements": "不一致之处",
 }
-_ZH_CELLS = {"(any code)", "(respondents)", "(segments)", "(missing)", "(overall)"}
+_ZH_CELLS = {"(any code)", "(respondents)", "(segments)", "(missing)", "(overall)",
+             "rolled up", "as coded"}
 _YES_NO = {"yes": "是", "no": "否"}
 # ``segments (wang)``, ``units (li)``: a column per coder.
 _PER_CODER = re.compile(r"^(.+) \((.+)\)$")
@@ -413,10 +476,15 @@ _NOTES = {
               "digits); codes play no part",
     },
     "distinctive words": {
-        "zh": "计数单位：词（jieba 分词，不含停用词）；编码内为该编码片段中的词，与其余文本比较"
-              "（对数似然 G²）",
+        "zh": "计数单位：词（jieba 分词，不含停用词）；编码内为该编码片段中的词，与其余文本比较；"
+              "G² 为对数似然比，按 Rayson 与 Garside（2000）只计该词的两个格子（Lancaster "
+              "对数似然计算器的算法），p 按自由度为 1 的卡方分布；q 为 Benjamini–Hochberg 校正，"
+              "每个编码内对编码内出现不少于最小次数的全部词校正",
         "en": "Counting unit: words (jieba's segmentation, without stop words) inside the "
-              "code's segments against the rest of the text (log-likelihood G2)",
+              "code's segments against the rest of the text; G2: log-likelihood as Rayson and "
+              "Garside (2000) compute it, over the word's two cells only (the Lancaster "
+              "log-likelihood calculator), p from chi-square with 1 df; q: Benjamini-Hochberg, "
+              "over every word of the code that reaches the minimum count in it",
     },
     "kwic": {
         "zh": "计数单位：检索词的每次出现（须为完整的词）；编码列为与之重叠的编码，按原样列出",
@@ -424,11 +492,33 @@ _NOTES = {
               "codings that overlap it, as coded",
     },
     "agreement": {
-        "zh": "比较单位：{unit}（某编码者的编码与单位重叠即视为该单位有此编码）；编码按原样"
-              "比较，父编码不包含子编码",
+        "zh": "比较单位：{unit}（某编码者的编码与单位重叠即视为该单位有此编码；编码者标记为"
+              "已审阅或有编码的访谈记录中，未编码即为“无”，其余访谈记录为缺失）",
         "en": "Unit compared: {unit} (a unit has a code when a coding of it overlaps the "
-              "unit); codes are compared as coded, parents without their children",
+              "unit; in a transcript the coder marked reviewed or coded in, no coding is "
+              "absence, elsewhere the coder's values are missing)",
     },
+    "learned": {
+        "zh": "交叉验证：按访谈记录分组（同一访谈记录的单位不会同时出现在训练和测试中），"
+              "TF-IDF 与分类器只在训练折上拟合",
+        "en": "Cross-validation: folds grouped by transcript (no transcript is in both a "
+              "training and a test fold), TF-IDF and classifier fitted on the training folds "
+              "only",
+    },
+}
+# How parent codes count, when a report can do it either way (--direct, --rollup).
+_AS_CODED = {
+    "zh": "父编码只计直接编码为父编码的片段，不含其子编码",
+    "en": "a parent code counts only what was coded with it directly, without its children",
+}
+_COMPARED_ROLLED_UP = {
+    "zh": "父编码与其所有子编码合并比较（--rollup）",
+    "en": "a parent code is compared together with all its descendants (--rollup)",
+}
+_COMPARED_AS_CODED = {
+    "zh": "编码按原样比较，父编码不包含子编码（--rollup 可合并）",
+    "en": "codes are compared as coded, parents without their children (--rollup folds "
+          "them in)",
 }
 _ROLLS_UP = {"frequencies", "crosstab.respondents", "crosstab.segments", "matrix.segments",
              "matrix.presence", "cooccurrence.overlap", "cooccurrence.sentence",
@@ -438,18 +528,22 @@ _UNITS = {"zh": {"sentence": "句子", "turn": "话轮"}, "en": {"sentence": "se
 
 
 def table_note(kind: str, lang: str, *, where: str = "", speaker_roles: Sequence[str] = (),
-               **fields: object) -> str:
+               rollup: bool | None = None, **fields: object) -> str:
     """The note under a report table of ``kind`` (``frequencies``, ``crosstab.respondents``,
     ``matrix.presence``, ``cooccurrence.sentence``, ``words``, ``kwic``, ``agreement`` …)
     in ``lang``: the counting unit and how parent codes count, then the respondents
     (``where``, as :func:`qualcode.attribute_filter.describe` gives it) and speaker roles
-    the table was narrowed to. ``fields`` fill the note's blanks (``base``, ``unit``)."""
+    the table was narrowed to. ``fields`` fill the note's blanks (``base``, ``unit``).
+    ``rollup``: whether parents were rolled up; None for the report's default (rolled up
+    for counts, as coded for agreement and the learned evaluation)."""
     lang = lang if lang in LANGUAGES else "en"
     if "unit" in fields:
         fields["unit"] = _UNITS[lang].get(str(fields["unit"]), fields["unit"])
     parts = [_NOTES[kind][lang].format(**fields)]
     if kind in _ROLLS_UP:
-        parts.append(_ROLLED_UP[lang])
+        parts.append(_ROLLED_UP[lang] if rollup is not False else _AS_CODED[lang])
+    elif kind in ("agreement", "learned"):
+        parts.append(_COMPARED_ROLLED_UP[lang] if rollup else _COMPARED_AS_CODED[lang])
     if where:
         parts.append(f"仅含受访者：{where}" if lang == "zh" else f"respondents: {where} only")
     if speaker_roles:
@@ -459,3 +553,15 @@ def table_note(kind: str, lang: str, *, where: str = "", speaker_roles: Sequence
     if lang == "zh":
         return "注：" + "；".join(parts) + "。"
     return "Note: " + "; ".join(parts) + "."
+
+
+def parents_column(table: NamedTable, kind: str, rollup: bool | None) -> NamedTable:
+    """A report table of ``kind`` with a last column ``parents`` saying on every code row
+    how parent codes were counted (``rolled up`` or ``as coded``), for the files that carry
+    no note (CSV, JSON Lines); the table as it is for reports where parents play no part."""
+    name, columns, rows = table
+    if kind not in _ROLLS_UP or "code_id" not in columns:
+        return table
+    rule = "as coded" if rollup is False else "rolled up"
+    return name, [*columns, "parents"], [[*row, rule] for row in rows]
+

@@ -79,7 +79,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "search.searching": {"zh": "正在搜索“{query}”……", "en": "Searching for “{query}”…"},
     "search.found": {"zh": "“{query}”：{count} 处（整词）", "en": "“{query}”: {count} hits (whole words)"},
     "search.none": {"zh": "没有找到整词“{query}”", "en": "No whole-word hit for “{query}”"},
-    "search.inside": {"zh": "另有 {count} 处是更长词语的一部分：{words}", "en": "{count} more are part of longer words: {words}"},
+    "search.inside": {"zh": "另有{count}处是更长词语的一部分：{words}", "en": "{count} more are part of longer words: {words}"},
     "reports.view_counts": {"zh": "计数", "en": "Counts"},
     "reports.view_row": {"zh": "行百分比", "en": "Row %"},
     "reports.view_column": {"zh": "列百分比", "en": "Column %"},

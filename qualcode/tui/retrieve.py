@@ -107,25 +107,13 @@ class RetrieveScreen(ModalScreen[Coding | None]):
 
     def _attributes_read(self, groups: dict[str, tuple[dict[str, str], list[str]]],
                          job: int) -> None:
-        if not self.jobs.current("attributes", job):
-            return
+        if not self.is_attached or not self.jobs.current("attributes", job):
+            return  # closed meanwhile
         self.groups = {name: group for name, (group, _) in groups.items()}
         self.values = {name: values for name, (_, values) in groups.items()}
         attribute = self.query_one("#attribute", Select)
         attribute.set_options([(name, name) for name in groups])
         attribute.disabled = not groups
-
-    def filter(self, attribute: str | None = None, value: str | None = None,
-               coder: str | None = None) -> None:
-        """Keep the segments of respondents whose ``attribute`` is ``value`` and of
-        ``coder``, as choosing them above the list does (None: no filter)."""
-        if attribute is not None:
-            self.query_one("#attribute", Select).value = attribute
-            self._attribute_chosen()
-        if value is not None:
-            self.query_one("#value", Select).value = value
-        self.query_one("#coder", Select).value = Select.NULL if coder is None else coder
-        self._show()
 
     @on(Select.Changed, "#attribute")
     def _attribute_chosen(self) -> None:

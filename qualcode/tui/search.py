@@ -111,8 +111,8 @@ class SearchScreen(ModalScreen[Jump | None]):
         self.app.call_from_thread(self._show, query, found, job)
 
     def _show(self, query: str, found: Kwic, job: int) -> None:
-        if not self.jobs.current("search", job):
-            return  # a newer search replaced this one
+        if not self.is_attached or not self.jobs.current("search", job):
+            return  # a newer search replaced this one, or the screen is closed
         lang = self.lang
         self.searched = query
         self.hits = []
@@ -120,7 +120,7 @@ class SearchScreen(ModalScreen[Jump | None]):
         for row in found.hits.itertuples(index=False):
             self.hits.append(Jump(row.transcript, int(row.start), int(row.end)))
             head = Text(row.transcript, style="bold")
-            if row.sentence == row.sentence and row.sentence is not None:  # not NaN
+            if row.sentence is not None and row.sentence == row.sentence:  # None, NaN: none
                 head.append(f" · {t('word.sentence', lang)} {int(row.sentence)}", style="dim")
             if row.speaker:
                 head.append(f" · {row.speaker}", style="cyan")

@@ -1091,12 +1091,12 @@ class WorkbenchScreen(Screen[None]):
         # First what no single binding says: how to open another transcript, what 1-9 do
         # and which code each key applies in this project.
         table = [("tab ↑↓ ⏎", t("help.open_transcript", self.lang)),
-                 ("1–9", t("help.favourites", self.lang)),
-                 ("m", t("help.code_memo", self.lang))]
+                 ("1–9", t("help.favourites", self.lang))]
         labels = self.codebook.by_id()
         for key, code_id in sorted(self.favourites.items()):
             code = labels.get(code_id)
             table.append((str(key), f"{code.label if code else code_id} ({code_id})"))
+        table.append(("m", t("help.code_memo", self.lang)))
         # A letter before the arrow or symbol that does the same: "j / ↓".
         table += [(" / ".join(sorted(keys, key=lambda k: not (len(k) == 1 and k.isalpha()))),
                    what) for keys, what in rows.values()]

@@ -1033,8 +1033,10 @@ async def test_the_codebook_cursor_stays_on_its_code_after_coding_undo_a_new_cod
             causes = next(n for n in tree_nodes(tree) if n.data == "causes")
             return tree.cursor_node.data, causes.is_expanded
 
+        node = tree.cursor_node
         await pilot.press("enter")  # codes the sentence with 主观规范
         assert place() == ("tpb.subjective_norm", False)
+        assert tree.cursor_node is node  # its label changed in place: no tree rebuilt
         assert code_labels(app)["tpb.subjective_norm"] == "■ 主观规范 1 Subjective norm"
         await pilot.press("ctrl+z")
         assert place() == ("tpb.subjective_norm", False)

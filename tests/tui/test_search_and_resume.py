@@ -56,7 +56,7 @@ async def test_search_finds_whole_words_in_every_transcript_and_jumps(
             assert f"{hit.left}服务{hit.right}" in row
         note = str(screen.query_one("#note", Static).render())
         assert f"{len(expected.hits)} 处（整词）" in note
-        assert f"另有 {len(expected.inside_words)} 处是更长词语的一部分" in note
+        assert f"另有{len(expected.inside_words)}处是更长词语的一部分" in note
 
         # The first hit in the second transcript: down to it, enter jumps there.
         target = next(i for i, h in enumerate(expected.hits.itertuples())
