@@ -39,5 +39,6 @@ bench: .venv/.synced
 	.venv/bin/python benchmarks/import_speed.py
 	.venv/bin/python benchmarks/tui.py
 	.venv/bin/python benchmarks/reports.py
+	.venv/bin/python benchmarks/quotes.py
 	.venv/bin/python benchmarks/autocode.py
 	.venv/bin/python benchmarks/serve.py

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from .store import Project
+
 CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 """File endings a report writes a chart to, and matplotlib's name for each format."""
 
@@ -87,6 +89,24 @@ class CodeStyle:
 
     depth: int = 0
     color: str = ""
+
+
+def code_styles(project: Project) -> dict[str, CodeStyle]:
+    """Each code of the project's codebook with its depth and colour, for :func:`write_chart`."""
+    return {code.id: CodeStyle(depth, code.color)
+            for code, _, depth in project.codebook().walk()}
+
+
+def chart_beside(project: Project, kind: str, tables: Sequence[tuple[str, pd.DataFrame]],
+                 table_path: str | Path, lang: str, label: str = "") -> Path | None:
+    """The report's chart as a PNG beside the table file it was exported to (same name,
+    ``.png``), as the workbench's reports screen exports both; None when the report (or
+    this form of it, such as distinctive words) has no chart."""
+    if kind not in CHART_KINDS or (kind == "words" and tables
+                                   and "count" not in tables[0][1].columns):
+        return None
+    return write_chart(Path(table_path).with_suffix(".png"), kind, tables,
+                       codes=code_styles(project), lang=lang, label=label)
 
 
 def chart_format(path: str | Path) -> str | None:
@@ -368,7 +388,8 @@ def _crosstab(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], l
     counted = "respondents" if "(respondents)" in frame["code"].astype(str).tolist() else \
         "segments"
     ax.set_xlabel(_AXES["row %" if counted == "respondents" else "row % segments"][lang])
-    ax.set_title(_TITLES["crosstab"][lang].format(label=label or "?"))
+    ax.set_title(_TITLES["crosstab"][lang].format(
+        label=label or {"zh": "属性", "en": "attribute"}[lang]))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08 - 0.3 / max(len(labels), 1)),
               ncols=min(len(values), 5), fontsize=7, frameon=False)
     return figure

@@ -1,19 +1,22 @@
 """Learned suggestions: a classifier per code, trained on a project's confirmed codings.
 
-Units (sentences, or speaker turns) are labelled by the confirmed codings that touch them.
-The units of transcripts with at least one confirmed coding are the training set: a unit
-without a coding of a code is an example against it. Each code with at least
-``min_examples`` coded units gets a logistic regression (scikit-learn, class weights balanced)
-over TF-IDF features of the unit's words (the project's stored jieba segmentation) and its
-character 1- to 3-grams, all in simplified script (OpenCC), so traditional and simplified
-transcripts teach each other. The classifiers then score every unit that has no confirmed
-coding at all, and the best (``score >= min_score``, at most ``limit`` per code) are stored as
-suggestions with their score (rule ``learned:0.83``).
+Units (sentences, or speaker turns) are labelled by the confirmed codings that touch them,
+each code as coded (a parent by the codings of the parent itself), as agreement compares
+codes; ``rollup=True`` labels a parent's units with its descendants' codings too. The units
+of transcripts with at least one confirmed coding are the training set: a unit without a
+coding of a code is an example against it. Each code with at least ``min_examples`` coded
+units gets a scikit-learn :class:`~sklearn.pipeline.Pipeline`: TF-IDF features of the unit's
+words (the project's stored jieba segmentation) and of its character 1- to 3-grams, all in
+simplified script (OpenCC), so traditional and simplified transcripts teach each other, then
+a logistic regression (class weights balanced). The classifiers then score every unit that
+has no confirmed coding at all, and the best (``score >= min_score``, at most ``limit`` per
+code) are stored as suggestions with their score (rule ``learned:0.83``).
 
-The TF-IDF vocabulary and weights are fitted once on the text of every unit, coded or not:
-they use no labels, so cross-validation stays honest while each fold only refits the
-classifier. :func:`evaluate` reports cross-validated precision, recall and F1 per code, so a
-researcher sees which codes the machine can help with before asking it to.
+:func:`evaluate` cross-validates without leakage: folds grouped by transcript
+(:class:`~sklearn.model_selection.GroupKFold`), so sentences of one interview never sit on
+both sides, and the TF-IDF vocabulary and weights, like the classifier, are fitted on each
+training fold only. It reports precision, recall, F1 and support per code at full precision,
+so a researcher sees which codes the machine can help with before asking it to.
 
 Everything runs locally; no text leaves the machine.
 """
@@ -44,10 +47,12 @@ if TYPE_CHECKING:
 
     from .store import Project
 
-__all__ = ["EVALUATION_COLUMNS", "MIN_EXAMPLES", "Units", "evaluate", "load_units", "suggest"]
+__all__ = ["EVALUATION_COLUMNS", "MIN_EXAMPLES", "Units", "evaluate", "load_units", "pipeline",
+           "suggest"]
 
 MIN_EXAMPLES = 10  # coded units a code needs before a classifier is trained for it
-EVALUATION_COLUMNS = ["code_id", "code", "examples", "units", "precision", "recall", "f1", "note"]
+EVALUATION_COLUMNS = ["code_id", "code", "support", "units", "transcripts", "folds",
+                      "precision", "recall", "f1", "note"]
 
 
 @dataclass(slots=True)
@@ -94,15 +99,23 @@ def _is_word(word: str) -> bool:
     return any(unicodedata.category(c)[0] in "LN" for c in word)
 
 
-def _features(units: Units) -> Any:
-    """TF-IDF over words and character 1-3-grams of every unit, side by side (sparse)."""
-    from scipy.sparse import hstack
+def _frame(units: Units, rows: Sequence[int]) -> pd.DataFrame:
+    """The pipeline's input for the units ``rows``: their words and their text."""
+    import pandas as pd
+
+    return pd.DataFrame({"words": [units.words[i] for i in rows],
+                         "text": [units.texts[i] for i in rows]})
+
+
+def _features() -> Any:
+    """TF-IDF over a unit's words and over its character 1-3-grams, side by side (sparse)."""
+    from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
     chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
                             max_features=200_000)
-    return hstack([words.fit_transform(units.words), chars.fit_transform(units.texts)]).tocsr()
+    return ColumnTransformer([("words", words, "words"), ("chars", chars, "text")])
 
 
 def _identity(words: list[str]) -> list[str]:
@@ -117,60 +130,113 @@ def _classifier() -> Any:
                               max_iter=1000)
 
 
-def _labels(project: Project, units: Units, codes: Sequence[str] | None
-            ) -> list[tuple[str, str, list[int]]]:
-    """``(code_id, label, labels over the labelled units)`` of each chosen code."""
+def pipeline() -> Any:
+    """A fresh, unfitted model of one code: features then classifier, fitted together on
+    training units only (what :func:`evaluate` cross-validates)."""
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("features", _features()), ("classifier", _classifier())])
+
+
+def _labels(project: Project, units: Units, codes: Sequence[str] | None,
+            rollup: bool = False) -> list[tuple[str, str, list[int], int]]:
+    """``(code_id, label, labels over the labelled units, descendants)`` of each chosen
+    code; with ``rollup``, a unit coded with a descendant counts for the code too."""
     codebook = project.codebook()
-    chosen = [code for code, _, _ in codebook.walk()]  # codebook order
+    walked = list(codebook.walk())
+    lineage: dict[str, tuple[str, ...]] = {}
+    for code, parent, _ in walked:
+        lineage[code.id] = (code.id, *(lineage[parent.id] if parent else ()))
+    below = {code.id: {c for c, line in lineage.items() if code.id in line[1:]}
+             for code, _, _ in walked}
+    chosen = [code for code, _, _ in walked]  # codebook order
     if codes is not None:
         from .codebook import find_code
 
         wanted = {find_code(codebook, code_id).id for code_id in codes}
         chosen = [code for code in chosen if code.id in wanted]
     labelled = [i for i, flag in enumerate(units.labelled) if flag]
-    return [(code.id, code.label, [int(code.id in units.codes[i]) for i in labelled])
-            for code in chosen]
+    found = []
+    for code in chosen:
+        counted = {code.id} | (below[code.id] if rollup else set())
+        found.append((code.id, code.label,
+                      [int(not counted.isdisjoint(units.codes[i])) for i in labelled],
+                      len(below[code.id])))
+    return found
 
 
 def evaluate(project: Project, codes: Sequence[str] | None = None, *, unit: str = "sentence",
-             min_examples: int = MIN_EXAMPLES, folds: int = 5) -> pd.DataFrame:
-    """Cross-validated precision, recall and F1 of each code's classifier on the confirmed
-    codings (stratified ``folds``-fold, at most as many folds as the code has examples).
+             min_examples: int = MIN_EXAMPLES, folds: int = 5,
+             rollup: bool = False) -> pd.DataFrame:
+    """Cross-validated precision, recall and F1 of each code's :func:`pipeline` on the
+    confirmed codings: ``folds`` folds grouped by transcript (at most one per transcript with
+    codings), every fold's TF-IDF and classifier fitted on its training units only.
 
-    One row per code in codebook order, with columns :data:`EVALUATION_COLUMNS`: ``examples``
-    is how many units are coded with it, ``units`` how many units were used; a code with too
-    few examples (or too few units without it) has empty figures and a ``note`` saying why.
-    Raises :class:`~qualcode.errors.QualcodeError` when the project has no confirmed coding."""
+    One row per code in codebook order, with columns :data:`EVALUATION_COLUMNS`: ``support``
+    is how many units are coded with it, ``units`` how many units were used, in how many
+    ``transcripts`` and ``folds``; figures at full precision. A code with too few examples
+    (or too few units without it) has empty figures and a ``note`` saying why; a parent's
+    note says whether its children were rolled up (``rollup``) or not (the default, as
+    agreement compares codes). Raises :class:`~qualcode.errors.QualcodeError` when the
+    project has no confirmed coding, or has them in one transcript only."""
     import numpy as np
     import pandas as pd
     from sklearn.metrics import precision_recall_fscore_support
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import GroupKFold
 
     units = load_units(project, unit)
     if not any(units.labelled):
         raise QualcodeError("no confirmed codings to learn from: code some sentences first "
                             "(or accept suggestions), then evaluate again")
-    matrix = _features(units)
     labelled = np.flatnonzero(units.labelled)
+    groups = np.asarray([units.keys[i][0] for i in labelled], dtype=object)
+    n_groups = len(set(groups.tolist()))
+    if n_groups < 2:
+        raise QualcodeError("the confirmed codings are all in one transcript: folds are grouped "
+                            "by transcript, so code in two or more before evaluating")
+    splits = list(GroupKFold(n_splits=min(folds, n_groups)).split(labelled, groups=groups))
+    frame = _frame(units, labelled)
+    chosen = _labels(project, units, codes, rollup)
+    # The features of a fold depend on its training text, not on any code: fit them once
+    # per fold, then each code's classifier on them (the same as a fresh pipeline per code).
+    fitted = []
+    for train, test in splits:
+        features = _features().fit(frame.iloc[train])
+        fitted.append((features.transform(frame.iloc[train]),
+                       features.transform(frame.iloc[test])))
     rows = []
-    for code_id, label, targets in _labels(project, units, codes):
+    for code_id, label, targets, n_below in chosen:
         y = np.asarray(targets)
         positives, negatives = int(y.sum()), int(len(y) - y.sum())
-        row: dict[str, Any] = {"code_id": code_id, "code": label, "examples": positives,
-                               "units": len(y), "precision": math.nan, "recall": math.nan,
-                               "f1": math.nan, "note": ""}
+        row: dict[str, Any] = {"code_id": code_id, "code": label, "support": positives,
+                               "units": len(y), "transcripts": n_groups,
+                               "folds": len(splits), "precision": math.nan,
+                               "recall": math.nan, "f1": math.nan, "note": ""}
+        notes = []
+        if n_below:
+            notes.append(f"with its {n_below} descendant codes rolled up" if rollup else
+                         f"as coded, without its {n_below} descendant codes")
         if positives < max(min_examples, 2):
-            row["note"] = f"needs {max(min_examples, 2)} coded units, has {positives}"
+            notes.append(f"needs {max(min_examples, 2)} coded units, has {positives}")
         elif negatives < 2:
-            row["note"] = "coded on (nearly) every unit: nothing to tell apart"
+            notes.append("coded on (nearly) every unit: nothing to tell apart")
         else:
-            splits = StratifiedKFold(n_splits=max(2, min(folds, positives, negatives)),
-                                     shuffle=True, random_state=0)
-            predicted = cross_val_predict(_classifier(), matrix[labelled], y, cv=splits)
+            predicted = np.zeros(len(y), dtype=int)
+            one_class = 0
+            for (train, test), (x_train, x_test) in zip(splits, fitted, strict=True):
+                if y[train].min() == y[train].max():
+                    # A training fold without the code (it lives in the test transcripts
+                    # only): nothing learned, the fold predicts its one class.
+                    predicted[test] = y[train][0]
+                    one_class += 1
+                else:
+                    predicted[test] = _classifier().fit(x_train, y[train]).predict(x_test)
+            if one_class:
+                notes.append(f"{one_class} training folds held no unit of the code")
             precision, recall, f1, _ = precision_recall_fscore_support(
                 y, predicted, average="binary", zero_division=0)
-            row.update(precision=round(float(precision), 3), recall=round(float(recall), 3),
-                       f1=round(float(f1), 3))
+            row.update(precision=float(precision), recall=float(recall), f1=float(f1))
+        row["note"] = "; ".join(notes)
         rows.append(row)
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
 
@@ -196,7 +262,7 @@ def suggest(project: Project, codes: Sequence[str] | None = None, *, unit: str =
               if allowed is not None else None)
     candidates = np.asarray([i for i, codes_here in enumerate(units.codes) if not codes_here
                              and (wanted is None or units.keys[i] in wanted)])
-    trainable = [(code_id, y) for code_id, _, y in _labels(project, units, codes)
+    trainable = [(code_id, y) for code_id, _, y, _ in _labels(project, units, codes)
                  if sum(y) >= max(min_examples, 2) and len(y) - sum(y) >= 2]
     if not trainable:
         raise QualcodeError(
@@ -206,11 +272,15 @@ def suggest(project: Project, codes: Sequence[str] | None = None, *, unit: str =
     result = AutocodeResult(unit, [code_id for code_id, _ in trainable], dry_run=dry_run)
     if not len(candidates):
         return store_suggestions(project, result, [], coder)
-    matrix = _features(units)
+    # The features are fitted on the training units, as in evaluate(); the same for
+    # every code, so once.
+    features = _features().fit(_frame(units, labelled))
+    x_train = features.transform(_frame(units, labelled))
+    x_candidates = features.transform(_frame(units, candidates))
     found = []
     for code_id, y in trainable:
-        model = _classifier().fit(matrix[labelled], np.asarray(y))
-        scores = model.predict_proba(matrix[candidates])[:, 1]
+        model = _classifier().fit(x_train, np.asarray(y))
+        scores = model.predict_proba(x_candidates)[:, 1]
         order = np.argsort(-scores, kind="stable")
         kept = [i for i in order if scores[i] >= min_score][:limit]
         for i in kept:

@@ -47,21 +47,24 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 
 def same(value: object) -> object:
-    """A cell compared by value: XLSX gives 50 back for 50.0, CSV gives text."""
+    """A cell compared by value: XLSX gives 50 back for 50.0, CSV gives text; an XLSX
+    number keeps 16 significant digits (openpyxl writes them; Excel itself holds 15)."""
     if value is None or value == "":
         return ""
     try:
-        return float(value)
+        return float(f"{float(value):.15g}")
     except (TypeError, ValueError):
         return str(value)
 
 
-def as_text(frame: pd.DataFrame) -> list[list[str]]:
-    """A report table as the CSV holds it: numbers as written (rounded), NaN empty."""
+def as_text(frame: pd.DataFrame, rule: str = "") -> list[list[str]]:
+    """A report table as the CSV holds it: numbers at full precision, NaN empty; ``rule``:
+    the last column saying how parents were counted (``rolled up``), when the report has one."""
     from qualcode.exchange.tables import frame_cells
 
-    _, rows = frame_cells(frame)
-    return [["" if v is None else str(v) for v in row] for row in rows]
+    _, rows = frame_cells(frame, rounded=False)
+    return [["" if v is None else str(v) for v in row] + ([rule] if rule else [])
+            for row in rows]
 
 
 def test_frequencies_csv_equals_the_report(study, tmp_path):
@@ -70,9 +73,13 @@ def test_frequencies_csv_equals_the_report(study, tmp_path):
     written = read_csv(out)
     with Project.open(study) as project:
         table = analysis.frequencies(project)
-    assert list(written.columns) == list(table.columns)
-    assert written.values.tolist() == as_text(table)
+    # A CSV carries no note: its last column says how parent codes were counted.
+    assert list(written.columns) == [*table.columns, "parents"]
+    assert written.values.tolist() == as_text(table, "rolled up")
     assert written.loc[0, "code"] == "问题" and written.loc[0, "segments"] == "7"
+    run("report", "frequencies", study, "--direct", "-o", out)
+    direct = read_csv(out)
+    assert set(direct["parents"]) == {"as coded"} and direct.loc[0, "segments"] == "1"
 
 
 def test_frequencies_side_by_side_prints_chinese_labels(study):
@@ -106,7 +113,8 @@ def test_crosstab_csv_writes_each_further_table_beside_it(study, tmp_path):
     assert sorted(p.name for p in tmp_path.glob("ct*.csv")) == [
         "ct.chi-square.csv", "ct.column.csv", "ct.csv", "ct.expected.csv", "ct.row.csv"]
     tests = read_csv(tmp_path / "ct.chi-square.csv")
-    assert list(tests.columns[:5]) == ["code_id", "code", "chi2", "dof", "p"]
+    assert list(tests.columns[:8]) == ["code_id", "code", "test", "n", "missing", "chi2", "dof",
+                                       "p"]
 
 
 def test_matrix_cooccurrence_words_and_kwic_write_markdown_and_latex(study, tmp_path):
@@ -138,15 +146,22 @@ def test_agreement_csv_has_the_columns_and_an_overall_row(study, tmp_path):
     out = tmp_path / "agreement.csv"
     run("agreement", study, "--coders", "wang", "li", "-o", out)
     written = read_csv(out)
-    assert list(written.columns[:6]) == ["code_id", "code", "percent_agreement", "cohen_kappa",
-                                         "krippendorff_alpha", "n_units"]
+    assert list(written.columns) == ["code_id", "code", "percent_agreement", "cohen_kappa",
+                                     "fleiss_kappa", "krippendorff_alpha", "n_units",
+                                     "n_coders", "note"]
     assert written["code_id"].tolist()[-1] == "(overall)"
     with Project.open(study) as project:
         result = agreement(project, ["wang", "li"])
     assert written.values.tolist() == as_text(result.table)
-    assert float(written.iloc[-1]["percent_agreement"]) == pytest.approx(22 / 28, abs=1e-4)
+    # Full precision: 24 of 28 unit × code decisions agree (each code as coded).
+    assert float(written.iloc[-1]["percent_agreement"]) == 24 / 28
     disagreements = read_csv(tmp_path / "agreement.disagreements.csv")
-    assert len(disagreements) == 6 and disagreements.loc[0, "text"] == "宣传太少了。"
+    assert len(disagreements) == 4 and disagreements.loc[0, "text"] == "宣传太少了。"
+    run("agreement", study, "--coders", "wang", "li", "--rollup", "-o", out)
+    rolled = read_csv(out)
+    assert float(rolled.iloc[-1]["percent_agreement"]) == 24 / 28  # overall: as coded
+    assert "rolled up" in rolled.loc[0, "note"]
+    assert len(read_csv(tmp_path / "agreement.disagreements.csv")) == 6
 
 
 @pytest.mark.parametrize("form", [
@@ -157,7 +172,7 @@ def test_agreement_csv_has_the_columns_and_an_overall_row(study, tmp_path):
 ])
 def test_agreement_takes_the_coders_as_typed(study, form):
     out = run(*[a.format(p=study) for a in form]).output
-    assert "(overall)" in out and "6 disagreements" in out
+    assert "(overall)" in out and "4 disagreements" in out
 
 
 def test_agreement_lists_disagreements_in_the_terminal(study):

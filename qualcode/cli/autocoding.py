@@ -60,8 +60,14 @@ def autocode(project: Path, codes: tuple[str, ...], unit: str, dry_run: bool, le
             from ..learn import evaluate as evaluate_codes
 
             table = evaluate_codes(opened, chosen, unit=unit, min_examples=min_examples)
-            columns, rows = frame_cells(table)
-            emit(columns, rows, output, fmt, title="learned suggestions: cross-validation")
+            # Full precision in files; rounded, and said so, on the screen.
+            columns, rows = frame_cells(table, rounded=output is None)
+            emit(columns, rows, output, fmt, title="learned suggestions: cross-validation "
+                 "(folds grouped by transcript; each code as coded)")
+            if output is None:
+                from ..exchange.tables import rounding_note
+
+                click.echo(rounding_note(), err=True)
             return
         if learned:
             from ..learn import suggest

@@ -56,9 +56,9 @@ class Chart:
 
 
 def _chart_codes(opened: Project) -> dict[str, CodeStyle]:
-    from ..charts import CodeStyle
+    from ..charts import code_styles
 
-    return {code.id: CodeStyle(depth, code.color) for code, _, depth in opened.codebook().walk()}
+    return code_styles(opened)
 
 
 def _indent_labels(columns: list[str], rows: list[list[object]], depth: dict[str, int]) -> None:
@@ -201,11 +201,20 @@ def _roles_note(speaker_roles: tuple[str, ...]) -> str:
     return f" ({', '.join(speaker_roles)} speech)" if speaker_roles else ""
 
 
+def direct_option(function):
+    """--direct: count each code as coded, a parent without its children's segments."""
+    return click.option("--direct", is_flag=True,
+                        help="Count each code as coded: a parent only with the segments coded "
+                        "with it directly (default: parents include their children's "
+                        "segments, each segment once). Every table says which.")(function)
+
+
 @main.group()
 def report() -> None:
     """Reports on a project's codings: frequencies, cross-tabs, matrix, co-occurrence, words,
     keyword in context. Each prints tables, or writes them with -o FILE (.csv UTF-8 with
-    BOM, .xlsx, .md, .tex). Parents count the segments coded with any of their children."""
+    BOM, .xlsx, .md, .tex). Parents count the segments coded with any of their children
+    (--direct: only their own), and every table says which."""
 
 
 @report.command()
@@ -214,8 +223,9 @@ def report() -> None:
 @status_option
 @speaker_role_option
 @where_option
+@direct_option
 @output_option
-def frequencies(project: Path, coders: tuple[str, ...], status: str,
+def frequencies(project: Path, direct: bool, coders: tuple[str, ...], status: str,
                 speaker_roles: tuple[str, ...], where: tuple[str, ...], output: Path | None,
                 fmt: str | None, lang: str | None) -> None:
     """Per code: segments coded, transcripts (respondents) mentioning it and their share of
@@ -226,14 +236,14 @@ def frequencies(project: Path, coders: tuple[str, ...], status: str,
 
     with open_project(project) as opened:
         table = report_frequencies(opened, list(coders) or None, status=status,
-                                   speaker_roles=speaker_roles, where=where)
+                                   speaker_roles=speaker_roles, where=where, rollup=not direct)
         depth = _depths(opened)
         chart = Chart("frequencies", _chart_codes(opened))
         base = len(matching_transcripts(opened, where) or opened.transcript_names())
         warn_roles(opened, speaker_roles)
     show_tables([("frequencies", table)], output, fmt,
                 "Code frequencies" + _roles_note(speaker_roles), depth, lang=lang,
-                note=("frequencies", {"base": base, "where": where,
+                note=("frequencies", {"base": base, "where": where, "rollup": not direct,
                                       "speaker_roles": speaker_roles}), chart=chart)
 
 
@@ -245,12 +255,14 @@ def frequencies(project: Path, coders: tuple[str, ...], status: str,
 @click.option("--count", type=click.Choice(["respondents", "segments"]), default="respondents",
               show_default=True, help="Count respondents mentioning each code, or segments.")
 @click.option("--bins", metavar="EDGES", help="Group a numeric attribute by these ascending "
-              "edges, e.g. 18,30,45,60 gives <18, 18-29, 30-44, 45-59 and 60+.")
+              "edges, e.g. 18,30,45,60 gives <18, [18, 30), [30, 45), [45, 60) and ≥60 "
+              "(a bin holds its lower edge, not its upper: 29.5 is in [18, 30)).")
 @coder_option
 @status_option
 @speaker_role_option
+@direct_option
 @output_option
-def crosstab(project: Path, attribute: str, count: str, bins: str | None,
+def crosstab(project: Path, direct: bool, attribute: str, count: str, bins: str | None,
              coders: tuple[str, ...], status: str, speaker_roles: tuple[str, ...],
              output: Path | None, fmt: str | None, lang: str | None) -> None:
     """Codes × the values of a respondent attribute: counts with totals, row and column
@@ -272,14 +284,18 @@ def crosstab(project: Path, attribute: str, count: str, bins: str | None,
                                      param_hint="--bins")
     with open_project(project) as opened:
         result = report_crosstab(opened, attribute, count=count, coders=list(coders) or None,
-                                 status=status, bins=edges, speaker_roles=speaker_roles)
+                                 status=status, bins=edges, speaker_roles=speaker_roles,
+                                 rollup=not direct)
         depth = _depths(opened)
         chart = Chart("crosstab", _chart_codes(opened), result.label)
         warn_roles(opened, speaker_roles)
     show_tables(result.tables(), output, fmt,
                 f"Codes × {result.label} ({count}){_roles_note(speaker_roles)}", depth,
-                lang=lang, note=(f"crosstab.{count}", {"speaker_roles": speaker_roles}),
+                lang=lang, note=(f"crosstab.{count}", {"speaker_roles": speaker_roles,
+                                                        "rollup": not direct}),
                 chart=chart)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 
@@ -290,8 +306,9 @@ def crosstab(project: Path, attribute: str, count: str, bins: str | None,
 @coder_option
 @status_option
 @speaker_role_option
+@direct_option
 @output_option
-def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
+def matrix(project: Path, direct: bool, presence: bool, coders: tuple[str, ...], status: str,
            speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None,
            lang: str | None) -> None:
     """Codes × transcripts: segments in each cell, or presence (like NVivo's matrix coding
@@ -300,7 +317,7 @@ def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
 
     with open_project(project) as opened:
         table = report_matrix(opened, presence=presence, coders=list(coders) or None,
-                              status=status, speaker_roles=speaker_roles)
+                              status=status, speaker_roles=speaker_roles, rollup=not direct)
         depth = _depths(opened)
         chart = Chart("matrix", _chart_codes(opened))
         warn_roles(opened, speaker_roles)
@@ -308,7 +325,7 @@ def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
                 "Codes × transcripts" + (" (presence)" if presence else " (segments)")
                 + _roles_note(speaker_roles), depth, lang=lang,
                 note=("matrix.presence" if presence else "matrix.segments",
-                      {"speaker_roles": speaker_roles}), chart=chart)
+                      {"speaker_roles": speaker_roles, "rollup": not direct}), chart=chart)
 
 
 @report.command()
@@ -320,8 +337,9 @@ def matrix(project: Path, presence: bool, coders: tuple[str, ...], status: str,
 @coder_option
 @status_option
 @speaker_role_option
+@direct_option
 @output_option
-def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...], status: str,
+def cooccurrence(project: Path, direct: bool, unit: str, jaccard: bool, coders: tuple[str, ...], status: str,
                  speaker_roles: tuple[str, ...], output: Path | None, fmt: str | None,
                  lang: str | None) -> None:
     """Code × code: how often codes occur together (the codes in use; the diagonal is each
@@ -331,14 +349,15 @@ def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...
     with open_project(project) as opened:
         table = report_cooccurrence(opened, unit=unit, jaccard=jaccard,
                                     coders=list(coders) or None, status=status,
-                                    speaker_roles=speaker_roles)
+                                    speaker_roles=speaker_roles, rollup=not direct)
         depth = _depths(opened)
         chart = Chart("cooccurrence", _chart_codes(opened))
         warn_roles(opened, speaker_roles)
     show_tables([("co-occurrence", table)], output, fmt,
                 f"Code co-occurrence by {unit}" + (" (Jaccard)" if jaccard else "")
                 + _roles_note(speaker_roles), depth, lang=lang,
-                note=(f"cooccurrence.{unit}", {"speaker_roles": speaker_roles}), chart=chart)
+                note=(f"cooccurrence.{unit}", {"speaker_roles": speaker_roles,
+                                               "rollup": not direct}), chart=chart)
 
 
 @report.command()
@@ -356,8 +375,9 @@ def cooccurrence(project: Path, unit: str, jaccard: bool, coders: tuple[str, ...
 @status_option
 @speaker_role_option
 @where_option
+@direct_option
 @output_option
-def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, min_count: int,
+def words(project: Path, direct: bool, code_ids: tuple[str, ...], per_code: bool, top: int, min_count: int,
           transcripts: tuple[str, ...], coders: tuple[str, ...], status: str,
           speaker_roles: tuple[str, ...], where: tuple[str, ...], output: Path | None,
           fmt: str | None, lang: str | None) -> None:
@@ -372,8 +392,9 @@ def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, mi
             table = analysis.distinctive_words(
                 opened, list(code_ids) if code_ids else None, top=top, min_count=min_count,
                 coders=list(coders) or None, status=status, speaker_roles=speaker_roles,
-                where=where)
-            title = "Words most distinctive of each code (keyness: log-likelihood G2)"
+                where=where, rollup=not direct)
+            title = ("Words most distinctive of each code (keyness: log-likelihood G2, "
+                     "Rayson and Garside's two-cell form; q: Benjamini-Hochberg)")
             name = "distinctive words"
         else:
             table = analysis.word_frequencies(opened, top=top,
@@ -382,7 +403,8 @@ def words(project: Path, code_ids: tuple[str, ...], per_code: bool, top: int, mi
             title, name = "Word frequencies", "words"
         warn_roles(opened, speaker_roles)
     show_tables([(name, table)], output, fmt, title + _roles_note(speaker_roles), lang=lang,
-                note=(name, {"where": where, "speaker_roles": speaker_roles}),
+                note=(name, {"where": where, "speaker_roles": speaker_roles,
+                             "rollup": not direct}),
                 chart=Chart("words") if name == "words" else None)
 
 
@@ -505,41 +527,73 @@ class CodersCommand(click.Command):
 @click.option("--unit", type=click.Choice(["sentence", "turn"]), default="sentence",
               show_default=True, help="What is compared: sentences or speaker turns.")
 @click.option("--transcript", "transcripts", multiple=True, metavar="NAME",
-              help="Compare on these transcripts (repeatable); default: those each coder "
-              "holds codings in.")
+              help="Compare on these transcripts, for every coder (repeatable); default: "
+              "those each coder marked reviewed (qualcode review) or holds codings in.")
+@click.option("--rollup", is_flag=True,
+              help="Compare each parent code together with all its descendants (default: "
+              "each code as coded).")
 @click.option("--disagreements", "list_disagreements", is_flag=True,
               help="Also print the units where the coders disagree, with their text.")
 @status_option
 @output_option
 def agreement(project: Path, coder_groups: tuple[str, ...], unit: str,
-              transcripts: tuple[str, ...], list_disagreements: bool, status: str,
+              transcripts: tuple[str, ...], rollup: bool, list_disagreements: bool, status: str,
               output: Path | None, fmt: str | None, lang: str | None) -> None:
-    """Inter-coder agreement per code and overall: percent agreement (0–1), Cohen's kappa (two
-    coders), Krippendorff's alpha (nominal), units compared; and the units where the coders
-    disagree. A unit counts as coded with a code when a coding of it overlaps the unit.
+    """Inter-coder agreement per code and overall, for any number of coders: percent
+    agreement (0–1), Cohen's kappa (two coders), Fleiss' kappa (three or more, on the units
+    all of them have), Krippendorff's alpha (nominal, missing data allowed), units and
+    coders compared; and the units where the coders disagree. A unit counts as coded with a
+    code when a coding of it overlaps the unit. In a transcript a coder marked reviewed (or
+    holds a coding in), no coding of a code is an absence; elsewhere that coder's values are
+    missing. Codes are compared as coded unless --rollup; the overall row pools every
+    decision once and its note says how.
 
     -o FILE.csv writes the agreement table (code_id, code, percent_agreement, cohen_kappa,
-    krippendorff_alpha, n_units, ...; last row: overall) and the disagreements beside it as
-    FILE.disagreements.csv; an .xlsx gets both as sheets; FILE.png (.svg, .pdf) draws the
-    coefficients per code as bars."""
+    fleiss_kappa, krippendorff_alpha, n_units, n_coders, note; last row: overall) at full
+    precision, and beside it FILE.disagreements.csv, FILE.coded_units.csv and
+    FILE.coverage.csv (each coder's standing in each transcript); an .xlsx gets them as
+    sheets; FILE.png (.svg, .pdf) draws the coefficients per code as bars."""
     from ..agreement import agreement as measure
 
     coders = [name.strip() for group in coder_groups for name in group.split(",") if name.strip()]
     with open_project(project) as opened:
         result = measure(opened, coders, unit=unit, transcripts=list(transcripts) or None,
-                         status=status)
+                         status=status, rollup=rollup)
         depth = _depths(opened)
         chart = Chart("agreement", _chart_codes(opened))
-    note = ("agreement", {"unit": unit})
+    note = ("agreement", {"unit": unit, "rollup": rollup})
     if output is not None or list_disagreements:
-        show_tables(result.tables(), output, fmt, f"Agreement of {', '.join(coders)} by {unit}",
-                    depth, lang=lang, note=note, chart=chart)
+        show_tables(result.tables() if output is not None else result.tables()[:2], output, fmt,
+                    f"Agreement of {', '.join(coders)} by {unit}", depth, lang=lang, note=note,
+                    chart=chart)
         return
     show_tables(result.tables()[:1], None, None,
                 f"Agreement of {', '.join(coders)} by {unit} "
                 f"({len(result.transcripts)} transcripts)", depth, lang=lang, note=note)
     click.echo(f"{len(result.disagreements)} disagreements (unit × code); list them with "
                "--disagreements", err=True)
+
+
+@main.command()
+@project_argument
+@click.argument("transcripts", nargs=-1, metavar="[TRANSCRIPT]...")
+@click.option("--coder", required=True, metavar="NAME", help="The coder who read them through.")
+@click.option("--undo", "unmark", is_flag=True, help="Take the mark off again.")
+def review(project: Path, transcripts: tuple[str, ...], coder: str, unmark: bool) -> None:
+    """Mark transcripts as reviewed by a coder: read through, so where the coder applied no
+    code, none applies. Agreement then counts those units as absent for the coder instead of
+    missing. Without TRANSCRIPT: list the transcripts the coder has reviewed."""
+    with open_project(project) as opened:
+        if not transcripts:
+            done = sorted(name for _, name in opened.reviewed(coder))
+            click.echo(f"{coder} has reviewed {len(done)} of {len(opened.transcript_names())} "
+                       "transcripts" + (": " + ", ".join(done) if done else ""))
+            return
+        for name in transcripts:
+            resolved = opened.resolve(name)
+            changed = opened.set_reviewed(resolved, coder, not unmark)
+            state = "not reviewed" if unmark else "reviewed"
+            click.echo(f"{resolved}: {state} by {coder}" + ("" if changed else " (already)"))
 
 
 

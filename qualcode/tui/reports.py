@@ -346,8 +346,14 @@ class ReportsScreen(Screen[Jump | None]):
             target = Path(path).expanduser()
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                written = write_tables(target, [(name, *frame_cells(frame))
+                written = write_tables(target, [(name, *frame_cells(frame, rounded=False))
                                                 for name, frame in tables])
+                # The chart beside the table (frequencies.png next to frequencies.xlsx).
+                from ..charts import chart_beside
+
+                chart = chart_beside(self.project, tab, tables, target, self.lang,
+                                     self.attribute if tab == "crosstab" else "")
+                written += [chart] if chart else []
             except (QualcodeError, OSError) as error:
                 self.notify(str(error), severity="error", markup=False)
                 return
