@@ -88,42 +88,65 @@ def test_agreement_on_the_hand_coded_study(small_study):
     # li coded t1 and t3 only: those are compared, 4 + 3 sentences.
     assert result.transcripts == ["t1", "t3"]
     table = {row["code_id"]: row for row in result.table.to_dict("records")}
-    assert list(result.table.columns[:6]) == ["code_id", "code", "percent_agreement",
-                                              "cohen_kappa", "krippendorff_alpha", "n_units"]
+    assert list(result.table.columns) == ["code_id", "code", "percent_agreement",
+                                          "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
+                                          "n_units", "n_coders", "note"]
     assert list(table) == ["problems", "problems.awareness", "problems.usability",
                            "suggestions", OVERALL]
+    # Each code as coded: problems is wang's one direct coding (t1 sentence 4), not its
+    # children's.
     #                 t1: 1 2 3 4   t3: 1 2 3
-    wang = {"problems": [0, 1, 1, 1, 0, 0, 0], "problems.awareness": [0, 1, 1, 0, 0, 0, 0],
+    wang = {"problems": [0, 0, 0, 1, 0, 0, 0], "problems.awareness": [0, 1, 1, 0, 0, 0, 0],
             "problems.usability": [0, 0, 0, 1, 0, 0, 0], "suggestions": [0, 0, 0, 0, 0, 1, 0]}
-    li = {"problems": [0, 1, 0, 0, 0, 0, 1], "problems.awareness": [0, 1, 0, 0, 0, 0, 0],
+    li = {"problems": [0, 0, 0, 0, 0, 0, 0], "problems.awareness": [0, 1, 0, 0, 0, 0, 0],
           "problems.usability": [0, 0, 0, 0, 0, 0, 1], "suggestions": [0, 0, 0, 0, 0, 1, 0]}
-    agreeing = {"problems": 4, "problems.awareness": 6, "problems.usability": 5, "suggestions": 7}
+    agreeing = {"problems": 6, "problems.awareness": 6, "problems.usability": 5, "suggestions": 7}
+    coded_units = result.coded_units.set_index("code_id")
     for code_id, a in wang.items():
         row = table[code_id]
-        assert row["n_units"] == 7
-        assert row["percent_agreement"] == pytest.approx(agreeing[code_id] / 7)
-        assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, li[code_id]))
-        assert row["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(
-            reliability_data=[a, li[code_id]], level_of_measurement="nominal"))
-        assert (row["units (wang)"], row["units (li)"]) == (sum(a), sum(li[code_id]))
+        assert (row["n_units"], row["n_coders"]) == (7, 2)
+        assert row["percent_agreement"] == agreeing[code_id] / 7
+        assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, li[code_id]), abs=1e-12)
+        if len(set(a) | set(li[code_id])) > 1:
+            assert row["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(
+                reliability_data=[a, li[code_id]], level_of_measurement="nominal"), abs=1e-12)
+        assert math.isnan(row["fleiss_kappa"]) and "three or more" in row["note"]
+        assert (coded_units.loc[code_id, "wang"], coded_units.loc[code_id, "li"]) == (
+            sum(a), sum(li[code_id]))
+    assert "as coded, without its 2 descendant codes" in table["problems"]["note"]
     pooled_a = [v for code in wang for v in wang[code]]
     pooled_b = [v for code in li for v in li[code]]
     overall = table[OVERALL]
-    assert overall["percent_agreement"] == pytest.approx(22 / 28)
+    assert overall["percent_agreement"] == 24 / 28
     assert overall["cohen_kappa"] == pytest.approx(cohen_kappa_score(pooled_a, pooled_b))
-    assert overall["n_units"] == 7
+    assert overall["n_units"] == 28  # 4 codes × 7 units, each decision once
+    assert "4 codes as coded × 7 units = 28" in overall["note"] == result.definition
     assert table["suggestions"]["cohen_kappa"] == 1
 
     differ = [(d["transcript"], d["unit"], d["code_id"], d["coded_by"], d["not_coded_by"])
               for d in result.disagreements.to_dict("records")]
     assert differ == [
-        ("t1", 3, "problems", "wang", "li"), ("t1", 3, "problems.awareness", "wang", "li"),
-        ("t1", 4, "problems", "wang", "li"), ("t1", 4, "problems.usability", "wang", "li"),
-        ("t3", 3, "problems", "li", "wang"), ("t3", 3, "problems.usability", "li", "wang"),
+        ("t1", 3, "problems.awareness", "wang", "li"), ("t1", 4, "problems", "wang", "li"),
+        ("t1", 4, "problems.usability", "wang", "li"), ("t3", 3, "problems.usability", "li",
+                                                        "wang"),
     ]
     first = result.disagreements.iloc[0]
     assert (first["text"], first["speaker"], first["start"], first["end"]) == (
         "宣传太少了。", "受访者", 27, 33)
+
+
+def test_rollup_compares_a_parent_with_its_children_and_overall_counts_each_decision_once(
+        small_study):
+    result = agreement(small_study, ["wang", "li"], rollup=True)
+    table = {row["code_id"]: row for row in result.table.to_dict("records")}
+    wang, li = [0, 1, 1, 1, 0, 0, 0], [0, 1, 0, 0, 0, 0, 1]  # problems with its children
+    assert table["problems"]["percent_agreement"] == 4 / 7
+    assert table["problems"]["cohen_kappa"] == pytest.approx(cohen_kappa_score(wang, li))
+    assert "with its 2 descendant codes rolled up" in table["problems"]["note"]
+    # The overall row does not count a child's coding again as its parent's.
+    assert table[OVERALL]["percent_agreement"] == 24 / 28
+    assert table[OVERALL]["n_units"] == 28
+    assert len(result.disagreements) == 6
 
 
 def test_naming_the_transcripts_makes_no_coding_an_absence(small_study):
@@ -132,6 +155,19 @@ def test_naming_the_transcripts_makes_no_coding_an_absence(small_study):
     assert table["suggestions"]["n_units"] == 13
     # wang's t2 sentence 3 and t4 sentence 2 now disagree with li's silence
     assert table["suggestions"]["percent_agreement"] == pytest.approx(11 / 13)
+
+
+def test_a_transcript_the_coder_reviewed_is_compared_even_without_a_coding(small_study):
+    """li read t2 and t4 through and coded nothing: absent there, not missing."""
+    assert agreement(small_study, ["wang", "li"]).transcripts == ["t1", "t3"]
+    small_study.set_reviewed("t2", "li")
+    small_study.set_reviewed("t4", "li")
+    assert small_study.set_reviewed("t4", "li") is False  # already
+    result = agreement(small_study, ["wang", "li"])
+    assert result.transcripts == ["t1", "t2", "t3", "t4"]
+    table = {row["code_id"]: row for row in result.table.to_dict("records")}
+    assert table["suggestions"]["percent_agreement"] == 11 / 13
+    assert list(result.coverage["li"]) == ["coded", "reviewed", "coded", "reviewed"]
 
 
 def test_agreement_by_turn(small_study):
@@ -181,33 +217,40 @@ def _presence(project: Project, coder: str, code_ids: set[str], names: list[str]
             for name in names}
 
 
-def test_generated_codings_agree_with_the_reference_implementations(sample_project):
+@pytest.mark.parametrize("rollup", [False, True], ids=["as coded", "rolled up"])
+def test_generated_codings_agree_with_the_reference_implementations(sample_project, rollup):
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
     coders = ["wang", "li", "zhao"]
     _random_codings(sample_project, coders, seed=4)
     names = sample_project.transcript_names()
     tree = {c.id: {c.id, *(d.id for d, _, _ in _descendants(c))}
             for c, _, _ in sample_project.codebook().walk()}
 
-    two = agreement(sample_project, coders[:2])
-    three = agreement(sample_project, coders)
+    two = agreement(sample_project, coders[:2], rollup=rollup)
+    three = agreement(sample_project, coders, rollup=rollup)
     assert three.transcripts == names
     checked = 0
     for row, row3 in zip(two.table.to_dict("records"), three.table.to_dict("records"),
                          strict=True):
         if row["code_id"] == OVERALL:
             continue
-        wang, li, zhao = (_presence(sample_project, c, tree[row["code_id"]], names)
-                          for c in coders)
+        counted = tree[row["code_id"]] if rollup else {row["code_id"]}
+        wang, li, zhao = (_presence(sample_project, c, counted, names) for c in coders)
         a = [v for n in names for v in wang[n]]
         b = [v for n in names for v in li[n]]
         # zhao coded every other transcript: elsewhere his values are missing, not absent.
         c = [v if n in names[::2] else np.nan for n in names for v in zhao[n]]
         assert row["n_units"] == len(a)
-        assert row["percent_agreement"] == pytest.approx(np.mean(np.equal(a, b)))
-        assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, b))
+        assert row["percent_agreement"] == pytest.approx(np.mean(np.equal(a, b)), abs=1e-12)
+        assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
         assert row3["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(
-            reliability_data=[a, b, c], level_of_measurement="nominal"))
+            reliability_data=[a, b, c], level_of_measurement="nominal"), abs=1e-12)
+        whole = np.array([a, b, c]).T[~np.isnan(c)].astype(int)  # units all three have
+        assert row3["fleiss_kappa"] == pytest.approx(
+            fleiss_kappa(aggregate_raters(whole, n_cat=2)[0], method="fleiss"), abs=1e-12)
         assert math.isnan(row3["cohen_kappa"])  # kappa is for two coders
+        assert "Cohen's kappa: two coders only" in row3["note"]
         checked += 1
     assert checked >= 8
 
@@ -264,3 +307,49 @@ def test_disagreements_name_who_did_not_code_when_only_one_coder_ever_adds(sampl
     rows = result.disagreements[result.disagreements["code_id"] == "problems.stability"]
     assert list(rows["unit"]) == [3, 4, 5, 6]
     assert set(rows["coded_by"]) == {"wang"} and set(rows["not_coded_by"]) == {"li"}
+
+
+# --- reviewed transcripts ------------------------------------------------------------------
+
+
+def test_review_marks_lists_and_unmarks_from_the_command_line(small_study):
+    from click.testing import CliRunner
+
+    from qualcode.cli import main
+
+    folder = str(small_study.folder)
+    runner = CliRunner()
+    out = runner.invoke(main, ["review", folder, "t2", "t4", "--coder", "li"])
+    assert out.exit_code == 0 and "t2: reviewed by li" in out.output
+    assert "(already)" in runner.invoke(main, ["review", folder, "t2", "--coder", "li"]).output
+    listed = runner.invoke(main, ["review", folder, "--coder", "li"]).output
+    assert "li has reviewed 2 of 4 transcripts: t2, t4" in listed
+    agreed = runner.invoke(main, ["agreement", folder, "--coders", "wang", "li"]).output
+    assert "(4 transcripts)" in agreed
+    runner.invoke(main, ["review", folder, "t2", "t4", "--coder", "li", "--undo"])
+    assert small_study.reviewed() == set()
+    missing = runner.invoke(main, ["review", folder, "t9", "--coder", "li"])
+    assert missing.exit_code != 0 and "no transcript named 't9'" in missing.output
+
+
+def test_a_project_from_before_reviews_opens_migrated(small_study):
+    """A project written before step 0009: its codings stay, a backup is kept, and
+    transcripts can be marked reviewed at once."""
+    import sqlite3
+
+    folder = small_study.folder
+    small_study.close()
+    conn = sqlite3.connect(folder / "qualcode.db")
+    conn.executescript("DROP TABLE reviews; "
+                       "DELETE FROM migrations WHERE name = '0009_reviewed_transcripts';")
+    conn.close()
+    with Project.open(folder) as project:
+        assert len(project.codings(coder="li")) == 3
+        assert project.reviewed() == set()
+        project.set_reviewed("t2", "li")
+        assert project.reviewed("li") == {("li", "t2")}
+    backups = list(folder.glob("qualcode.backup-*.db"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert not old.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviews'").fetchone()
+    old.close()

@@ -197,22 +197,48 @@ def test_cooccurrence_by_overlap_sentence_and_turn(small_study):
             {a: rows[a][a] for a in rows}
 
     pr, aw, us, sg = "problems", "problems.awareness", "problems.usability", "suggestions"
-    pairs, diagonal = cells(analysis.cooccurrence(small_study))
+    pairs, diagonal = cells(analysis.cooccurrence(small_study, with_ancestors=True))
     assert diagonal == {pr: 7, aw: 4, us: 3, sg: 4}
     assert pairs == {(pr, aw): 6, (pr, us): 3, (pr, sg): 1, (aw, us): 0, (aw, sg): 1,
                      (us, sg): 0}
-    pairs, diagonal = cells(analysis.cooccurrence(small_study, unit="sentence"))
+    pairs, diagonal = cells(analysis.cooccurrence(small_study, unit="sentence",
+                                                  with_ancestors=True))
     assert diagonal == {pr: 6, aw: 3, us: 3, sg: 3}
     assert pairs == {(pr, aw): 3, (pr, us): 3, (pr, sg): 1, (aw, us): 0, (aw, sg): 1,
                      (us, sg): 0}
-    pairs, diagonal = cells(analysis.cooccurrence(small_study, unit="turn"))
+    pairs, diagonal = cells(analysis.cooccurrence(small_study, unit="turn",
+                                                  with_ancestors=True))
     assert diagonal == {pr: 4, aw: 2, us: 3, sg: 3}
     assert pairs == {(pr, aw): 2, (pr, us): 3, (pr, sg): 3, (aw, us): 1, (aw, sg): 1,
                      (us, sg): 2}
-    jaccard = rows_by_id(analysis.cooccurrence(small_study, unit="sentence", jaccard=True))
+    jaccard = rows_by_id(analysis.cooccurrence(small_study, unit="sentence", jaccard=True,
+                                               with_ancestors=True))
     assert jaccard[aw][pr] == pytest.approx(3 / (3 + 6 - 3)) and jaccard[aw][aw] == 1
     overlap = rows_by_id(analysis.cooccurrence(small_study, jaccard=True))
     assert overlap[aw][sg] == pytest.approx(1 / 7)
+
+
+@pytest.mark.parametrize("rollup", [True, False])
+def test_cooccurrence_never_pairs_a_code_with_its_own_ancestor(small_study, rollup):
+    rows = rows_by_id(analysis.cooccurrence(small_study, unit="sentence", rollup=rollup))
+    for child in ("problems.awareness", "problems.usability"):
+        assert math.isnan(rows[child]["problems"]) and math.isnan(rows["problems"][child])
+    assert rows["problems.awareness"]["suggestions"] == 1  # unrelated codes still pair
+
+
+def test_direct_counts_each_code_as_coded(small_study):
+    rolled = rows_by_id(analysis.frequencies(small_study))
+    direct = rows_by_id(analysis.frequencies(small_study, rollup=False))
+    # problems: 7 segments with its children, 1 coded with problems itself (t1 sentence 4)
+    assert (rolled["problems"]["segments"], direct["problems"]["segments"]) == (7, 1)
+    assert direct["problems.awareness"] == rolled["problems.awareness"]
+    assert direct[""]["segments"] == rolled[""]["segments"]  # any code: the same segments
+    matrix = rows_by_id(analysis.matrix(small_study, rollup=False))
+    assert [matrix["problems"][t] for t in ("t1", "t2", "t3", "t4", "Total")] == [1, 0, 0, 0, 1]
+    counts = rows_by_id(analysis.crosstab(small_study, "age_group", rollup=False).counts)
+    assert (counts["problems"]["青年"], counts["problems"]["老年"]) == (1, 0)
+    words = analysis.distinctive_words(small_study, ["problems"], min_count=1, rollup=False)
+    assert set(words["word"]) <= {"操作"}  # the words of 操作也很复杂。 only
 
 
 def test_word_frequencies_use_stored_words_inside_sentences_without_stop_words(small_study):

@@ -47,10 +47,11 @@ def test_evaluate_reports_cross_validated_figures_per_code(coded_project):
                                          "causes.transformation", "suggestions.service"]
     rows = table.set_index("code_id")
     never = rows.loc["causes.transformation"]
-    assert never["examples"] == 0 and math.isnan(never["f1"]) and "needs 5" in never["note"]
+    assert never["support"] == 0 and math.isnan(never["f1"]) and "needs 5" in never["note"]
     for code_id in CODES:
         row = rows.loc[code_id]
-        assert row["examples"] >= 5 and row["note"] == ""
+        assert row["support"] >= 5 and row["note"] == ""
+        assert (row["transcripts"], row["folds"]) == (4, 4)  # the four coded transcripts
         assert 0 <= row["precision"] <= 1 and 0 <= row["recall"] <= 1 and 0 <= row["f1"] <= 1
     # the service code's sentences share words (窗口, 老人, 线下): the machine can help there
     assert rows.loc["suggestions.service", "f1"] > 0.3
@@ -139,3 +140,50 @@ def test_traditional_transcripts_are_learned_in_simplified_script(tmp_path):
     assert any("参与" in t for t in units.texts)
     words = [w for ws in units.words for w in ws]
     assert "参与" in words and "參與" not in words
+
+
+def test_evaluation_folds_are_transcripts_and_features_fit_on_training_folds(coded_project):
+    """The figures equal scikit-learn's own cross-validation of the pipeline with folds
+    grouped by transcript: no transcript on both sides, TF-IDF fitted inside each training
+    fold, precision, recall and F1 at full precision."""
+    import numpy as np
+    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    table = learn.evaluate(coded_project, CODES, min_examples=5).set_index("code_id")
+    units = learn.load_units(coded_project)
+    labelled = [i for i, flag in enumerate(units.labelled) if flag]
+    groups = [units.keys[i][0] for i in labelled]
+    frame = learn._frame(units, labelled)
+    for code_id in CODES:
+        y = np.array([int(code_id in units.codes[i]) for i in labelled])
+        cv = GroupKFold(n_splits=4)
+        for train, test in cv.split(frame, y, groups):
+            assert not {groups[i] for i in train} & {groups[i] for i in test}
+        predicted = cross_val_predict(learn.pipeline(), frame, y, groups=groups, cv=cv)
+        precision, recall, f1, support = precision_recall_fscore_support(
+            y, predicted, average="binary", zero_division=0)
+        row = table.loc[code_id]
+        assert (row["precision"], row["recall"], row["f1"]) == (precision, recall, f1)
+        assert row["support"] == y.sum()
+
+
+def test_evaluation_compares_parents_as_coded_unless_rolled_up(coded_project):
+    # causes.publicity is a child of causes: as coded, causes has no examples of its own
+    direct = learn.evaluate(coded_project, ["causes"], min_examples=5).iloc[0]
+    rolled = learn.evaluate(coded_project, ["causes"], min_examples=5, rollup=True).iloc[0]
+    publicity = learn.evaluate(coded_project, ["causes.publicity"], min_examples=5).iloc[0]
+    assert direct["support"] == 0 and "as coded, without its" in direct["note"]
+    assert rolled["support"] == publicity["support"] and "rolled up" in rolled["note"]
+
+
+def test_the_evaluation_file_keeps_full_precision(coded_project, tmp_path):
+    out = tmp_path / "evaluation.csv"
+    result = CliRunner().invoke(main, ["autocode", str(coded_project.folder), "--learned",
+                                       "--evaluate", "--min-examples", "5", "--codes",
+                                       "suggestions.service", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig") as f:
+        row = next(csv.DictReader(f))
+    table = learn.evaluate(coded_project, ["suggestions.service"], min_examples=5).iloc[0]
+    assert float(row["f1"]) == table["f1"] and float(row["precision"]) == table["precision"]

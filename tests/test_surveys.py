@@ -108,10 +108,11 @@ def test_crosstab_by_binned_numbers_and_by_question(export: Path, project: Proje
     for name in ("Q12_R0002", "Q12_R0006", "Q13_R0002"):
         project.add_coding(name, 0, 4, "complex", "wang")
     table = crosstab(project, "Q2", bins=[18, 30, 45, 60])
-    assert list(table.counts.columns[2:]) == ["18-29", "30-44", "45-59", "60+", "Total"]
+    assert list(table.counts.columns[2:]) == ["[18, 30)", "[30, 45)", "[45, 60)", "≥60",
+                                              "Total"]
     # R0002 said it in two answers: one respondent, counted once; the base is respondents.
     counts = table.counts.set_index("code_id")
-    assert counts.loc["complex", "18-29"] == 2 and counts.loc["complex", "Total"] == 2
+    assert counts.loc["complex", "[18, 30)"] == 2 and counts.loc["complex", "Total"] == 2
     assert counts.iloc[-1]["Total"] == 300
     segments = crosstab(project, "Q2", bins=[18, 30, 45, 60], count="segments")
     assert segments.counts.set_index("code_id").loc["complex", "Total"] == 3
@@ -154,7 +155,7 @@ def test_csv_exports_and_the_command(tmp_path: Path, export: Path) -> None:
     assert "open" in guessed.output and "importing with this guess" in guessed.output
     report = runner.invoke(main, ["report", "crosstab", str(tmp_path / "p"), "--by", "Q2",
                                   "--bins", "18,30,45,60"])
-    assert report.exit_code == 0 and "45-59" in report.output
+    assert report.exit_code == 0 and "[45, 60)" in report.output
 
 
 def test_agreement_takes_each_answer_as_a_unit(export: Path, project: Project) -> None:
@@ -168,7 +169,8 @@ def test_agreement_takes_each_answer_as_a_unit(export: Path, project: Project) -
             project.add_coding(name, 0, 4, "complex", coder)
     result = agreement(project, ["wang", "li"], unit="turn").table.set_index("code_id")
     assert result.loc["complex", "percent_agreement"] == 1.0
-    assert result.loc["complex", "units (wang)"] == 2
+    coded = agreement(project, ["wang", "li"], unit="turn").coded_units.set_index("code_id")
+    assert coded.loc["complex", "wang"] == 2
 
 
 # --- question headers as 问卷星 exports them ------------------------------------------------

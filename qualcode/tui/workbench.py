@@ -120,6 +120,7 @@ ACTIONS: list[WorkbenchAction] = [
     WorkbenchAction("focus_next", "tab", "app.focus_next", palette=False),
     WorkbenchAction("focus_previous", "shift+tab", "app.focus_previous", palette=False),
     WorkbenchAction("quit", "q", "app.quit", footer=True, palette=False),
+    WorkbenchAction("review", "", "review"),
 ]
 
 
@@ -1059,6 +1060,19 @@ class WorkbenchScreen(Screen[None]):
 
         self.app.push_screen(ChoiceList(t("choice.speaker", lang), items, lang, current=here),
                              choose_role)
+
+    @reported
+    def action_review(self) -> None:
+        """Mark the open transcript as reviewed by the coder (read through: where no code was
+        applied, none applies, and agreement counts that as absence), or take the mark off
+        when it is there. Stored at once, undoable."""
+        stored = self.transcript
+        if stored is None or not self.coder:
+            return
+        reviewed = (self.coder, stored.name) not in self.project.reviewed(self.coder)
+        self.project.set_reviewed(stored.name, self.coder, reviewed)
+        self.app.notify(t("notify.reviewed" if reviewed else "notify.unreviewed", self.lang,
+                          transcript=stored.name, coder=self.coder), timeout=2)
 
     @reported
     def action_language(self) -> None:
