@@ -260,7 +260,7 @@ def agreement(project: Project, coders: Sequence[str], *, unit: str = "sentence"
     pooled = np.where(available[None], present_direct.astype(float), np.nan)[:, :, pairable]
     pooled = pooled.transpose(1, 0, 2).reshape(len(coders), -1)
     figures, notes = _figures(pooled, np.ones(pooled.shape[1], dtype=bool),
-                              ~np.isnan(pooled).any(axis=0))
+                              ~np.isnan(pooled).any(axis=0), "unit × code items")
     items = len(direct) * int(pairable.sum())
     definition = (f"overall: every decision counted once, {len(direct)} codes as coded × "
                   f"{int(pairable.sum())} units = {items} unit × code items pooled per coder"
@@ -285,15 +285,16 @@ def agreement(project: Project, coders: Sequence[str], *, unit: str = "sentence"
                      table, disagreements, coded_units, coverage, rollup)
 
 
-def _figures(values: np.ndarray, pairable: np.ndarray, complete: np.ndarray
-             ) -> tuple[list[float], list[str]]:
+def _figures(values: np.ndarray, pairable: np.ndarray, complete: np.ndarray,
+             units: str = "units") -> tuple[list[float], list[str]]:
     """Percent agreement, Cohen's kappa, Fleiss' kappa and Krippendorff's alpha of a coders ×
-    units array (NaN = missing), and why any of them is undefined."""
+    units array (NaN = missing), and why any of them is undefined (``units``: what the
+    columns are, for the notes)."""
     n_coders = values.shape[0]
     block = values[:, pairable]
     notes = []
     if not block.shape[1]:
-        return [np.nan] * 4, ["no unit has values from two coders"]
+        return [np.nan] * 4, [f"no {units[:-1]} has values from two coders"]
     percent = percent_agreement(block)
     constant = len(np.unique(block[~np.isnan(block)])) < 2
     if n_coders == 2:
@@ -306,10 +307,11 @@ def _figures(values: np.ndarray, pairable: np.ndarray, complete: np.ndarray
         whole = values[:, complete]
         fleiss = fleiss_kappa(whole) if whole.shape[1] else np.nan
         if not whole.shape[1]:
-            notes.append(f"Fleiss' kappa: no unit has values from all {n_coders} coders")
+            notes.append(f"Fleiss' kappa: no {units[:-1]} has values from all {n_coders} "
+                         "coders")
         elif whole.shape[1] < block.shape[1]:
-            notes.append(f"Fleiss' kappa on the {whole.shape[1]} units all {n_coders} coders "
-                         "have values for")
+            notes.append(f"Fleiss' kappa on the {whole.shape[1]} {units} all {n_coders} "
+                         "coders have values for")
     alpha = krippendorff_alpha(block)
     if constant:
         notes.append("kappa and alpha undefined: every value is the same (no chance "

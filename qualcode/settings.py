@@ -11,10 +11,31 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Literal
 
 from .fileio import atomic_write_text
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh", "en")
+"""The languages of the UI and of report tables."""
+
+
+def default_language(environ: Mapping[str, str] = os.environ) -> Language:
+    """The language to start in: ``QUALCODE_LANG`` if it names one (``zh``, ``en``, or a
+    locale such as ``zh_CN``), else Chinese when the first of ``LC_ALL``, ``LC_MESSAGES``
+    and ``LANG`` that is set starts with ``zh``, else English."""
+    override = environ.get("QUALCODE_LANG", "").strip().lower()
+    for lang in LANGUAGES:
+        if override.startswith(lang):
+            return lang
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 def home() -> Path:

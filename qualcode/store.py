@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import sha256
+from itertools import chain
 from pathlib import Path
 from typing import Any, Self
 
@@ -337,6 +338,55 @@ class Sentence:
     text: str
 
 
+class Sentences(Sequence[Sentence]):
+    """A transcript's sentences in text order, as a read-only sequence of `Sentence`.
+
+    Kept as arrays (``starts``, ``ends``, ``turn_indices``: code-point offsets and 0-based
+    turn numbers) and made into a `Sentence` only when one is read: a 3-million-character
+    transcript has about 100,000 sentences, of which a screen shows a few dozen. Indexing,
+    slicing (a list), iteration, ``len`` and ``==`` work as on a list of `Sentence`."""
+
+    __slots__ = ("_text", "_turns", "ends", "starts", "turn_indices")
+
+    def __init__(self, text: str, starts: Sequence[int], ends: Sequence[int],
+                 turn_indices: Sequence[int], turns: Sequence[Turn]) -> None:
+        self._text = text
+        self._turns = turns
+        self.starts = starts
+        self.ends = ends
+        self.turn_indices = turn_indices
+
+    def _sentence(self, i: int) -> Sentence:
+        start, end, turn = self.starts[i], self.ends[i], self.turn_indices[i]
+        return Sentence(i + 1, start, end, turn, self._turns[turn].speaker if self._turns else "",
+                        self._text[start:end])
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: int | slice) -> Any:  # Sentence, or a list for a slice
+        if isinstance(index, slice):
+            return [self._sentence(i) for i in range(*index.indices(len(self.starts)))]
+        count = len(self.starts)
+        i = index + count if index < 0 else index
+        if not 0 <= i < count:
+            raise IndexError(f"sentence index {index} out of range (there are {count})")
+        return self._sentence(i)
+
+    def __iter__(self) -> Iterator[Sentence]:
+        return map(self._sentence, range(len(self.starts)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # equal by content, like a list
+
+    def __repr__(self) -> str:
+        return f"<Sentences: {len(self.starts)}>"
+
+
 @dataclass(slots=True)
 class TranscriptSummary:
     name: str
@@ -384,7 +434,7 @@ class StoredTranscript:
     metadata: dict[str, str]
     header: Span | None
     turns: list[Turn]
-    sentences: list[Sentence]
+    sentences: Sentences  # a read-only sequence of Sentence, built as they are read
     word_ends: array = field(repr=False)
     speakers: list[Speaker] = field(default_factory=list)  # in order of first appearance
 
@@ -1143,8 +1193,8 @@ class Project:
         row = self.conn.execute("SELECT * FROM transcripts WHERE name = ?", (name,)).fetchone()
         text = row["text"]
         # A 3-million-character transcript has 30,000 turns and 100,000 sentences: plain
-        # tuples (not sqlite3.Row) and no garbage collection while the objects are made
-        # (it would only rescan them) take half the time.
+        # tuples (not sqlite3.Row) and no garbage collection while the turns are made (it
+        # would only rescan them) take half the time; sentences stay arrays until read.
         cursor = self.conn.cursor()
         cursor.row_factory = None
         collecting = gc.isenabled()
@@ -1156,17 +1206,13 @@ class Project:
                     "SELECT start, end, speaker, body_start, timestamp, seconds FROM turns "
                     "WHERE transcript_id = ? ORDER BY idx", (row["id"],))
             ]
-            speakers = [turn.speaker for turn in turns]
-            sentences = [
-                Sentence(idx + 1, start, end, turn, speakers[turn] if speakers else "",
-                         text[start:end])
-                for idx, start, end, turn in cursor.execute(
-                    "SELECT idx, start, end, turn_idx FROM sentences WHERE transcript_id = ? "
-                    "ORDER BY idx", (row["id"],))
-            ]
+            flat = array("i", chain.from_iterable(cursor.execute(
+                "SELECT start, end, turn_idx FROM sentences WHERE transcript_id = ? "
+                "ORDER BY idx", (row["id"],))))
         finally:
             if collecting:
                 gc.enable()
+        sentences = Sentences(text, flat[0::3], flat[1::3], flat[2::3], turns)
         words = self.conn.execute(
             "SELECT words FROM segmentations WHERE hash = ? ORDER BY rowid DESC LIMIT 1",
             (row["hash"],),

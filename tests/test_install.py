@@ -62,7 +62,8 @@ def test_the_wheel_works_from_any_folder(tmp_path: Path) -> None:
                     QUALCODE_HOME=str(tmp_path / "home"))
 
     def qualcode(*args: str) -> str:
-        result = subprocess.run([str(venv / BIN / f"qualcode{EXE}"), *args], cwd=elsewhere,
+        result = subprocess.run([str(venv / BIN / f"qualcode{EXE}"), *args], check=False,
+                                cwd=elsewhere,
                                 env=env, capture_output=True, text=True, encoding="utf-8")
         assert result.returncode == 0, result.stderr
         return result.stdout
@@ -87,7 +88,8 @@ def test_chinese_output_reaches_a_console_whose_code_page_cannot_encode_it(
     # What a Windows pipe or redirected file gets: the ANSI code page, here cp1252.
     env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
     result = subprocess.run([sys.executable, "-m", "qualcode", "codebook", "show",
-                             str(sample_project_dir)], capture_output=True, env=env)
+                             str(sample_project_dir)], check=False, capture_output=True,
+                            env=env)
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
     assert "宣传推广" in result.stdout.decode("utf-8")
 

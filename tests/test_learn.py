@@ -161,7 +161,7 @@ def test_evaluation_folds_are_transcripts_and_features_fit_on_training_folds(cod
         for train, test in cv.split(frame, y, groups):
             assert not {groups[i] for i in train} & {groups[i] for i in test}
         predicted = cross_val_predict(learn.pipeline(), frame, y, groups=groups, cv=cv)
-        precision, recall, f1, support = precision_recall_fscore_support(
+        precision, recall, f1, _ = precision_recall_fscore_support(
             y, predicted, average="binary", zero_division=0)
         row = table.loc[code_id]
         assert (row["precision"], row["recall"], row["f1"]) == (precision, recall, f1)

@@ -132,7 +132,8 @@ def test_a_loopback_server_refuses_other_sites_pages_and_rebound_names(
 
 def test_serve_refuses_a_folder_without_a_project(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "qualcode", "serve", str(tmp_path / "none"),
-                             "--port", str(free_port())], capture_output=True, text=True,
+                             "--port", str(free_port())], check=False, capture_output=True,
+                            text=True,
                             encoding="utf-8", env={**os.environ, "QUALCODE_HOME": str(tmp_path)})
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "qualcode.db" in result.stderr
@@ -197,7 +198,8 @@ def test_coding_a_sentence_in_the_browser(chromium, sample_project_dir: Path,
         time.sleep(1)  # let the first frames settle before the picture (not an assertion)
         screenshot = tmp_path / "serve.png"
         chromium.save_screenshot(str(screenshot))
-        if artifacts := os.environ.get("QUALCODE_ARTIFACTS"):
+        artifacts = os.environ.get("QUALCODE_ARTIFACTS")
+        if artifacts:
             shutil.copy(screenshot, Path(artifacts) / "serve.png")
         assert screenshot.stat().st_size > 10_000
 
@@ -209,6 +211,9 @@ def test_coding_a_sentence_in_the_browser(chromium, sample_project_dir: Path,
                 return project.codings()
 
         codings = wait_for(coded, "a coding stored after pressing 1")
+        if artifacts:
+            time.sleep(1)  # the coloured span reaches the page after the store (a picture only)
+            chromium.save_screenshot(str(Path(artifacts) / "serve-coded.png"))
     assert [(c.transcript, c.code_id, c.coder) for c in codings] == [
         ("A01_zhang", favourite, "wang")]
     assert codings[0].text == first[codings[0].start:codings[0].end]

@@ -301,7 +301,7 @@ def test_the_printed_expected_table_is_the_one_the_test_used(tmp_path):
     shown = CliRunner().invoke(main, ["report", "crosstab", str(folder), "--by",
                                       "uses_platform"])
     assert "Numbers rounded for reading" in shown.output
-    assert "leave missing values out" in shown.output
+    assert "leave those with a missing value out" in shown.output
 
 
 def test_counting_segments_warns_and_tests_respondents(tmp_path):
@@ -459,3 +459,23 @@ def test_words_and_distinctive_words_count_only_the_chosen_speakers(tmp_path):
         words = analysis.distinctive_words(project, min_count=1, speaker_roles=["respondent"])
         interviewer_only = set(everyone.index) - set(said.index)
         assert not interviewer_only & set(words["word"])
+
+
+def test_spreadsheets_keep_full_values_and_pages_say_they_are_rounded(generated, tmp_path):
+    runner = CliRunner()
+    for suffix in ("xlsx", "md", "tex"):
+        result = runner.invoke(main, ["agreement", str(generated), "--coders", "wang", "li",
+                                      "-o", str(tmp_path / f"a.{suffix}")])
+        assert result.exit_code == 0, result.output
+    with Project.open(generated) as project:
+        alpha = agreement(project, ["wang", "li"]).table.loc[0, "krippendorff_alpha"]
+    sheet = openpyxl.load_workbook(tmp_path / "a.xlsx")["agreement"]
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("krippendorff_alpha") + 1)
+    assert cell.value == pytest.approx(alpha, rel=1e-15) and round(alpha, 4) != alpha
+    assert cell.number_format == "0.0000"  # shown rounded, stored whole
+    assert sheet.cell(row=2, column=header.index("n_units") + 1).number_format == "General"
+    page = (tmp_path / "a.md").read_text(encoding="utf-8")
+    assert f"| {round(alpha, 4)} |" in page and str(alpha) not in page
+    assert "Numbers rounded for reading: percentages to 1 decimal" in page
+    assert "Numbers rounded for reading" in (tmp_path / "a.tex").read_text(encoding="utf-8")

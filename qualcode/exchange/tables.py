@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import QualcodeError
 from ..fileio import atomic_write_bytes
+from ..settings import LANGUAGES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,9 +30,6 @@ FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".md": "markdown", ".tex": "latex", "
 
 # One table of a multi-table report: (name, columns, rows).
 NamedTable = tuple[str, Sequence[str], Iterable[Sequence[object]]]
-
-LANGUAGES = ("zh", "en")
-"""The languages report tables are written in."""
 
 
 def table_format(path: str | Path, fmt: str | None = None) -> str:
@@ -366,21 +364,16 @@ _PER_CODER = re.compile(r"^(.+) \((.+)\)$")
 
 def table_language(lang: str | None = None) -> str:
     """The language report tables are written in: ``lang`` when given, else the UI
-    language: ``QUALCODE_LANG`` or the saved setting, else Chinese when the locale
-    (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) is Chinese, else English."""
-    import os
-
-    from ..settings import Settings
+    language (the saved setting or ``QUALCODE_LANG``, else the locale: see
+    :func:`qualcode.settings.default_language`)."""
+    from ..settings import Settings, default_language
 
     for candidate in (lang, Settings.load().language):
         chosen = (candidate or "").strip().lower()
         for language in LANGUAGES:
             if chosen.startswith(language):
                 return language
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        if value := os.environ.get(name):
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    return default_language()
 
 
 def header(name: str, lang: str) -> str:
@@ -435,16 +428,23 @@ _NOTES = {
     "crosstab.respondents": {
         "zh": "计数单位：受访者（每位受访者每个编码只计一次）；行百分比以该编码的受访者合计为"
               "基数，列百分比以该组受访者数为基数（一位受访者可有多个编码，列百分比之和可超过"
-              "100%）；卡方检验不含缺失值",
+              "100%）；检验以受访者为单位，不含属性缺失的受访者（“缺失值受访者数”列），期望频数"
+              "表即卡方检验所用的期望频数（有该编码者；无该编码者 = 该组受访者数 − 此数）",
         "en": "Counting unit: respondents (each counted once per code); row % of the code's "
               "total, column % of the group's respondents (one respondent can have several "
-              "codes, so a column can pass 100%); the chi-square tests leave missing values out",
+              "codes, so a column can pass 100%); the tests count respondents and leave those "
+              "with a missing value out (column missing); the expected table holds the expected "
+              "counts the chi-square test used (with the code; without it: the group's "
+              "respondents minus that)",
     },
     "crosstab.segments": {
         "zh": "计数单位：编码片段；行百分比以该编码的片段合计为基数，列百分比以该组任一编码的"
-              "片段数为基数；卡方检验不含缺失值",
+              "片段数为基数；片段彼此不独立，检验以受访者为单位，不含属性缺失的受访者，期望频数"
+              "表即检验所用的受访者期望频数",
         "en": "Counting unit: coded segments; row % of the code's total, column % of the "
-              "group's segments of any code; the chi-square tests leave missing values out",
+              "group's segments of any code; segments are not independent, so the tests count "
+              "respondents, leaving those with a missing value out, and the expected table "
+              "holds the expected respondents the test used",
     },
     "matrix.segments": {
         "zh": "计数单位：编码片段（每格为该访谈记录中该编码的片段数）",

@@ -9,16 +9,13 @@ descriptions, ``notify.*`` notifications, ``word.*`` single words and labels, ``
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
-Language = Literal["zh", "en"]
-LANGUAGES: tuple[Language, ...] = ("zh", "en")
+from ..settings import LANGUAGES, Language, default_language  # noqa: F401 (re-exported)
 
 STRINGS: dict[str, dict[str, str]] = {
     # The workbench
@@ -248,21 +245,6 @@ def t(key: str, lang: str, **fields: object) -> str:
         return key
     text = entry.get(lang) or entry.get("en") or key
     return text.format_map(_KeepMissing(fields)) if fields else text
-
-
-def default_language(environ: Mapping[str, str] = os.environ) -> Language:
-    """The language to start in: ``QUALCODE_LANG`` if it names one (``zh``, ``en``, or a
-    locale such as ``zh_CN``), else Chinese when the first of ``LC_ALL``, ``LC_MESSAGES``
-    and ``LANG`` that is set starts with ``zh``, else English."""
-    override = environ.get("QUALCODE_LANG", "").strip().lower()
-    for lang in LANGUAGES:
-        if override.startswith(lang):
-            return lang
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 # Binding id -> i18n key of its description: the footer and the help speak the UI language.

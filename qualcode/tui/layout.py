@@ -18,10 +18,12 @@ takes two, never `len()`), and a grapheme cluster is never split.
 
 from __future__ import annotations
 
+import operator
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from typing import NamedTuple
 
 import regex
@@ -443,9 +445,11 @@ class Caret:
         self.text = text
         n = len(text)
         self.max_cursor = n - 1 if text.endswith("\n") else n
-        sent_starts = [s.start for s in sentences]
-        sent_ends = [s.end for s in sentences]
-        if sent_starts != sorted(sent_starts):  # O(n) when sorted, as the store gives them
+        # The store's sentences carry their starts and ends as arrays: no Sentence is built.
+        sent_starts: Sequence[int] = getattr(sentences, "starts", None) or [
+            s.start for s in sentences]
+        sent_ends: Sequence[int] = getattr(sentences, "ends", None) or [s.end for s in sentences]
+        if not all(map(operator.le, sent_starts, islice(sent_starts, 1, None))):
             pairs = sorted(zip(sent_starts, sent_ends))
             sent_starts, sent_ends = [s for s, _ in pairs], [e for _, e in pairs]
         self.sentences = Units(text, sent_starts, sent_ends)
