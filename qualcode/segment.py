@@ -36,13 +36,14 @@ import hashlib
 import json
 import re
 import threading
+from array import array
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
-from itertools import accumulate, repeat
+from itertools import accumulate, pairwise, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,6 +135,22 @@ class Segmentation:
     """The `Segmenter.signature` that produced this segmentation."""
 
 
+PART_CHARS = 1 << 20
+"""About how many characters `Segmenter.segment_in_parts` segments at a time."""
+
+
+@dataclass(slots=True)
+class SegmentedPart:
+    """One part of a transcript as `Segmenter.segment_in_parts` yields it."""
+
+    start: int
+    end: int
+    word_ends: array
+    """Where each word of ``[start, end)`` ends, as positions in the whole text (int32)."""
+    sentences: list[tuple[int, int, int]]
+    """``(start, end, turn index)`` of each sentence, as in `Segmentation.sentences`."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Engine:
     name: str
@@ -222,12 +239,50 @@ class Segmenter:
         `ValueError` if the turns are out of order or outside the text.
         """
         _check_turns(text, turns)
+        ends, sentences = self._segment_part(text, turns, 0, 0)
+        return Segmentation(sentences=[(Span(s, e), i) for s, e, i in sentences],
+                            words=_tiles(ends), signature=self._signature)
+
+    def segment_in_parts(
+        self, text: str, turns: Sequence[Turn], part_chars: int = PART_CHARS
+    ) -> Iterator[SegmentedPart]:
+        """`segment_transcript` a part at a time, so a very long text never has all its
+        words in memory as Python objects: each part is a run of whole turns of about
+        ``part_chars`` characters, cut only at a turn that starts a line. The words and
+        sentences of all parts, in order, are exactly those of `segment_transcript`: jieba
+        never joins characters across a line feed, no grapheme cluster spans one, and no
+        sentence crosses a turn's start. Raises `ValueError` as `segment_transcript` does."""
+        _check_turns(text, turns)
+        cuts = [0]
+        for i, turn in enumerate(turns):
+            if (i and turn.start - cuts[-1] >= part_chars and text[turn.start - 1] == "\n"):
+                cuts.append(turn.start)
+        cuts.append(len(text))
+        first = 0
+        for lo, hi in pairwise(cuts):
+            last = first
+            while last < len(turns) and turns[last].start < hi:
+                last += 1
+            if (lo, hi) == (0, len(text)):
+                ends, sentences = self._segment_part(text, turns, 0, 0)
+            else:
+                ends, sentences = self._segment_part(text[lo:hi], turns[first:last], lo, first)
+            yield SegmentedPart(lo, hi, array("i", (end + lo for end in ends)), sentences)
+            first = last
+
+    def _segment_part(
+        self, text: str, turns: Sequence[Turn], offset: int, first: int
+    ) -> tuple[list[int], list[tuple[int, int, int]]]:
+        """Word ends (in ``text``) and sentences ``(start, end, turn index)`` (shifted by
+        ``offset``, turns numbered from ``first``) of ``text``, which starts at ``offset`` of
+        the whole transcript; ``turns`` are the whole transcript's turns that lie in it."""
         joined = _inside_clusters(text)
-        bodies = [(turn.body_start, turn.end, i) for i, turn in enumerate(turns)]
-        if not turns:
+        bodies = [(turn.body_start - offset, turn.end - offset, first + i)
+                  for i, turn in enumerate(turns)]
+        if not turns and first == 0:
             bodies = [(0, len(text), NO_TURN)]
-        sentences: list[tuple[Span, int]] = []
-        breaks = [turn.start for turn in turns]
+        sentences: list[tuple[int, int, int]] = []
+        breaks = [turn.start - offset for turn in turns]
         for body_start, body_end, index in bodies:
             ends = _sentence_ends(text, body_start, body_end, joined)
             breaks.append(body_start)
@@ -236,10 +291,9 @@ class Segmenter:
             for end in ends:
                 trimmed = _trim(text, start, end, joined)
                 if trimmed is not None:
-                    sentences.append((trimmed, index))
+                    sentences.append((trimmed.start + offset, trimmed.end + offset, index))
                 start = end
-        words = _tiles(self._cut(text, joined, breaks)[1])
-        return Segmentation(sentences=sentences, words=words, signature=self._signature)
+        return self._cut(text, joined, breaks)[1], sentences
 
     def nlp(self) -> Language:
         """This segmenter's spaCy pipeline (built on first call, then reused): a blank Chinese

@@ -143,13 +143,13 @@ def test_serve_refuses_a_folder_without_a_project(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def chromium(tmp_path: Path):
+def chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A headless Chromium that reaches nothing beyond this machine, with a fresh profile."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         if os.environ.get("CI"):
             pytest.fail("CI must install Debian's chromium and chromium-driver (.ci/run)")
         pytest.skip("needs Debian's chromium and chromium-driver")
-    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must not look for drivers online
+    monkeypatch.setenv("SE_OFFLINE", "true")  # selenium must not look for drivers online
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -195,6 +195,11 @@ def test_coding_a_sentence_in_the_browser(chromium, sample_project_dir: Path,
         # The workbench opens the first transcript: its Chinese words are painted.
         wait_for(lambda: all(c in painted(chromium) for c in "访谈者张老师您好政务服务网"),
                  "the transcript's Chinese text painted on the page")
+        # Nothing was fetched from anywhere but this server (the font included).
+        fetched = chromium.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)")
+        assert any(name.endswith(".ttf") for name in fetched)
+        assert all(name.startswith(url.rstrip("/")) for name in fetched), fetched
         time.sleep(1)  # let the first frames settle before the picture (not an assertion)
         screenshot = tmp_path / "serve.png"
         chromium.save_screenshot(str(screenshot))
@@ -218,3 +223,20 @@ def test_coding_a_sentence_in_the_browser(chromium, sample_project_dir: Path,
         ("A01_zhang", favourite, "wang")]
     assert codings[0].text == first[codings[0].start:codings[0].end]
     assert codings[0].text.startswith("张老师您好")
+
+
+@pytest.mark.browser
+def test_the_browser_gets_the_workbench_only_with_the_token(chromium, sample_project_dir: Path,
+                                                            tmp_path: Path) -> None:
+    port = free_port()
+    with served(sample_project_dir, tmp_path / "home", "--host", "0.0.0.0",
+                "--port", str(port)) as (url, _):
+        local = f"http://127.0.0.1:{port}/"
+        chromium.get(local)
+        assert "needs the token" in chromium.find_element("tag name", "body").text
+        assert painted(chromium) == ""
+        # With the token the page, its script and font (fetched with the cookie) and the
+        # websocket (token in its path) all come through.
+        chromium.get(local + "?" + url.split("?", 1)[1])
+        wait_for(lambda: all(c in painted(chromium) for c in "访谈者张老师您好"),
+                 "the workbench painted with the token")

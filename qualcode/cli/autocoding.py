@@ -64,10 +64,12 @@ def autocode(project: Path, codes: tuple[str, ...], unit: str, dry_run: bool, le
             columns, rows = frame_cells(table, rounded=output is None)
             emit(columns, rows, output, fmt, title="learned suggestions: cross-validation "
                  "(folds grouped by transcript; each code as coded)")
-            if output is None:
-                from ..exchange.tables import rounding_note
+            from ..exchange.tables import rounding_note, table_language, table_note
 
-                click.echo(rounding_note(), err=True)
+            lang = table_language()
+            click.echo(table_note("learned", lang), err=True)
+            if output is None:
+                click.echo(rounding_note(lang), err=True)
             return
         if learned:
             from ..learn import suggest

@@ -542,8 +542,10 @@ def table_note(kind: str, lang: str, *, where: str = "", speaker_roles: Sequence
     parts = [_NOTES[kind][lang].format(**fields)]
     if kind in _ROLLS_UP:
         parts.append(_ROLLED_UP[lang] if rollup is not False else _AS_CODED[lang])
-    elif kind in ("agreement", "learned"):
+    elif kind == "agreement":
         parts.append(_COMPARED_ROLLED_UP[lang] if rollup else _COMPARED_AS_CODED[lang])
+    elif kind == "learned":
+        parts.append(_ROLLED_UP[lang] if rollup else _AS_CODED[lang])
     if where:
         parts.append(f"仅含受访者：{where}" if lang == "zh" else f"respondents: {where} only")
     if speaker_roles:

@@ -15,9 +15,10 @@ and the command palette show it), its description in ``i18n.BINDING_DESCRIPTIONS
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import partial, wraps
 from typing import TYPE_CHECKING, ClassVar, ParamSpec, TypeVar
 
@@ -142,6 +143,51 @@ class Coded(Message):
         self.coding = coding
 
 
+class CodingTally:
+    """What the confirmed codings drawn in the open transcript add up to, kept up to date
+    change by change, so that a coding costs what it touches, not what the transcript holds:
+    the sentences they touch (the progress in the transcript list) and the codings.
+
+    ``starts`` and ``ends`` are the transcript's sentences, sorted. Feed `update` the
+    confirmed codings drawn after each change; it returns how each code's count moved."""
+
+    def __init__(self, starts: Sequence[int], ends: Sequence[int]) -> None:
+        self._starts = starts
+        self._ends = ends
+        self._touches: dict[int, int] = {}  # sentence index -> codings touching it (>0)
+        self.codings: dict[int, tuple[int, int, str]] = {}  # id -> (start, end, code id)
+
+    @property
+    def coded_sentences(self) -> int:
+        """How many sentences at least one coding touches by a character or more."""
+        return len(self._touches)
+
+    def update(self, codings: Iterable[Coding]) -> Counter[str]:
+        """Take ``codings`` (all confirmed codings drawn now); the change in codings per
+        code id since the last update (a coding whose span or code changed counts as one
+        removed and one added)."""
+        now = {c.id: (c.start, c.end, c.code_id) for c in codings}
+        moved: Counter[str] = Counter()
+        for _, (start, end, code_id) in self.codings.items() - now.items():
+            self._touch(start, end, -1)
+            moved[code_id] -= 1
+        for _, (start, end, code_id) in now.items() - self.codings.items():
+            self._touch(start, end, 1)
+            moved[code_id] += 1
+        self.codings = now
+        return moved
+
+    def _touch(self, start: int, end: int, step: int) -> None:
+        # The sentences [first, stop) overlap [start, end), as `count_touched_bounds` finds.
+        touches = self._touches
+        for i in range(bisect_right(self._ends, start), bisect_left(self._starts, end)):
+            count = touches.get(i, 0) + step
+            if count:
+                touches[i] = count
+            else:
+                del touches[i]
+
+
 # --- side panes -----------------------------------------------------------------------------
 
 PANES = ("transcripts", "codebook")
@@ -208,7 +254,10 @@ class WorkbenchScreen(Screen[None]):
         self.reports_place: tuple[str, int] = ("frequencies", 0)  # tab and disagreement shown
         self._code_nodes: dict[str, TreeNode[str]] = {}  # code id -> its node in the tree
         self._code_labels: dict[str, Text] = {}  # code id -> the label its node shows
-        self._sentence_starts: list[int] = []
+        self._drawn: list[Coding] = []  # the codings drawn in the open transcript
+        self._tally: CodingTally | None = None  # of the open transcript's codings drawn
+        self._counts: dict[str, int] = {}  # code id -> confirmed codings, as the tree shows
+        self._summaries: dict[str, TranscriptSummary] = {}  # as the transcript list shows
         self._position: tuple[str, int] | None = None  # where this coder is, as last saved
         self._view: TranscriptView | None = None  # kept: read when the app closes, unmounted
         self._data_version = 0  # of the project file, as of the last look (see catch_up)
@@ -318,8 +367,8 @@ class WorkbenchScreen(Screen[None]):
         listing = self.query_one("#transcripts", OptionList)
         listing.clear_options()
         row = self._row_maker()
-        listing.add_options(Option(row(s), id=s.name)
-                            for s in self.project.summaries(coder=self._coder_filter()))
+        self._summaries = {s.name: s for s in self.project.summaries(coder=self._coder_filter())}
+        listing.add_options(Option(row(s), id=s.name) for s in self._summaries.values())
         if self.transcript is not None:
             listing.highlighted = listing.get_option_index(self.transcript.name)
 
@@ -339,14 +388,25 @@ class WorkbenchScreen(Screen[None]):
         return row
 
     def _update_rows(self, names: Iterable[str]) -> None:
-        """Redraw the rows of these transcripts (the others did not change)."""
+        """Redraw the rows of these transcripts (the others did not change). The open
+        transcript's progress comes from the codings drawn (see `CodingTally`), any other's
+        from the store."""
         listing = self.query_one("#transcripts", OptionList)
         row = None
+        shown = self.transcript.name if self.transcript is not None else None
         for name in dict.fromkeys(names):
-            try:
-                (summary,) = self.project.summaries(name, self._coder_filter())
-            except (ProjectError, ValueError):
-                continue  # no longer in the project
+            if name == shown and name in self._summaries and self._tally is not None:
+                summary = replace(self._summaries[name],
+                                  coded_sentences=self._tally.coded_sentences,
+                                  codings=len(self._tally.codings))
+            else:
+                try:
+                    (summary,) = self.project.summaries(name, self._coder_filter())
+                except (ProjectError, ValueError):
+                    continue  # no longer in the project
+            if summary == self._summaries.get(name):
+                continue
+            self._summaries[name] = summary
             row = row or self._row_maker()
             listing.replace_option_prompt(summary.name, row(summary))
 
@@ -371,12 +431,30 @@ class WorkbenchScreen(Screen[None]):
             label.append(f" {code.label_en}", style="dim")
         return label
 
-    def _sync_codebook(self) -> None:
+    def _sync_codebook(self, moved: Mapping[str, int] | None = None) -> None:
         """Make the tree show the codebook, its counts and keys, touching only the nodes that
-        changed: the cursor stays on its code and a collapsed branch stays collapsed."""
+        changed: the cursor stays on its code and a collapsed branch stays collapsed.
+
+        ``moved``: only counts changed, by this much per code id (codings made, removed or
+        undone in the open transcript): just those nodes are relabelled. Otherwise the
+        counts are read from the store and every node is checked."""
         tree = self.query_one(CodebookTree)
-        counts = self.project.code_counts(self._coder_filter())
         keys = {code_id: key for key, code_id in self.favourites.items()}
+        if moved is not None and self._code_nodes:
+            counts = self._counts
+            by_id = self.codebook.by_id()
+            for code_id, change in moved.items():
+                counts[code_id] = counts.get(code_id, 0) + change
+                if counts[code_id] <= 0:
+                    del counts[code_id]  # a code without codings shows no count
+                code, node = by_id.get(code_id), self._code_nodes.get(code_id)
+                if code is not None and node is not None:
+                    label = self._code_label(code, counts, keys)
+                    if self._code_labels.get(code_id) != label:
+                        node.set_label(label)
+                        self._code_labels[code_id] = label
+            return
+        counts = self._counts = self.project.code_counts(self._coder_filter())
         walk = [(code, parent.id if parent else None) for code, parent, _ in self.codebook.walk()]
         parents = {code.id: parent for code, parent in walk}
         cursor = tree.cursor_node.data if tree.cursor_node is not None else None
@@ -403,6 +481,7 @@ class WorkbenchScreen(Screen[None]):
                     node.set_label(label)
                 if node.allow_expand != bool(code.children):
                     node.allow_expand = bool(code.children)
+                    tree.refresh()  # Textual redraws the node's arrow only when asked
             self._code_labels[code.id] = label
         if moved and not self._in_codebook_order(tree.root):
             # Siblings reordered (a merged codebook): rebuild, keeping what was collapsed.
@@ -419,7 +498,8 @@ class WorkbenchScreen(Screen[None]):
             if target is not None:
                 tree.last_line  # noqa: B018 - lays the tree out, so the node knows its line
                 tree.move_cursor(target)
-        tree.root.expand()
+        if not tree.root.is_expanded:
+            tree.root.expand()  # expanding again would lay the whole tree out anew
 
     def _drop(self, node: TreeNode[str]) -> None:
         """Remove a code's node and its subtree from the tree and the id map."""
@@ -447,22 +527,35 @@ class WorkbenchScreen(Screen[None]):
 
     # --- state shown ----------------------------------------------------------------------
 
-    def _visible_codings(self) -> list[Coding]:
-        """The codings drawn: the viewed coder's (or everyone's) confirmed ones, and every
-        suggestion waiting for review, whoever (or whatever rule) made it."""
+    def _read_codings(self) -> Counter[str]:
+        """Read the codings to draw in the open transcript, once per change: the viewed
+        coder's (or everyone's) confirmed ones, and every suggestion waiting for review,
+        whoever (or whatever rule) made it; without their text (the view has it). Returns
+        how each code's count moved since the last read (see `CodingTally`)."""
         if self.transcript is None:
-            return []
+            self._drawn = []
+            return Counter()
         viewed = self._coder_filter()
-        return [
-            c for c in self.project.codings(self.transcript.name, status=None)
+        self._drawn = [
+            c for c in self.project.codings(self.transcript.name, status=None, text=False)
             if (c.status == "confirmed" and viewed in (None, c.coder))
             or c.status == "suggested"  # unplaced and rejected codings are only listed
         ]
+        if self._tally is None:
+            return Counter()
+        return self._tally.update(c for c in self._drawn if c.status == "confirmed")
+
+    def _draw_codings(self) -> Counter[str]:
+        """Read the codings drawn anew and redraw the lines whose marks changed; how each
+        code's count moved."""
+        moved = self._read_codings()
+        self.query_one(TranscriptView).set_codings(self._marks())
+        return moved
 
     def _marks(self) -> list[CodingMark]:
         codes = self.codebook.by_id()
         marks = []
-        for c in self._visible_codings():
+        for c in self._drawn:
             code = codes.get(c.code_id)
             marks.append(CodingMark(c.start, c.end, c.code_id, code.label if code else c.code_id,
                                     code.color if code else "", c.status == "suggested", c.id,
@@ -477,9 +570,10 @@ class WorkbenchScreen(Screen[None]):
         if stored is None:
             return
         view = self.query_one(TranscriptView)
+        self._tally = CodingTally(stored.sentences.starts, stored.sentences.ends)
+        self._read_codings()
         view.load(stored.text, stored.sentences,
                   stored.word_ends, stored.turns, self._marks())
-        self._sentence_starts = [s.start for s in stored.sentences]
         if stored.sentences:
             # On the sentence the view highlights, so that the first j moves on from it.
             view.go_to(stored.sentences[0].start)
@@ -495,7 +589,7 @@ class WorkbenchScreen(Screen[None]):
 
     def watch_view_coder(self) -> None:
         """Another coder's codings (or everyone's): every count and mark may differ."""
-        self.query_one(TranscriptView).set_codings(self._marks())
+        self._draw_codings()
         self._sync_codebook()
         self._fill_transcripts()
         self._update_status()
@@ -516,14 +610,17 @@ class WorkbenchScreen(Screen[None]):
         self._data_version = version
         self._codebook_changed(self.project.transcript_names())
 
-    def _redraw(self, transcripts: Iterable[str] = ()) -> None:
+    def _redraw(self, transcripts: Iterable[str] = (), *, recount: bool = False) -> None:
         """After codings changed in ``transcripts`` (the one shown unless given): its marks,
-        the counts that changed and those transcripts' rows."""
+        the counts that changed and those transcripts' rows. A change in the open transcript
+        alone is counted from the codings drawn before and after it (no count is read from
+        the store); otherwise, or with ``recount``, counts are read anew."""
         shown = self.transcript.name if self.transcript is not None else None
         names = list(transcripts) or ([shown] if shown else [])
+        moved = None
         if shown in names:
-            self.query_one(TranscriptView).set_codings(self._marks())
-        self._sync_codebook()
+            moved = self._draw_codings()
+        self._sync_codebook(None if recount or set(names) != {shown} else moved)
         self._update_rows(names)
         self._update_status()
 
@@ -544,14 +641,16 @@ class WorkbenchScreen(Screen[None]):
                 parts.append(f"{t('word.sentence', self.lang)} "
                              f"{number}/{len(self.transcript.sentences)}")
             parts.append(f"{span.start}:{span.end}")
-        self.query_one("#status", Static).update(" · ".join(parts))
+        # One line whatever it says: no layout of the screen (which would repaint the
+        # transcript's scroll bar in a frame of its own after every key).
+        self.query_one("#status", Static).update(" · ".join(parts), layout=False)
 
     def _sentence_number(self, offset: int) -> int:
         """The 1-based number of the sentence ``offset`` is in (or the next one), 0 if none:
         by where a selection starts, since the cursor sits at its end (after a jump)."""
-        starts = self._sentence_starts
+        starts = self.transcript.sentences.starts
         i = bisect_right(starts, offset) - 1
-        if i >= 0 and offset < self.transcript.sentences[i].end:
+        if i >= 0 and offset < self.transcript.sentences.ends[i]:
             return i + 1
         return i + 2 if i + 1 < len(starts) else 0
 
@@ -614,7 +713,7 @@ class WorkbenchScreen(Screen[None]):
         self.favourites = self.project.favourites()
         self.matcher = None
         self._prepare_matcher()
-        self._redraw(transcripts)
+        self._redraw(transcripts, recount=True)
 
     @reported
     def action_apply_code(self) -> None:
@@ -654,7 +753,11 @@ class WorkbenchScreen(Screen[None]):
         span = self._target()
         if span is None:
             return []
-        return [c for c in self._visible_codings() if c.start < span.end and span.start < c.end]
+        # What another process changed meanwhile is drawn (and offered) first.
+        self.catch_up()
+        text = self.transcript.text
+        return [replace(c, text=text[c.start:c.end]) for c in self._drawn
+                if c.start < span.end and span.start < c.end]
 
     def _codings_here(self) -> list[Coding]:
         """This coder's codings overlapping the selection (or the current sentence)."""
@@ -777,8 +880,13 @@ class WorkbenchScreen(Screen[None]):
         if step is None:
             self.app.notify(t(nothing, self.lang), timeout=2)
             return
-        # The action may have added or removed a code, or changed codings elsewhere.
-        self._codebook_changed(step.transcripts)
+        # The action may have added or removed a code (or freed its key), or changed codings
+        # elsewhere; the picker's pinyin is rebuilt only when the codebook did change.
+        if (self.project.codebook() != self.codebook
+                or self.project.favourites() != self.favourites):
+            self._codebook_changed(step.transcripts)
+        else:
+            self._redraw(step.transcripts)
         self.app.notify(t(done, self.lang, action=self.describe(step)), timeout=3)
 
     def describe(self, step: HistoryStep) -> str:
