@@ -139,6 +139,20 @@ def test_serve_refuses_a_folder_without_a_project(tmp_path: Path) -> None:
     assert result.stderr.startswith("error: ") and "qualcode.db" in result.stderr
 
 
+def test_serve_says_which_port_is_taken(sample_project_dir: Path, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "qualcode", "serve",
+                                 str(sample_project_dir), "--port", str(port)], check=False,
+                                capture_output=True, text=True, encoding="utf-8",
+                                env={**os.environ, "QUALCODE_HOME": str(tmp_path)})
+    assert result.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" in result.stderr
+
+
 # --- in a real browser -----------------------------------------------------------------------
 
 

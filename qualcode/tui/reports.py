@@ -80,6 +80,7 @@ class ReportsScreen(Screen[Jump | None]):
         & #chi-square-table { height: 2fr; max-height: 12; }
         & #crosstab-table { height: 3fr; }
         & #agreement-note { height: auto; padding: 1 2; color: $text-muted; }
+        & .table-note { height: auto; padding: 0 1; color: $text-muted; }
         & #disagreements { height: 1fr; }
     }
     """
@@ -123,14 +124,18 @@ class ReportsScreen(Screen[Jump | None]):
                             yield Static(t("reports.chi_square", lang), id="chi-square-label")
                             yield DataTable(id="chi-square-table", zebra_stripes=True,
                                             cursor_type="none")
+                            yield Static(id="crosstab-note", classes="table-note")
                     elif tab == "agreement":
                         with Vertical():
                             yield Static(id="agreement-note")
                             yield DataTable(id="agreement-table", zebra_stripes=True)
                             yield DataTable(id="disagreements", cursor_type="row",
                                             zebra_stripes=True)
+                            yield Static(id="agreement-unit-note", classes="table-note")
                     else:
-                        yield DataTable(id=f"{tab}-table", zebra_stripes=True)
+                        with Vertical():
+                            yield DataTable(id=f"{tab}-table", zebra_stripes=True)
+                            yield Static(id=f"{tab}-note", classes="table-note")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -157,6 +162,8 @@ class ReportsScreen(Screen[Jump | None]):
             counts = {c: sum(project.code_counts(c).values()) for c in project.coders()}
             coders = [c for c, n in counts.items() if n]
             self.app.call_from_thread(self._show_meta, attributes, coders, job)
+            notes = self._notes(len(project.transcript_names()))
+            self.app.call_from_thread(self._show_notes, notes, job)
             show("frequencies", [("frequencies", analysis.frequencies(project))])
             if attributes:
                 attribute = self.attribute or attributes[0]
@@ -210,6 +217,24 @@ class ReportsScreen(Screen[Jump | None]):
         if len(coders) < 2:
             note.update(t("reports.one_coder", self.lang, coder=coders[0]) if coders
                         else t("reports.no_coder", self.lang))
+
+    def _notes(self, transcripts: int) -> dict[str, str]:
+        """The note under each table, as the CLI prints it: the counting unit and how
+        parent codes count (the screen's reports use the CLI's defaults)."""
+        from ..exchange.tables import table_note
+
+        kinds = {"frequencies": ("frequencies", {"base": transcripts}),
+                 "crosstab": ("crosstab.respondents", {}), "matrix": ("matrix.segments", {}),
+                 "cooccurrence": ("cooccurrence.overlap", {}), "words": ("words", {}),
+                 "agreement": ("agreement", {"unit": "sentence"})}
+        return {tab: table_note(kind, self.lang, **fields) for tab, (kind, fields) in kinds.items()}
+
+    def _show_notes(self, notes: dict[str, str], job: int) -> None:
+        if not self._live("reports", job):
+            return
+        for tab, note in notes.items():
+            self.query_one(f"#{tab}-unit-note" if tab == "agreement" else f"#{tab}-note",
+                           Static).update(note)
 
     def _show(self, tab: str, tables: list[tuple[str, pd.DataFrame]], job: int) -> None:
         if not self._live("reports", job):

@@ -118,3 +118,18 @@ async def test_a_report_is_exported_as_the_cli_would(two_coders: Path, tmp_path:
     assert sheet.freeze_panes == "A2"
     assert [c.value for c in sheet[1]][:3] == ["code_id", "code", "segments"]
     assert sheet["C2"].value == 18
+
+
+async def test_every_table_says_its_counting_unit_and_parent_rule(two_coders: Path) -> None:
+    from textual.widgets import Static
+
+    app = build_app(two_coders)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_reports(app, pilot)
+        frequencies = str(screen.query_one("#frequencies-note", Static).render())
+        assert "Counting unit: coded segments" in frequencies and "6 respondents" in frequencies
+        assert "children" in frequencies or "descendants" in frequencies
+        agreement = str(screen.query_one("#agreement-unit-note", Static).render())
+        assert "compared as coded" in agreement
+        for tab in ("crosstab", "matrix", "cooccurrence", "words"):
+            assert str(screen.query_one(f"#{tab}-note", Static).render()).startswith("Note:")
