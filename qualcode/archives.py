@@ -28,7 +28,6 @@ for a .qdpx …) naming the file and what is wrong; nothing here knows about the
 
 from __future__ import annotations
 
-import bz2
 import io
 import re
 import stat
@@ -38,13 +37,14 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 from .errors import ArchiveError, QualcodeError
 
 MB = 1024 * 1024
 _CHUNK = 256 * 1024  # compressed bytes fed to zlib at a time
-_STEP = 1 * MB  # most bytes zlib may give back for one call: a 256 KB bomb chunk is not 256 MB
+# The most zlib may give back for one call: 256 KB of a bomb would otherwise be 256 MB at once.
+_STEP = 1 * MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,8 @@ class Archive:
         self.path = Path(path)
         self.limits = limits
         self.error = error
-        self.read_total = 0  # bytes inflated so far, over all members
+        self.read_total = 0  # bytes of the members inflated whole so far
+        self.inflated = 0  # every byte inflated, a refused member's too: the work done
         self.members: dict[str, zipfile.ZipInfo] = {}  # casefolded name -> member
         try:
             self._handle: BinaryIO = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115
@@ -105,7 +106,7 @@ class Archive:
             self._handle.close()
             raise
 
-    def __enter__(self) -> Archive:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -140,8 +141,7 @@ class Archive:
                 handle.seek(zip64_offset)
                 record = handle.read(56)
                 if record[:4] == b"PK\x06\x06":
-                    entries, directory_size = struct.unpack("<Q8x", record[32:48])[0], \
-                        struct.unpack("<Q", record[40:48])[0]
+                    entries, directory_size = struct.unpack("<QQ", record[32:48])
         limits = self.limits
         if entries > limits.max_members:
             raise self._refuse(f"the archive has {entries} members (the limit is "
@@ -223,6 +223,7 @@ class Archive:
         size, crc = 0, 0
         for piece, consumed in self._raw_pieces(info):
             size += len(piece)
+            self.inflated += len(piece)
             if size > budget:
                 if self.read_total + size > limits.max_total:
                     raise self._refuse(f"the archive inflates to more than "
@@ -254,68 +255,37 @@ class Archive:
             raise self.error(f"the archive is damaged: member {info.filename!r} cannot be "
                              "found where its header says", path=self.path) from None
         left = info.compress_size
-        method = info.compress_type
-        if method == zipfile.ZIP_STORED:
+        if info.compress_type == zipfile.ZIP_STORED:
             consumed = 0
-            while left > 0:
-                chunk = handle.read(min(_CHUNK, left))
-                if not chunk:
-                    break
+            while left > 0 and (chunk := handle.read(min(_CHUNK, left))):
                 left -= len(chunk)
                 consumed += len(chunk)
                 yield chunk, consumed
             return
-        if method == zipfile.ZIP_DEFLATED:
-            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        elif method == zipfile.ZIP_BZIP2:
-            inflater = bz2.BZ2Decompressor()
-        else:
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            # Word, Excel and every REFI-QDA program write deflate; nothing else is read.
             raise self.error(f"member {info.filename!r} is compressed with a method qualcode "
-                             f"does not read (zip method {method}); save the file again with "
-                             "the program that made it", path=self.path)
+                             f"does not read (zip method {info.compress_type}); save the file "
+                             "again with the program that made it", path=self.path)
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         consumed = 0
         try:
-            while left > 0 or _pending(inflater):
-                if _pending(inflater):
-                    piece = _more(inflater)
-                else:
-                    chunk = handle.read(min(_CHUNK, left))
-                    if not chunk:
-                        break
+            while not inflater.eof:
+                if inflater.unconsumed_tail:
+                    piece = inflater.decompress(inflater.unconsumed_tail, _STEP)
+                elif left > 0 and (chunk := handle.read(min(_CHUNK, left))):
                     left -= len(chunk)
                     consumed += len(chunk)
-                    piece = _feed(inflater, chunk)
-                if piece:
-                    yield piece, consumed
-                elif _finished(inflater):
+                    piece = inflater.decompress(chunk, _STEP)
+                else:
                     break
-        except (zlib.error, OSError, EOFError, ValueError) as problem:
+                if piece:  # the input zlib has not used yet is not consumed either
+                    yield piece, consumed - len(inflater.unconsumed_tail)
+            if not inflater.eof and (piece := inflater.flush()):
+                yield piece, consumed  # output zlib held back (at most a window's worth)
+        except (zlib.error, OSError, ValueError) as problem:
             raise self.error(f"the archive is damaged: member {info.filename!r} cannot be "
                              f"inflated ({problem})", path=self.path) from None
-
-
-# zlib's and bz2's decompressors take a cap on their output in different ways; these keep
-# each call's output at most _STEP bytes, the rest kept as pending input.
-def _feed(inflater, chunk: bytes) -> bytes:
-    if isinstance(inflater, bz2.BZ2Decompressor):
-        return inflater.decompress(chunk, _STEP)
-    return inflater.decompress(chunk, _STEP)
-
-
-def _more(inflater) -> bytes:
-    if isinstance(inflater, bz2.BZ2Decompressor):
-        return inflater.decompress(b"", _STEP)
-    return inflater.decompress(inflater.unconsumed_tail, _STEP)
-
-
-def _pending(inflater) -> bool:
-    if isinstance(inflater, bz2.BZ2Decompressor):
-        return not inflater.eof and not inflater.needs_input
-    return bool(inflater.unconsumed_tail)
-
-
-def _finished(inflater) -> bool:
-    return inflater.eof
 
 
 def checked_copy(path: str | Path, *, limits: ArchiveLimits = DEFAULT_LIMITS,
@@ -358,3 +328,34 @@ def read_limited(path: str | Path, limit: int, *,
     if len(data) > limit:
         raise _refuse(error, path, f"the file is larger than {limit // MB} MB")
     return data
+
+
+def workbook_rows(path: str | Path, sheet: str | None = None, *,
+                  error: type[QualcodeError] = ArchiveError,
+                  hint: str = "save it again from Excel or WPS as .xlsx") -> list[tuple]:
+    """The cell values of sheet ``sheet`` (default: the first) of the .xlsx at ``path``, row
+    by row, read by openpyxl from a :func:`checked_copy`. Anything wrong (not a workbook,
+    damaged, refused by the guard, no such sheet) raises ``error`` naming the file; ``hint``
+    says how to fix a workbook that cannot be read."""
+    import openpyxl
+
+    checked = checked_copy(path, error=error, not_an_archive=(
+        f"not an Excel workbook (an .xlsx is a zip archive; an old .xls, or another format "
+        f"renamed?); {hint}"))
+    try:
+        book = openpyxl.load_workbook(checked, read_only=True, data_only=True)
+    except Exception as problem:  # openpyxl fails with zipfile, XML, Key- and ValueErrors alike
+        raise error(f"cannot read this as an Excel workbook ({type(problem).__name__}: "
+                    f"{problem}); {hint}", path=path) from problem
+    try:
+        if not book.sheetnames:
+            raise error(f"the workbook has no sheets; {hint}", path=path)
+        if sheet is not None and sheet not in book.sheetnames:
+            raise error(f"no sheet {sheet!r}; it has: {', '.join(book.sheetnames)}", path=path)
+        try:
+            return list(book[sheet or book.sheetnames[0]].iter_rows(values_only=True))
+        except Exception as problem:  # a damaged sheet fails only when its rows are read
+            raise error(f"cannot read the rows of the workbook ({type(problem).__name__}: "
+                        f"{problem}); {hint}", path=path) from problem
+    finally:
+        book.close()

@@ -52,6 +52,7 @@ import regex
 
 from .errors import QualcodeError
 from .model import Code, Codebook, Coding
+from .progress import SILENT, Progress
 
 if TYPE_CHECKING:
     from .segment import Segmenter
@@ -466,7 +467,8 @@ def store_suggestions(project: Project, result: AutocodeResult,
 
 def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str = "sentence",
              dry_run: bool = False, coder: str = AUTO_CODER,
-             speaker_roles: Sequence[str] | None = None) -> AutocodeResult:
+             speaker_roles: Sequence[str] | None = None,
+             progress: Progress = SILENT) -> AutocodeResult:
     """Run the codebook's rules (of ``codes`` only, when given) over every sentence (or turn)
     of every transcript and store one suggestion per unit and code that a rule hit, as
     ``coder``'s ``suggested`` coding with the rules that fired.
@@ -474,7 +476,8 @@ def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str 
     Units a confirmed coding of the code already touches are left out; a unit and code that
     already has a suggestion, a confirmed coding or a rejected suggestion on that exact span
     is matched but not stored again. With ``dry_run`` nothing is written. ``speaker_roles``:
-    only the units of speakers with these roles (e.g. not the interviewer's questions). Raises
+    only the units of speakers with these roles (e.g. not the interviewer's questions).
+    ``progress`` counts the units matched, naming each transcript when it is done. Raises
     :class:`~qualcode.errors.QualcodeError` when no chosen code has any rule."""
     codebook = project.codebook()
     rules = compile_rules(codebook, codes, user_dict=project.user_dict_path())
@@ -486,6 +489,7 @@ def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str 
     coded = coded_units(project, spans)
     texts = project.transcript_texts()
     found = []
+    progress.start("auto-coding", sum(map(len, spans.values())))
     for name, units in spans.items():
         text = texts[name]
         for index, (start, end) in enumerate(units):
@@ -495,6 +499,7 @@ def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str 
             already = coded.get((name, index), ())
             found += [(name, start, end, code_id, "; ".join(rule_texts), None)
                       for code_id, rule_texts in fired.items() if code_id not in already]
+        progress.advance(len(units), done=name)
     result = AutocodeResult(unit, rules.code_ids, dry_run=dry_run)
     return store_suggestions(project, result, found, coder)
 

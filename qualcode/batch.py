@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from .autocode import Rules, compile_rules
 from .errors import QualcodeError
+from .exchange.tables import SafeCsvWriter
+from .progress import SILENT, Progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -232,13 +234,14 @@ def code_table(source: str | Path, codebook: Codebook, output: str | Path, *,
                codes: list[str] | None = None, workers: int | None = None,
                chunk_size: int = CHUNK_SIZE, scheduler: str | None = None,
                encoding: str = "utf-8-sig", rules: Rules | None = None,
-               progress: Callable[[int], Any] | None = None) -> BatchResult:
+               progress: Progress = SILENT) -> BatchResult:
     """Code every document of the table ``source`` with ``codebook``'s rules (of ``codes``
     only, when given) and write ``output`` (CSV, UTF-8 with BOM; ``.tsv``: tab-separated):
     one row per document, its id and a 0/1 column per code with a rule.
 
     ``workers`` local processes (default: every core) or, with ``scheduler``, a Dask
-    cluster do the work; ``progress`` is called with the number of documents written after
+    cluster do the work; ``progress`` counts the bytes of UTF-8 text coded against the size
+    of ``source`` (an estimate for an ETA: the table's other columns are not counted), after
     each chunk. ``rules`` may be given already compiled. Returns the counts per code."""
     if rules is None:
         rules = compile_rules(codebook, codes)
@@ -254,6 +257,7 @@ def code_table(source: str | Path, codebook: Codebook, output: str | Path, *,
     result = BatchResult(output, list(rules.code_ids), labels, counts=[0] * len(rules.code_ids),
                          workers=workers)
     started = time.perf_counter()
+    progress.start("coding documents", Path(source).stat().st_size or None)
     chunks = _chunks(read_documents(source, text_column, id_column, encoding=encoding),
                      max(1, chunk_size))
     results = (_dask_results(rules, chunks, scheduler) if scheduler
@@ -262,7 +266,7 @@ def code_table(source: str | Path, codebook: Codebook, output: str | Path, *,
     partial = output.with_name(output.name + ".partial")
     try:
         with open(partial, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, dialect)
+            writer = SafeCsvWriter(handle, dialect)  # document ids are the corpus's own text
             writer.writerow([id_column or "row", *rules.code_ids])
             zeros = ["0"] * len(rules.code_ids)
             counts = result.counts
@@ -277,8 +281,7 @@ def code_table(source: str | Path, codebook: Codebook, output: str | Path, *,
                 writer.writerows(rows)
                 result.documents += len(ids)
                 result.characters += sum(map(len, texts))
-                if progress is not None:
-                    progress(result.documents)
+                progress.advance(sum(len(text.encode("utf-8")) for text in texts))
         partial.replace(output)  # a stopped run leaves no half-written table under its name
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -844,10 +844,39 @@ class CodebookMerge:
     filled: list[tuple[str, str]]  # (code id, field) blank in ours, taken from theirs
     conflicts: list[MergeConflict]
     prefer: str | None = None
+    # ids ours has that theirs lacks (kept): theirs may have renamed, merged or deleted them
+    missing: list[str] = dataclass_field(default_factory=list)
+    missing_labels: dict[str, str] = dataclass_field(default_factory=dict)  # id -> our label
 
     @property
     def unresolved(self) -> bool:
         return bool(self.conflicts) and self.prefer is None
+
+    def undecided(self) -> list[str]:
+        """What a merge by id cannot tell: a code theirs lacks may have been renamed, merged
+        into another or deleted there, and a code only theirs has may be one of ours renamed.
+        Nothing of this is guessed (ours are kept, theirs added); each line says what to run
+        if it was a rename or a merge. Empty when theirs lacks none of ours."""
+        if not self.missing:
+            return []
+        codes = self.codebook.by_id()
+        lines = [(f"? theirs lacks {len(self.missing)} of our codes, kept here; if they "
+                  "renamed or merged them, do the same in the project (qualcode codes rename "
+                  "PROJECT ID --id NEW_ID, qualcode codes merge PROJECT FROM_ID INTO_ID)")]
+        by_label: dict[str, list[str]] = {}
+        for code_id in self.missing:
+            by_label.setdefault(self.missing_labels.get(code_id, ""), []).append(code_id)
+            lines.append(f"? - {code_id}  {self.missing_labels.get(code_id, '')}")
+        for code_id in self.added:
+            label = codes[code_id].label
+            for ours in by_label.get(label, []):
+                lines.append(f"? + {code_id} came in as a new code with the label of {ours}; "
+                             f"if it is {ours} renamed: qualcode codes merge PROJECT {code_id} "
+                             f"{ours}, then qualcode codes rename PROJECT {ours} --id {code_id}")
+        if self.added and len(lines) == len(self.missing) + 1:
+            lines.append(f"? the {len(self.added)} new codes (+) may include ours renamed: "
+                         "compare their labels and definitions")
+        return lines
 
     def render(self) -> str:
         """Lines for a terminal: a summary, then every addition, blank filled and conflict."""
@@ -860,6 +889,7 @@ class CodebookMerge:
         lines += [f"~ {code_id or 'codebook'} {name}: filled from theirs"
                   for code_id, name in self.filled]
         lines += [f"! {conflict}" for conflict in self.conflicts]
+        lines += self.undecided()
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -960,7 +990,9 @@ def merge_codebooks(ours: Codebook, theirs: Codebook, prefer: str | None = None)
         return codes
 
     header.codes = build("")
-    return CodebookMerge(header, added, filled, conflicts, prefer)
+    missing = [code.id for code, _, _ in ours.walk() if code.id not in theirs_codes]
+    return CodebookMerge(header, added, filled, conflicts, prefer, missing,
+                         {code_id: merged[code_id].label for code_id in missing})
 
 
 def _bare_copy(code: Code) -> Code:

@@ -63,3 +63,10 @@ class ReportError(QualcodeError):
     format, a report without a chart."""
 
     title = "Report error"
+
+
+class ArchiveError(QualcodeError):
+    """A zip archive (.docx, .xlsx, .qdpx) is refused: not a zip file, damaged, a member
+    outside the archive, or inflating beyond the limits (a zip bomb)."""
+
+    title = "Archive refused"

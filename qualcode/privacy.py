@@ -82,7 +82,7 @@ from .transcripts import is_role_label
 
 KINDS: dict[str, str] = {
     "id_number": "身份证", "bank_card": "银行卡", "mobile": "手机号", "landline": "电话",
-    "email": "邮箱", "address": "地址", "person": "人名",
+    "phone_tail": "尾号", "email": "邮箱", "address": "地址", "person": "人名",
 }
 """Each kind of personal data and the word its pseudonyms are made of, in order of precedence:
 a stretch found as two kinds (overlapping) goes to the earlier one, then to the longer."""
@@ -214,7 +214,7 @@ _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
     "沈姚卢姜崔钟谭陆汪范廖贾夏韦付邹孟熊秦邱尹薛闫段雷侯史陶贺顾郝龚邵钱严覃武戴莫孔汤葛邢乔伍庞"
     "颜倪庄聂章鲁岳翟殷詹欧耿兰焦俞柳甘祝符舒阮柯纪梅童凌毕裴霍涂苗盛翁冉骆蓝游辛靳柴蒙鲍喻祁蒲滕"
-    "屈饶牟艾尤穆卓缪芦麦褚娄窦戚岑佟臧闵苟邬卞姬仇栾隋刁巫寇桑郎甄丛仲虞敖巩佘邝"
+    "屈饶牟艾尤穆卓缪芦麦褚娄窦戚岑佟臧闵苟邬卞姬仇栾隋刁巫寇桑郎甄丛仲虞敖巩佘邝萧傅蔺"
     "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蕭蔣葉蘇呂盧鍾譚陸賈韋鄒賀顧龔錢嚴湯喬龐顏聶魯歐蘭紀畢駱藍"
     "饒蘆麥婁竇閔鄔欒鄺閆"
 )
@@ -227,6 +227,8 @@ _COMPOUND_SURNAMES = ("欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛"
 # Surnames that also begin everyday words (高兴, 方面, 石头 ...): only for words jieba's
 # dictionary does not have.
 _MORE_SURNAMES = _SURNAMES + "高方石江文"
+# 于 is a surname and a preposition (于是, 对于): a name only where the context says so.
+_CONTEXT_SURNAMES = _MORE_SURNAMES + "于"
 _TITLES = sorted({*_NAME_TITLES.split("|"), "大爷", "大妈", "大姐", "大哥", "奶奶", "爷爷",
                   "阿婆", "叔叔", "伯伯", "姐姐", "哥哥", "姐", "哥", "叔", "婶", "姨", "总",
                   "警官", "大夫", "护士", "院长", "校长", "所长", "站长", "队长", "组长", "厂长",
@@ -243,11 +245,28 @@ _NOT_NAMES = frozenset({
     "黄金周", "杜鹃花", "胡萝卜", "许可证", "马尾松", "庄稼人", "麦克风", "段时间", "谢谢您",
     "张家口", "莫斯科", "武昌鱼", "黄鹤楼", "马其顿", "孟加拉", "马德里", "卢森堡", "夏威夷",
     "胡杨林", "梅雨期", "尤伯杯", "许可费", "马拉松", "白内障", "老太太", "老头子", "老人家",
+    "傅里叶", "曹操", "诸葛亮",
 })
+# Three-character words that are things, not people, by their last character (朱红色, 宋体字).
+_NOT_NAME_ENDS = "色字体型式类性族费率"
 _PLACE_ENDS = "市县镇乡村湖路街站线口楼殿岛港桥湾岭墩塘沟区省坡庄屯寨铺营堡滩洲坝井园苑府门场"
 _NOT_FAMILY = frozenset({"老公", "老婆", "师傅", "阿姨", "先生", "小姐"})
 # Characters the HMM sometimes joins to a name it has not seen (李秀兰接了, 张伟说).
 _AFTER_NAME = "说讲问答接是在把给跟和叫让去来到也都就又还对向被找带帮"
+# Characters a given name is not made of: pronouns, particles, adverbs, numbers (曾在, 于是我).
+_NOT_GIVEN = set("我你您他她它们的了是在和跟就也都还说讲个这那哪有不没很太又才再会能要把被给对从"
+                 "到去来过着吗呢吧啊呀嘛么一二三四五六七八九十百千万两几多少次些每各该其此且而与或"
+                 "及等让叫使向往朝经已曾正将帮找问带拿用做办打上下里外前后中年月日号点时分岁元块")
+# What comes right after a name in speech: a title (张伟老师), a verb or particle (张伟说,
+# 张伟帮我), punctuation. A title is evidence enough; the rest needs evidence before the name.
+_NAME_END_RE = re.compile(rf"(?P<title>{'|'.join(_TITLES)})|一起|告诉|教|[{_AFTER_NAME}的]"
+                          r"|[，。！？；：、,.!?;:\s”」）)]|$")
+# What comes right before a name: a cue (我叫, 名叫) is evidence enough; a preposition or
+# verb (跟, 问, 找, 是), a role (网格员), punctuation or a word boundary is a weaker sign.
+_NAME_CUE_RE = re.compile(r"(?:叫|名叫|叫做|名字是|姓名[:：]?|署名)$")
+_BEFORE_NAME = set("跟和与找问是给让把被向帮员叫请等及下，。！？；：、,.!?;:“「（( \n\t")
+# A classifier before 张 (那张卡, 两张表) makes it no surname.
+_CLASSIFIER_BEFORE = set("那这一两几每哪某半整多数0123456789")
 
 
 def _looks_like_name(word: str, in_dictionary: bool, *, cue: bool = False,
@@ -261,7 +280,7 @@ def _looks_like_name(word: str, in_dictionary: bool, *, cue: bool = False,
     if len(word) == 2:
         return word[0] in _MORE_SURNAMES and (cue or titled or not in_dictionary)
     if len(word) == 3:  # 张家界, 张家口: places
-        return word[-1] not in _PLACE_ENDS and not (in_dictionary and word[1] == "家") and (
+        return word[-1] not in _PLACE_ENDS + _NOT_NAME_ENDS and not (in_dictionary and word[1] == "家") and (
             word[0] in _SURNAMES or (word[0] in _MORE_SURNAMES and not in_dictionary))
     return False
 
@@ -310,6 +329,11 @@ class _Tagger:
                 self._dictionary[name] = self._known(name)
                 self._add(name)
 
+    def tag_of(self, word: str) -> str:
+        """The part of speech jieba gives ``word`` on its own ("" when it splits it)."""
+        tagged = self._tag(word)
+        return tagged[0][1] if len(tagged) == 1 else ""
+
     def in_dictionary(self, word: str) -> bool:
         """Whether jieba's own dictionary has ``word`` (before names were added)."""
         known = self._dictionary.get(word)
@@ -326,7 +350,8 @@ class _Tagger:
 
 def _name_spans(tokens: Sequence[tuple[int, int, str, str]], text: str,
                 tagger: _Tagger) -> list[tuple[int, int]]:
-    """Where names are in a text, from its tagged tokens and the title patterns."""
+    """Where names are in a text, from its tagged tokens, the title and familiar patterns
+    and the words around a surname (:func:`_context_names`)."""
     spans: list[tuple[int, int]] = []
     for i, (start, end, word, pos) in enumerate(tokens):
         before = tokens[i - 1][2] if i else ""
@@ -334,6 +359,11 @@ def _name_spans(tokens: Sequence[tuple[int, int, str, str]], text: str,
         if (pos.startswith("nr") and len(word) in (3, 4) and word[-1] in _AFTER_NAME
                 and not tagger.in_dictionary(word)):
             word, end = word[:-1], end - 1  # the HMM took the next word's first character
+        if (pos.startswith("nr") and len(word) == 2 and word[1] in _AFTER_NAME
+                and before not in _NAME_CUES and not tagger.in_dictionary(word)):
+            continue  # a surname and a verb the HMM joined: (小)陈帮(我)
+        if word[0] in "张毛" and start and text[start - 1] in _CLASSIFIER_BEFORE:
+            continue  # a classifier: 那张卡, 一毛钱
         if pos.startswith("nr") and _looks_like_name(
             word, tagger.in_dictionary(word), cue=before in _NAME_CUES,
             titled=after is not None and after[2] in _TITLE_WORDS,
@@ -350,11 +380,63 @@ def _name_spans(tokens: Sequence[tuple[int, int, str, str]], text: str,
               and after[2] not in _NOT_FAMILY and after[2][0] != word[-1]):  # not 张/张嘴
             spans.append((start, after[1]))  # a surname and a given name jieba split: 王/秀英
     boundaries = {0, *(end for _, end, _, _ in tokens)}
-    for regex in (_TITLED_RE, _FAMILIAR_RE):
-        for m in regex.finditer(text):
-            if (m.start() in boundaries and m.end() in boundaries
-                    and m.group() not in _FAMILIAR_WORDS):
-                spans.append((m.start(), m.end()))
+    for m in _TITLED_RE.finditer(text):
+        if m.start() in boundaries and m.end() in boundaries:
+            spans.append((m.start(), m.end()))
+    for m in _FAMILIAR_RE.finditer(text):
+        # 小陈 is often one with the next word in jieba's eyes (小陈帮, 找小丁): a verb or a
+        # punctuation mark after it, or a verb before it, is boundary enough.
+        start_ok = m.start() in boundaries or text[m.start() - 1] in _BEFORE_NAME
+        end_ok = m.end() in boundaries or _NAME_END_RE.match(text, m.end()) is not None
+        if start_ok and end_ok and m.group() not in _FAMILIAR_WORDS and (
+                m.end() in boundaries or text[m.end():m.end() + 1] not in _NOT_GIVEN
+                or text[m.end():m.end() + 1] in _AFTER_NAME):
+            spans.append((m.start(), m.end()))
+    spans += _context_names(text, boundaries, tagger)
+    return spans
+
+
+def _context_names(text: str, boundaries: set[int],
+                   tagger: _Tagger) -> list[tuple[int, int]]:
+    """Names of a surname and one or two characters that jieba did not tag (or split wrongly:
+    员于/平来, 曾/超帮), found by the words around them: a cue before (我叫于海涛), a title
+    after (曹国庆主任), or a verb or punctuation after and a preposition, role or word
+    boundary before (跟萧平一起, 网格员田刚来过). The characters after a name are never taken
+    into it: its length is where the next word starts. Not a name: a word jieba's dictionary
+    has (高兴, 于是, 田野, 曹操), a three-character stretch starting with one (许多人), a given
+    name with a particle, pronoun or number in it (曾在, 于是我)."""
+    spans: list[tuple[int, int]] = []
+    for at, char in enumerate(text):
+        if char not in _CONTEXT_SURNAMES:
+            continue
+        before_ok = at == 0 or at in boundaries or text[at - 1] in _BEFORE_NAME
+        cue = _NAME_CUE_RE.search(text, max(0, at - 3), at) is not None
+        if char in "张毛" and at and text[at - 1] in _CLASSIFIER_BEFORE:
+            continue
+        for length in (3, 2):
+            end = at + length
+            name = text[at:end]
+            if end > len(text) or not _HAN_ONLY.fullmatch(name) or any(
+                    c in _NOT_GIVEN for c in name[1:]):
+                continue
+            following = _NAME_END_RE.match(text, end)
+            if following is None:
+                continue
+            titled = following.group("title") is not None
+            if not (cue or titled or before_ok):
+                continue
+            if (name[1:] in _TITLE_WORDS or name in _NOT_NAMES or is_role_label(name)
+                    or any(name[1:].startswith(t) for t in _TITLES)):
+                continue
+            if tagger.in_dictionary(name) and not (cue or titled):
+                continue
+            if length == 3 and tagger.in_dictionary(name[:2]) and not (
+                    tagger.tag_of(name[:2]).startswith("nr") or cue or titled):
+                continue
+            if char == "于" and not (cue or titled or (before_ok and at not in boundaries)):
+                continue  # 于 after a preposition-like word is the preposition
+            spans.append((at, end))
+            break
     return spans
 
 

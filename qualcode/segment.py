@@ -135,7 +135,7 @@ class Segmentation:
     """The `Segmenter.signature` that produced this segmentation."""
 
 
-PART_CHARS = 1 << 20
+PART_CHARS = 1 << 18
 """About how many characters `Segmenter.segment_in_parts` segments at a time."""
 
 

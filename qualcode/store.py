@@ -27,7 +27,7 @@ from typing import Any, Self
 
 from .errors import ProjectError
 from .model import Code, Codebook, Coding, ParsedTranscript, Span, Turn
-from .reanchor import Anchorer, Opcode, ReanchorReport, diff_texts
+from .reanchor import Anchorer, Opcode, ReanchorReport
 
 DB_NAME = "qualcode.db"
 USER_DICT_NAME = "userdict.txt"
@@ -291,6 +291,34 @@ CREATE TABLE reviews (
 )
 """
 
+# Every change to the working codebook, for the methods chapter: who, when, what (see
+# qualcode.codes). ``code_id`` is the code it concerned as it was named before, ``target_id``
+# its new id, the code it was merged or split into, or its new parent; ``codings`` how many
+# codings it moved or deleted; ``details`` (JSON) the labels and fields a sentence is made
+# from. AUTOINCREMENT: an entry undone and redone keeps its id, never another entry's. A
+# project that has codes starts its history with what the codebook then was.
+_CODEBOOK_HISTORY = """
+CREATE TABLE codebook_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    coder TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL,
+    code_id TEXT NOT NULL DEFAULT '',
+    target_id TEXT NOT NULL DEFAULT '',
+    codings INTEGER NOT NULL DEFAULT 0,
+    details TEXT NOT NULL DEFAULT '{}'
+)
+"""
+
+
+def _codebook_history(conn: sqlite3.Connection) -> None:
+    conn.execute(_CODEBOOK_HISTORY)
+    count = conn.execute("SELECT count(*) FROM codes").fetchone()[0]
+    if count:
+        conn.execute("INSERT INTO codebook_history (created, action, details) VALUES (?, ?, ?)",
+                     (_now(), "start", json.dumps({"codes": count})))
+
+
 # A step is SQL (statements separated by ';') or a function of the connection, for a step that
 # needs Python (guessing roles); either runs inside the step's transaction.
 MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
@@ -303,12 +331,15 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     ("0007_favourites_and_undo_coder", _FAVOURITES_AND_UNDO_CODER),
     ("0008_code_memos_and_positions", _CODE_MEMOS_AND_POSITIONS),
     ("0009_reviewed_transcripts", _REVIEWED_TRANSCRIPTS),
+    ("0010_codebook_history", _codebook_history),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# Tables whose row changes are recorded for undo, with their primary key column.
+# Tables whose row changes are recorded for undo, with their primary key column. Refining
+# the codebook (qualcode.codes) also moves favourite keys, the GUIDs kept in meta and adds
+# to the codebook's history: undone, each comes back as it was.
 _UNDOABLE = {"codings": "id", "codes": "id", "memos": "id", "code_memos": "id",
-             "reviews": "id"}
+             "reviews": "id", "favourites": "key", "meta": "key", "codebook_history": "id"}
 
 
 # --- results --------------------------------------------------------------------------------
@@ -326,6 +357,24 @@ class HistoryStep:
     transcript: str = ""
     sentence: int = 0  # 1-based, of `transcript`
     transcripts: tuple[str, ...] = ()  # every transcript whose codings or memos it changed
+
+
+@dataclass(frozen=True, slots=True)
+class CodebookEntry:
+    """One change to the working codebook (see :mod:`qualcode.codes`): ``action`` (add,
+    rename, edit, move, reorder, merge, split, delete, codebook, start), the code it concerned
+    by its id before, the other code (new id, merged or split into, new parent), how many
+    codings it moved or deleted, and ``details`` (labels, fields) to describe it with. ``coder``,
+    ``created`` and ``id`` are filled in once it is recorded."""
+
+    action: str
+    code_id: str = ""
+    target_id: str = ""
+    codings: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+    coder: str = ""
+    created: str = ""
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,7 +520,9 @@ class ImportResult:
 
 @dataclass(slots=True)
 class PreparedImport:
-    """A transcript checked and segmented, ready to be written in one transaction."""
+    """A transcript checked and segmented (by :func:`qualcode.pipeline.prepare`), ready to be
+    written in one transaction by :meth:`Project.store_import`. ``words`` and ``sentences``
+    are int32 arrays (or their bytes): word ends, and (start, end, turn) per sentence."""
 
     name: str
     parsed: ParsedTranscript
@@ -481,8 +532,8 @@ class PreparedImport:
     replaces: int | None  # the id of the transcript of the same name it replaces
     unchanged: bool = False
     segmented: bool = False  # False when the segmentation came from the cache
-    words: bytes = b""
-    sentences: bytes = b""
+    words: bytes | array = b""
+    sentences: bytes | array = b""
     old_hash: str = ""  # the replaced text's hash when ``opcodes`` were computed
     opcodes: list[Opcode] | None = None  # its diff to the new text, for re-anchoring codings
 
@@ -769,16 +820,25 @@ class Project:
 
     # codebook
 
-    def set_codebook(self, codebook: Codebook) -> None:
-        """Replace the working codebook. Codes still used by codings must remain."""
+    def set_codebook(self, codebook: Codebook, *, source: str = "", coder: str = "") -> None:
+        """Replace the working codebook. Codes still used by codings must remain. The
+        codebook's history records what changed (``source``: the file it came from)."""
+        from .codebook import diff_codebooks
+
         new_ids = set(codebook.by_id())
         used = {row[0] for row in self.conn.execute("SELECT DISTINCT code_id FROM codings")}
         if missing := sorted(used - new_ids):
             raise ProjectError(
                 f"the new codebook lacks codes that codings use: {', '.join(missing)}; "
-                "keep those ids (relabel them instead of renaming the id)"
+                "keep those ids, or rename or merge them in the project first (qualcode "
+                "codes rename PROJECT OLD --id NEW; qualcode codes merge PROJECT FROM INTO)"
             )
+        difference = diff_codebooks(self.codebook(), codebook)
         with self.transaction() as conn:
+            if difference or not conn.execute("SELECT 1 FROM codebook_history").fetchone():
+                self._record_codebook("codebook", coder, details={
+                    "source": source, "codes": len(new_ids), "added": len(difference.added),
+                    "removed": len(difference.removed), "changed": len(difference.changed)})
             conn.execute("DELETE FROM codes")
             for position, (code, parent, _) in enumerate(codebook.walk()):
                 conn.execute(
@@ -827,9 +887,77 @@ class Project:
                 f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES ({_CODE_MARKS})",
                 _code_row(code, parent_id, position),
             )
-            self._log("add code", [self._change("codes", code.id, None)], coder)
+            parent = known[parent_id].label if parent_id is not None else ""
+            entry = self._record_codebook("add", coder, code_id=code.id, target_id=parent_id or "",
+                                          details={"label": code.label, "parent": parent})
+            self._log("add code", [self._change("codes", code.id, None), entry], coder)
             self._bind_default_favourites()
         return code
+
+    # refining the working codebook (qualcode.codes): rows rewritten as one undoable action,
+    # and the codebook's history
+
+    def row_images(self, table: str, where: str = "", params: Sequence[Any] = ()
+                   ) -> list[dict[str, Any]]:
+        """Rows of an undoable table (codings, codes, code_memos, favourites, meta ...), each
+        a dict column -> value: the image the undo log keeps. ``where`` filters (SQL)."""
+        if table not in _UNDOABLE:
+            raise ValueError(f"{table} is not an undoable table")
+        sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "")
+        return [dict(row) for row in self.conn.execute(sql, tuple(params))]
+
+    def rewrite_rows(self, action: str, coder: str, changes: Sequence[dict[str, Any]], *,
+                     history: CodebookEntry | None = None) -> None:
+        """Make each changed row what its ``after`` image says (None: no row), in the
+        caller's transaction or its own, and log it all as one undoable action of
+        ``coder``. A change is ``{"table", "key", "before", "after"}`` with ``before`` the
+        row as read in this transaction (see :meth:`row_images`). ``history`` is added to
+        the codebook's history with it (first, so an undo names the code concerned).
+
+        Every row changed is removed before any is written back, so a value that moves
+        between rows (a code's id, a favourite key, a memo's code) never meets itself."""
+        with self.transaction() as conn:
+            logged = []
+            if history is not None:
+                logged.append(self._record_codebook(
+                    history.action, coder, code_id=history.code_id, target_id=history.target_id,
+                    codings=history.codings, details=history.details))
+            removed: dict[str, list[tuple[Any]]] = {}
+            written: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+            for change in changes:
+                table = change["table"]
+                removed.setdefault(table, []).append((change["key"],))
+                if (after := change["after"]) is not None:
+                    written.setdefault((table, tuple(after)), []).append(tuple(after.values()))
+            for table, keys in removed.items():
+                conn.executemany(f"DELETE FROM {table} WHERE {_UNDOABLE[table]} = ?", keys)
+            for (table, columns), rows in written.items():
+                conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                 f"({', '.join('?' * len(columns))})", rows)
+            self._log(action, [*logged, *changes], coder)
+
+    def _record_codebook(self, action: str, coder: str, *, code_id: str = "",
+                         target_id: str = "", codings: int = 0,
+                         details: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Add an entry to the codebook's history (in the caller's transaction); returns it
+        as an undo change, for the action that made it to log."""
+        entry_id = self.conn.execute(
+            "INSERT INTO codebook_history (created, coder, action, code_id, target_id, codings, "
+            "details) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (_now(), coder, action, code_id, target_id, codings,
+             json.dumps(details or {}, ensure_ascii=False))).lastrowid
+        return self._change("codebook_history", entry_id, None)
+
+    def transcript_names_by_id(self) -> dict[int, str]:
+        """Transcript id (as codings' row images hold it) -> its name."""
+        return dict(self.conn.execute("SELECT id, name FROM transcripts").fetchall())
+
+    def codebook_history(self) -> list[CodebookEntry]:
+        """Every change to the working codebook that stands (an undone one has left), oldest
+        first."""
+        return [CodebookEntry(r["action"], r["code_id"], r["target_id"], r["codings"],
+                              json.loads(r["details"]), r["coder"], r["created"], r["id"])
+                for r in self.conn.execute("SELECT * FROM codebook_history ORDER BY id")]
 
     # favourite keys: 1-9 apply a code; bound once, then only the researcher rebinds them
 
@@ -903,51 +1031,28 @@ class Project:
         ).fetchone()
         return row[0]
 
-    def prepare_import(
-        self, name: str, parsed: ParsedTranscript, source_path: str | Path, segmenter: Any,
-        batch: dict[str, tuple[bytes, bytes]] | None = None,
-    ) -> PreparedImport:
-        """Check a parsed transcript against the project and segment it, writing nothing.
+    def stored_hash(self, name: str) -> tuple[int, str] | None:
+        """(id, text hash) of the transcript named exactly ``name``, or None."""
+        row = self.conn.execute("SELECT id, hash FROM transcripts WHERE name = ?",
+                                (name,)).fetchone()
+        return (row[0], row[1]) if row else None
 
-        ``segmenter`` is a :class:`qualcode.segment.Segmenter`; it runs only when this text
-        was never segmented with this segmenter's signature in this project. Identical text
-        is ``unchanged``. ``batch`` carries segmentations between the transcripts of one
-        import, so a text that occurs twice is segmented once. Changed text replaces the old:
-        when codings point into the old text, the diff that carries them onto the new text is
-        computed here, outside the write transaction, and applied by :meth:`store_import`.
-        """
-        text = parsed.text
-        digest = sha256(text.encode("utf-8")).hexdigest()
-        existing = self.conn.execute(
-            "SELECT id, hash FROM transcripts WHERE name = ?", (name,)
-        ).fetchone()
-        prepared = PreparedImport(name, parsed, str(source_path), digest, segmenter.signature,
-                                  existing["id"] if existing else None)
-        if existing and existing["hash"] == digest:
-            prepared.unchanged = True
-            return prepared
-        if existing and self.conn.execute(
-            "SELECT 1 FROM codings WHERE transcript_id = ? LIMIT 1", (existing["id"],)
-        ).fetchone():
-            old_text = self.conn.execute(
-                "SELECT text FROM transcripts WHERE id = ?", (existing["id"],)
-            ).fetchone()[0]
-            prepared.old_hash, prepared.opcodes = existing["hash"], diff_texts(old_text, text)
-        batch = {} if batch is None else batch
-        cached = batch.get(digest) or self.conn.execute(
+    def coded_text(self, transcript_id: int) -> str | None:
+        """The stored text of a transcript that has codings (to re-anchor them when the text
+        is replaced); None when no coding points into it."""
+        if self.conn.execute("SELECT 1 FROM codings WHERE transcript_id = ? LIMIT 1",
+                             (transcript_id,)).fetchone() is None:
+            return None
+        return self.conn.execute("SELECT text FROM transcripts WHERE id = ?",
+                                 (transcript_id,)).fetchone()[0]
+
+    def stored_segmentation(self, digest: str, signature: str) -> tuple[bytes, bytes] | None:
+        """The packed (word ends, sentences) of the text with this hash, as a segmenter with
+        this signature cut it, if this project has segmented it before."""
+        row = self.conn.execute(
             "SELECT words, sentences FROM segmentations WHERE hash = ? AND signature = ?",
-            (digest, prepared.signature),
-        ).fetchone()
-        if cached:
-            prepared.words, prepared.sentences = cached
-        else:
-            segmentation = segmenter.segment_transcript(text, parsed.turns)
-            prepared.words = _pack_ends(segmentation.words)
-            prepared.sentences = _pack_spans(
-                (s.start, s.end, turn) for s, turn in segmentation.sentences)
-            prepared.segmented = True
-            batch[digest] = (prepared.words, prepared.sentences)
-        return prepared
+            (digest, signature)).fetchone()
+        return (row[0], row[1]) if row else None
 
     def store_import(self, prepared: PreparedImport, case: str | None = None) -> ImportResult:
         """Write a prepared transcript (in the caller's transaction, or in its own).
@@ -963,7 +1068,7 @@ class Project:
         name, parsed = prepared.name, prepared.parsed
         if prepared.unchanged:
             return ImportResult(name, "unchanged")
-        sentence_spans = _unpack_spans(prepared.sentences)
+        sentence_ints = _ints(prepared.sentences)
         header = parsed.header
         report = None
         with self.transaction() as conn:
@@ -974,7 +1079,7 @@ class Project:
                 json.dumps(parsed.warnings, ensure_ascii=False), _now(),
             )
             # Looked up again inside the transaction: another process may have imported or
-            # replaced this transcript since prepare_import.
+            # replaced this transcript since it was prepared.
             old = conn.execute(
                 "SELECT id, text, hash FROM transcripts WHERE name = ?", (name,)
             ).fetchone()
@@ -997,9 +1102,11 @@ class Project:
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?)", row,
                 ).lastrowid
             speakers = self.write_turns(transcript_id, parsed)
+            # Streamed: a 200 MB transcript has millions of sentences.
+            flat = iter(sentence_ints)
             conn.executemany(
                 "INSERT INTO sentences VALUES (?,?,?,?,?)",
-                [(transcript_id, i, s, e, turn) for i, (s, e, turn) in enumerate(sentence_spans)],
+                ((transcript_id, i, s, e, turn) for i, (s, e, turn) in enumerate(zip(flat, flat, flat))),
             )
             conn.execute(
                 "INSERT OR IGNORE INTO segmentations VALUES (?,?,?,?)",
@@ -1020,7 +1127,7 @@ class Project:
                 )
         return ImportResult(
             name, "added" if old is None else "replaced", len(parsed.turns),
-            len(sentence_spans), segmented=prepared.segmented, warnings=list(parsed.warnings),
+            len(sentence_ints) // 3, segmented=prepared.segmented, warnings=list(parsed.warnings),
             reanchored=report, speakers=speakers,
         )
 
@@ -1042,8 +1149,8 @@ class Project:
             conn.executemany(
                 "INSERT INTO turns (transcript_id, idx, start, end, body_start, speaker, "
                 "timestamp, seconds) VALUES (?,?,?,?,?,?,?,?)",
-                [(transcript_id, i, t.start, t.end, t.body_start, t.speaker, t.timestamp,
-                  t.seconds) for i, t in enumerate(parsed.turns)])
+                ((transcript_id, i, t.start, t.end, t.body_start, t.speaker, t.timestamp,
+                  t.seconds) for i, t in enumerate(parsed.turns)))
             counts: dict[str, int] = {}
             for turn in parsed.turns:
                 counts[turn.speaker] = counts.get(turn.speaker, 0) + 1
@@ -2330,11 +2437,22 @@ def _code_row(code: Code, parent_id: str | None, position: int) -> tuple:
     )
 
 
+def code_image(code: Code, parent_id: str | None, position: int) -> dict[str, Any]:
+    """A code as a row image of the codes table (see :meth:`Project.row_images`)."""
+    columns = [name.strip() for name in _CODE_COLUMNS.split(",")]
+    return dict(zip(columns, _code_row(code, parent_id, position), strict=True))
+
+
 # Word boundaries and sentence spans are stored compactly as int32 arrays.
 
 
 def _pack_ends(words: Iterable[Span]) -> bytes:
     return array("i", (w.end for w in words)).tobytes()
+
+
+def _ints(packed: bytes | array) -> array:
+    """An int32 array as it is, or unpacked from its bytes."""
+    return packed if isinstance(packed, array) else _unpack_ends(packed)
 
 
 def _unpack_ends(blob: bytes) -> array:

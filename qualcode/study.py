@@ -11,6 +11,7 @@ from pathlib import Path, PurePath, PureWindowsPath
 from typing import TYPE_CHECKING
 
 from .errors import AttributesError, ProjectError
+from .progress import SILENT, Progress
 from .store import ImportResult, Project, building_beside
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def init_project(folder: str | Path, codebook_path: str | Path | None = None,
         codebook = load_codebook(codebook_path)
     project = Project.create(folder, name=name)
     if codebook is not None:
-        project.set_codebook(codebook)
+        project.set_codebook(codebook, source=Path(codebook_path).name)
     return project
 
 
@@ -67,25 +68,28 @@ def sheet_case(cell: str, transcript_names: Collection[str]) -> str:
 
 def import_files(
     project: Project, paths: Iterable[str | Path], attributes: str | Path | None = None,
-    speakers: Collection[str] | None = None,
+    speakers: Collection[str] | None = None, progress: Progress = SILENT,
 ) -> list[ImportResult]:
-    """Read, segment and store each file, and set respondent attributes from a table: all of
-    it in one transaction, so a bad file or a bad row anywhere leaves the project as it was.
+    """Read, segment and store each file (through :mod:`qualcode.pipeline`), and set
+    respondent attributes from a table: all of it in one transaction, so a bad file or a bad
+    row anywhere leaves the project as it was; ``progress`` hears how far it has got.
     Returns one result per file, then one with status ``waiting`` per row of the table whose
     transcript is not in the project yet (its case keeps the attributes until it comes).
     ``speakers`` declares the speaker labels of every file (see :func:`preview_files`).
     """
+    from . import pipeline
+    from .transcripts import read_transcript
+
     by_name = _files_by_name(paths)
-    parsed = dict(preview_files(by_name.values(), speakers))
     table = (read_attributes(attributes, {*project.transcript_names(), *by_name})
              if attributes is not None else None)
-    segmenter = segmenter_for(project) if parsed else None
+    declared = list(speakers) if speakers is not None else None
     # Segmenting is the slow part: done before the transaction, so other writers wait less.
-    batch: dict = {}
-    prepared = [project.prepare_import(name, transcript, by_name[name], segmenter, batch)
-                for name, transcript in parsed.items()]
+    prepared = pipeline.prepare(project, [
+        pipeline.Source.file(name, path, lambda p: read_transcript(p, declared))
+        for name, path in by_name.items()], progress=progress)
     with project.transaction():
-        results = [project.store_import(p) for p in prepared]
+        results = pipeline.write(project, prepared, progress=progress)
         if table is not None:
             project.set_attributes(table)
             # Rows for respondents not imported yet: cases whose attributes wait for them.

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ProjectError
 from .exchange.tables import is_number
 from .model import ParsedTranscript
+from .progress import SILENT, Progress
 from .transcripts import normalise_newlines
 
 if TYPE_CHECKING:
@@ -134,20 +135,7 @@ def read_rows(path: str | Path, sheet: str | None = None) -> list[list[str]]:
     """The cells of an .xlsx sheet (the first, or ``sheet``) or a .csv, as text."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (OSError, ValueError, KeyError) as error:
-            raise ProjectError(f"cannot read {path} as an Excel workbook: {error}") from error
-        try:
-            if sheet is not None and sheet not in book.sheetnames:
-                raise ProjectError(f"{path} has no sheet {sheet!r}; it has: "
-                                   f"{', '.join(book.sheetnames)}")
-            rows = [[_cell(v) for v in row]
-                    for row in book[sheet or book.sheetnames[0]].iter_rows(values_only=True)]
-        finally:
-            book.close()
+        rows = _xlsx_rows(path, sheet)
     else:
         from .transcripts import decode
 
@@ -161,6 +149,13 @@ def read_rows(path: str | Path, sheet: str | None = None) -> list[list[str]]:
         raise ProjectError(f"{path} is empty; its first row must hold the questions")
     width = max(len(row) for row in rows)
     return [row + [""] * (width - len(row)) for row in rows]
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> list[list[str]]:
+    from .archives import workbook_rows
+
+    return [[_cell(v) for v in row] for row in workbook_rows(path, sheet, error=ProjectError, hint=(
+        "save it from Excel or WPS as .xlsx, or export the survey as .csv"))]
 
 
 def _name_columns(header: list[str]) -> list[Column]:
@@ -261,10 +256,12 @@ def answer_name(column: Column, respondent: str) -> str:
     return f"{column.key.replace(':', '_').replace('/', '_')}_{respondent}"
 
 
-def import_survey(project: Project, survey: Survey, source: str | Path) -> list[ImportResult]:
+def import_survey(project: Project, survey: Survey, source: str | Path, *,
+                  progress: Progress = SILENT) -> list[ImportResult]:
     """Store the survey: respondents' cases and attributes, one transcript per non-empty open
-    answer. All in one transaction; identical answers already imported are ``unchanged``."""
-    from .study import segmenter_for
+    answer (through :mod:`qualcode.pipeline`). All in one transaction; identical answers
+    already imported are ``unchanged``."""
+    from . import pipeline
 
     closed = [c for c in survey.columns if c.kind not in ("open", "id")]
     opened = [c for c in survey.columns if c.kind == "open"]
@@ -283,12 +280,11 @@ def import_survey(project: Project, survey: Survey, source: str | Path) -> list[
                             ParsedTranscript(text=text, format="survey", encoding="utf-8",
                                              turns=[], header=None, metadata=metadata,
                                              warnings=[])))
-    segmenter = segmenter_for(project)
-    batch: dict = {}
-    prepared = [(project.prepare_import(name, parsed, source, segmenter, batch), respondent)
-                for name, respondent, parsed in answers]
+    prepared = pipeline.prepare(project, [
+        pipeline.Source.parsed(name, parsed, source, case=respondent)
+        for name, respondent, parsed in answers], progress=progress)
     with project.transaction():
         project.set_attributes(table)
-        results = [project.store_import(p, case=respondent) for p, respondent in prepared]
+        results = pipeline.write(project, prepared, progress=progress)
         project.set_attribute_types({c.key: c.attribute_type() for c in closed})
     return results

@@ -348,8 +348,14 @@ def read_docx(path: Path) -> tuple[str, int | None]:
     import docx  # lazily: only .docx imports pay for python-docx and lxml
     from docx.table import Table
 
+    from .archives import checked_copy
+
+    # python-docx opens the zip itself and trusts it: it gets the bytes the guard checked.
+    checked = checked_copy(path, error=TranscriptError, not_an_archive=(
+        "not a Word .docx file (a .docx is a zip archive; an old .doc, or another format "
+        "renamed?); open it in Word and save it as .docx"))
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(checked)
         blocks = list(document.iter_inner_content())
     except Exception as error:  # python-docx raises zipfile, lxml and KeyError failures alike
         raise TranscriptError(

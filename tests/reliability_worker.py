@@ -28,31 +28,35 @@ def say(line: str) -> None:
 
 
 def run_import(project_dir: str, args: list[str]) -> None:
+    from qualcode import pipeline
+    from qualcode.progress import Progress
     from qualcode.study import import_files
 
     pause_after = None
     if args[:1] == ["--pause-after"]:
         pause_after, args = int(args[1]), args[2:]
-    prepare, store = Project.prepare_import, Project.store_import
-    stored = 0
 
-    def prepare_and_say(self, name, *rest, **kwargs):
-        prepared = prepare(self, name, *rest, **kwargs)
-        say(f"prepared {name}")
-        return prepared
+    class Say(Progress):
+        """Says each file's progress as the import reports it."""
 
-    def store_and_say(self, prepared):
-        nonlocal stored
-        result = store(self, prepared)
-        stored += 1
-        say(f"stored {prepared.name}")
-        if stored == pause_after:
-            sys.stdin.readline()  # killed here, inside the transaction
-        return result
+        stage, stored = "", 0
 
-    Project.prepare_import, Project.store_import = prepare_and_say, store_and_say
+        def start(self, description: str, total: float | None = None) -> None:
+            self.stage = description
+
+        def advance(self, amount: float = 1, done: str | None = None) -> None:
+            if done is None:
+                return
+            if self.stage == pipeline.READING:
+                say(f"prepared {done}")
+                return
+            self.stored += 1
+            say(f"stored {done}")
+            if self.stored == pause_after:
+                sys.stdin.readline()  # killed here, inside the transaction
+
     with Project.open(project_dir) as project:
-        import_files(project, args)
+        import_files(project, args, progress=Say())
     say("committed")
 
 

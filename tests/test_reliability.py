@@ -213,6 +213,7 @@ def test_two_processes_coding_at_once_lose_nothing(sample_project_dir: Path):
 def test_an_import_is_stored_against_what_another_process_wrote_meanwhile(
     sample_project_dir: Path, tmp_path: Path
 ):
+    from qualcode import pipeline
     from qualcode.study import segmenter_for
     from qualcode.transcripts import read_transcript
 
@@ -224,13 +225,14 @@ def test_an_import_is_stored_against_what_another_process_wrote_meanwhile(
         text = mine.transcript("A01").text
         early = mine.add_coding("A01", text.index("刷脸就行"), text.index("刷脸就行") + 4,
                                 "problems.content", "wang")
-        prepared = [mine.prepare_import(path.stem, read_transcript(path), path, segmenter)
-                    for path in (new, edited)]
+        prepared = pipeline.prepare(mine, [
+            pipeline.Source.parsed(path.stem, read_transcript(path), path) for path in (new, edited)
+        ], segmenter=segmenter)
         import_files(other, [new])  # the other window imports the same new file first ...
         start = text.index("教了三十多年语文")  # ... and codes A01 after the diff was made
         late = other.add_coding("A01", start, start + 8, "problems.content", "li")
         with mine.transaction():
-            results = [mine.store_import(p) for p in prepared]
+            results = pipeline.write(mine, prepared)
         assert [r.status for r in results] == ["unchanged", "replaced"]
         assert results[1].reanchored.moved == 2
         assert [(c.id, c.text) for c in mine.codings("A01")] == [

@@ -111,6 +111,7 @@ def tui(project: Path | None, coder: str | None, lang: str | None) -> None:
 from . import (  # noqa: F401
     autocoding,
     codebooks,
+    codes,
     coding,
     exchange,
     maintenance,

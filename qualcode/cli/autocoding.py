@@ -5,7 +5,6 @@ documents without a project. Each parses, calls :mod:`qualcode.autocode`,
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -79,9 +78,11 @@ def autocode(project: Path, codes: tuple[str, ...], unit: str, dry_run: bool, le
                              speaker_roles=speaker_roles)
         else:
             from ..autocode import autocode as run_rules
+            from .progress import progress_bar
 
-            result = run_rules(opened, chosen, unit=unit, dry_run=dry_run, coder=coder,
-                               speaker_roles=speaker_roles)
+            with progress_bar() as progress:
+                result = run_rules(opened, chosen, unit=unit, dry_run=dry_run, coder=coder,
+                                   speaker_roles=speaker_roles, progress=progress)
         warn_roles(opened, speaker_roles)
     new = "would add" if dry_run else "new"
     emit(["code_id", "code", f"{unit}s matched", new], result.rows(labels), output, fmt,
@@ -199,19 +200,14 @@ def batch(corpus: Path, codebook_path: Path, text_column: str, id_column: str | 
     from ..batch import code_table
     from ..codebook import load_codebook
     from ..exchange.tables import frame_cells, write_table
+    from .progress import progress_bar
 
     book = load_codebook(codebook_path)
-    tty = sys.stderr.isatty()
-
-    def progress(done: int) -> None:
-        if tty:
-            click.echo(f"\rcoded {done:,} documents", err=True, nl=False)
-
-    result = code_table(corpus, book, output, text_column=text_column, id_column=id_column,
-                        codes=_code_ids(codes), workers=workers, chunk_size=chunk_size,
-                        scheduler=scheduler, encoding=encoding, progress=progress)
-    if tty:
-        click.echo("", err=True)
+    with progress_bar() as progress:
+        result = code_table(corpus, book, output, text_column=text_column,
+                            id_column=id_column, codes=_code_ids(codes), workers=workers,
+                            chunk_size=chunk_size, scheduler=scheduler, encoding=encoding,
+                            progress=progress)
     frequencies = frequencies or output.with_name(output.stem + ".frequencies.csv")
     columns, rows = frame_cells(result.frequencies())
     if frequencies.resolve() == output.resolve():

@@ -112,9 +112,10 @@ def export(project: Path, file: Path, redact: bool) -> None:
     """Write PROJECT as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder:
     transcripts, codes, codings, coders, cases and attributes, memos."""
     from ..exchange.refi import export_qdpx
+    from .progress import progress_bar
 
-    with open_project(project) as opened:
-        report = export_qdpx(opened, file, redact=redact)
+    with open_project(project) as opened, progress_bar() as progress:
+        report = export_qdpx(opened, file, redact=redact, progress=progress)
     click.echo(f"wrote {file}: {report.codes} codes, {report.transcripts} transcripts, "
                f"{report.codings} codings, {report.coders} coders, {report.cases} cases, "
                f"{report.memos} memos")
@@ -137,8 +138,11 @@ def import_qdpx(file: Path, project: Path, positions: str, line_ends: str) -> No
     NVivo, ATLAS.ti, MAXQDA, QualCoder or qualcode. Lists what the archive lacks (sources not
     included) and what qualcode cannot hold (pictures, audio, video, sets)."""
     from ..exchange.refi import import_qdpx as run_import
+    from .progress import progress_bar
 
-    report = run_import(file, project, units=positions, line_ends=line_ends)
+    with progress_bar() as progress:
+        report = run_import(file, project, units=positions, line_ends=line_ends,
+                            progress=progress)
     lines = report.lines()
     click.echo(lines[0])
     for line in lines[1:]:

@@ -60,8 +60,11 @@ def import_(project: Path, files: tuple[Path, ...], attributes: Path | None,
         raise click.UsageError(f"PROJECT must be a project folder, not the file {project}")
     if not files and attributes is None:
         raise click.UsageError("give transcript files to import, or --attributes")
+    from .progress import progress_bar
+
     with open_project(project) as opened:
-        results = import_files(opened, files, attributes, declared)
+        with progress_bar() as progress:
+            results = import_files(opened, files, attributes, declared, progress=progress)
         waiting = [result.name for result in results if result.status == "waiting"]
         results = [result for result in results if result.status != "waiting"]
         for result in results:

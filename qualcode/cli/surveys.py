@@ -41,8 +41,10 @@ def import_survey(project: Path, file: Path, id_column: str | None, open_columns
              [[c.key, c.question_text[:40], c.kind] for c in survey.columns], None,
              title="Guessed column kinds (open = coded text; pass --open to choose)")
         click.echo("importing with this guess; re-run with --open COLUMN... to change it", err=True)
-    with open_project(project) as opened:
-        results = store_survey(opened, survey, file)
+    from .progress import progress_bar
+
+    with open_project(project) as opened, progress_bar() as progress:
+        results = store_survey(opened, survey, file, progress=progress)
     counts = Counter(r.status for r in results)
     n_open = sum(c.kind == "open" for c in survey.columns)
     click.echo(f"{len(survey.rows)} respondents, {len(survey.columns) - n_open} closed columns, "

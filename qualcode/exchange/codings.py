@@ -15,13 +15,13 @@ from pathlib import Path
 
 from ..errors import QualcodeError
 from ..store import CodingRecord
+from .tables import FORMULA_STARTS
 
 CODINGS_COLUMNS = ["id", "transcript", "start", "end", "code_id", "code", "coder", "status",
                    "memo", "text", "created", "transcript_hash"]
 """The columns ``qualcode codings`` writes, in order."""
 
 REQUIRED = ("transcript", "start", "end", "code_id")
-_FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def read_codings(path: str | Path) -> tuple[list[CodingRecord], list[str]]:
@@ -43,43 +43,65 @@ def read_codings(path: str | Path) -> tuple[list[CodingRecord], list[str]]:
         raise QualcodeError(f"cannot read the codings file: {error.strerror}", path=path) from error
     records: list[CodingRecord] = []
     coders: dict[str, None] = {}
+    # JSON Lines carry text as it is; CSV and XLSX cells as the table writer quoted them.
+    text = _text if suffix != ".jsonl" else _plain
     for line, row in rows:
         missing = [c for c in REQUIRED if str(row.get(c, "") or "").strip() == ""]
         if missing:
             raise QualcodeError(f"this coding has no {', '.join(missing)}", path=path, line=line)
         try:
             start, end = int(row["start"]), int(row["end"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise QualcodeError(f"start and end must be whole numbers, not {row['start']!r} and "
                                 f"{row['end']!r}", path=path, line=line) from None
         if row.get("coder"):
-            coders[str(row["coder"])] = None
+            coders[text(row["coder"])] = None
         records.append(CodingRecord(
-            transcript=str(row["transcript"]), start=start, end=end,
-            code_id=str(row["code_id"]), transcript_hash=str(row.get("transcript_hash") or ""),
-            text=_text(row.get("text")), memo=_text(row.get("memo")),
+            transcript=text(row["transcript"]), start=start, end=end,
+            code_id=text(row["code_id"]), transcript_hash=str(row.get("transcript_hash") or ""),
+            text=text(row.get("text")), memo=text(row.get("memo")),
             status=str(row.get("status") or "confirmed"), line=line,
         ))
     return records, list(coders)
 
 
+def _plain(value: object) -> str:
+    return "" if value is None else str(value)
+
+
 def _text(value: object) -> str:
-    # Table writers put a ' before text Excel would run as a formula; take it off again.
+    # The table writer puts a ' before text Excel would run as a formula, and before text
+    # that starts with ' and such a character (see safe_cell): take exactly that one off.
     text = "" if value is None else str(value)
-    if text[:1] == "'" and text[1:2] in _FORMULA_STARTS:
+    if text[:1] == "'" and (text[1:2] in FORMULA_STARTS
+                            or (text[1:2] == "'" and text[2:3] in FORMULA_STARTS)):
         return text[1:]
     return text
 
 
+def _utf8(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise QualcodeError("not UTF-8 text: qualcode codings writes its files in UTF-8; is "
+                            "this the file it wrote? (write it again with: qualcode codings "
+                            "--coder NAME -o FILE)", path=path, line=line) from None
+
+
 def _csv_rows(path: Path) -> list[tuple[int, dict]]:
-    text = path.read_bytes().decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    return [(reader.line_num, row) for row in reader]
+    reader = csv.DictReader(io.StringIO(_utf8(path), newline=""))
+    try:
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error as error:
+        raise QualcodeError(f"not a readable CSV file: {error}", path=path,
+                            line=reader.line_num) from None
 
 
 def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
     rows = []
-    for line, text in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for line, text in enumerate(_utf8(path).splitlines(), start=1):
         if not text.strip():
             continue
         try:
@@ -93,18 +115,10 @@ def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, dict]]:
-    from zipfile import BadZipFile
+    from ..archives import workbook_rows
 
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-        raise QualcodeError(f"not a readable XLSX workbook: {error}", path=path) from None
-    sheet = book.worksheets[0]
-    values = list(sheet.iter_rows(values_only=True))
-    book.close()
+    values = workbook_rows(path, error=QualcodeError,
+                           hint="write it again with: qualcode codings --coder NAME -o FILE")
     if not values:
         return []
     header = [str(v or "") for v in values[0]]

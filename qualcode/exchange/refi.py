@@ -7,7 +7,8 @@ actually write (missing names, sources outside the archive, ``Sources/`` spelled
 and strict about what could hurt: XML is parsed with defusedxml and refused when it declares
 a DTD (external entities, entity-expansion bombs); archives are refused when a member's path
 leaves the archive (``..``, absolute paths, drive letters), is a symlink, is encrypted, or
-inflates beyond :class:`ArchiveLimits`; a "text" source that holds binary data is refused.
+inflates beyond :class:`~qualcode.archives.ArchiveLimits`, counted as it inflates (the one
+archive guard, :mod:`qualcode.archives`); a "text" source that holds binary data is refused.
 An archive is never extracted to disk: members are read into memory, within those limits.
 
 Decisions a user of another program may want to know:
@@ -46,17 +47,17 @@ from __future__ import annotations
 import io
 import json
 import re
-import stat
 import uuid
 import zipfile
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from xml.etree.ElementTree import Element, ParseError, SubElement, indent, tostring
 
+from ..archives import DEFAULT_LIMITS, Archive, ArchiveLimits, read_limited
 from ..codebook import (
     CODE_ID,
     MATCH_MODES,
@@ -73,6 +74,7 @@ from ..codebook import (
 from ..errors import CodebookError, QualcodeError, TranscriptError
 from ..fileio import atomic_write_bytes
 from ..model import Code, Codebook, Coding
+from ..progress import SILENT, Progress
 
 if TYPE_CHECKING:
     from ..store import Project
@@ -97,7 +99,6 @@ _RGB = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _TEXT_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".odt", ".pdf", ".html", ".htm")
 _SPECIAL = re.compile("\r\n|[\U00010000-\U0010ffff]")
-_MB = 1024 * 1024
 
 PositionUnits = Literal["auto", "codepoints", "utf16"]
 LineEnds = Literal["auto", "as-written", "lf"]
@@ -107,17 +108,6 @@ class ExchangeError(QualcodeError):
     """A REFI-QDA file cannot be read or written; nothing was changed."""
 
     title = "REFI-QDA exchange error"
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveLimits:
-    """What a ``.qdpx`` may hold before it is refused as a possible zip bomb."""
-
-    max_total: int = 500 * _MB  # all members, uncompressed
-    max_member: int = 200 * _MB  # one member, uncompressed
-    max_members: int = 20_000
-    max_ratio: int = 200  # uncompressed / compressed size of one member ...
-    ratio_from: int = 1 * _MB  # ... checked for members larger than this
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -485,10 +475,9 @@ def read_qdc(path: str | Path, *, existing: Codebook | None = None,
     """Read a ``.qdc`` file. It carries no codebook name: ``existing``'s header is kept when
     given, else the file's stem names the codebook."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ExchangeError(f"cannot read the codebook: {error.strerror}", path=path) from None
+    # A codebook is kilobytes; the guard's per-member limit keeps a huge or endless file
+    # (a named pipe, a sparse file) from being read into memory at all.
+    data = read_limited(path, DEFAULT_LIMITS.max_member, error=ExchangeError)
     root = parse_xml(data, path)
     if root.tag != "CodeBook":
         raise ExchangeError(
@@ -586,7 +575,7 @@ def import_codebook(project: Project, path: str | Path, *, merge: bool = False,
         result.merge = merged
         codebook = merged.codebook
     with project.transaction():
-        project.set_codebook(codebook)
+        project.set_codebook(codebook, source=Path(path).name)
         ids = set(codebook.by_id())
         project.set_exchange_guids("code", {
             code_id: guid for code_id, guid in incoming.guids.items()
@@ -599,94 +588,11 @@ def import_codebook(project: Project, path: str | Path, *, merge: bool = False,
 # --- archives --------------------------------------------------------------------------------------
 
 
-class _Archive:
-    """A ``.qdpx`` opened for reading: every member checked before anything is read."""
-
-    def __init__(self, path: Path, limits: ArchiveLimits):
-        self.path = path
-        self.limits = limits
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except FileNotFoundError:
-            raise ExchangeError("file not found", path=path) from None
-        except (zipfile.BadZipFile, OSError) as error:
-            raise ExchangeError(
-                f"not a REFI-QDA project archive (.qdpx is a zip file): {error}", path=path
-            ) from None
-        self.members: dict[str, zipfile.ZipInfo] = {}
-        self.read_total = 0
-        try:
-            self._check()
-        except BaseException:
-            self.zip.close()
-            raise
-
-    def _refuse(self, message: str) -> ExchangeError:
-        return ExchangeError(f"refused: {message}; nothing was imported", path=self.path)
-
-    def _check(self) -> None:
-        infos = self.zip.infolist()
-        limits = self.limits
-        if len(infos) > limits.max_members:
-            raise self._refuse(f"the archive has {len(infos)} members (the limit is "
-                               f"{limits.max_members})")
-        total = 0
-        for info in infos:
-            name = info.filename.replace("\\", "/")
-            parts = PurePosixPath(name).parts
-            if "\x00" in name or name.startswith("/") or re.match(r"[A-Za-z]:", name):
-                raise self._refuse(f"member {info.filename!r} has an absolute path")
-            if ".." in parts:
-                raise self._refuse(f"member {info.filename!r} points outside the archive ('..')")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise self._refuse(f"member {info.filename!r} is a symbolic link")
-            if info.flag_bits & 0x1:
-                raise self._refuse(f"member {info.filename!r} is encrypted")
-            if info.file_size > limits.max_member:
-                raise self._refuse(f"member {info.filename!r} would inflate to "
-                                   f"{info.file_size // _MB} MB (the limit is "
-                                   f"{limits.max_member // _MB} MB per member)")
-            if (info.file_size > limits.ratio_from
-                    and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
-                raise self._refuse(f"member {info.filename!r} inflates "
-                                   f"{info.file_size // max(info.compress_size, 1)} times "
-                                   "(a zip bomb?)")
-            total += info.file_size
-            if total > limits.max_total:
-                raise self._refuse(f"the archive would inflate to more than "
-                                   f"{limits.max_total // _MB} MB")
-            if not info.is_dir():
-                self.members[name.casefold()] = info
-
-    def find(self, *names: str) -> zipfile.ZipInfo | None:
-        """The member with one of these paths (case-insensitively), first found."""
-        for name in names:
-            info = self.members.get(name.replace("\\", "/").lstrip("/").casefold())
-            if info is not None:
-                return info
-        return None
-
-    def read(self, info: zipfile.ZipInfo) -> bytes:
-        """A member's bytes, counted as they inflate: a member whose header lies about its
-        size is stopped at the limits all the same."""
-        limit = min(self.limits.max_member, self.limits.max_total - self.read_total)
-        chunks, size = [], 0
-        try:
-            with self.zip.open(info) as handle:
-                while chunk := handle.read(1 << 20):
-                    size += len(chunk)
-                    if size > limit:
-                        raise self._refuse(f"member {info.filename!r} inflates beyond the "
-                                           "size limit (a zip bomb?)")
-                    chunks.append(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-            raise ExchangeError(f"cannot read {info.filename!r} from the archive: {error}",
-                                path=self.path) from None
-        self.read_total += size
-        return b"".join(chunks)
-
-    def close(self) -> None:
-        self.zip.close()
+def _open_archive(path: Path, limits: ArchiveLimits) -> Archive:
+    """A ``.qdpx`` opened through the archive guard (:mod:`qualcode.archives`): member count,
+    names, links and encryption checked on opening, every member counted as it inflates."""
+    return Archive(path, limits=limits, error=ExchangeError,
+                   not_an_archive="not a REFI-QDA project archive (.qdpx is a zip file)")
 
 
 # --- positions ---------------------------------------------------------------------------------------
@@ -825,7 +731,7 @@ class QdpxImport:
 class _ProjectReader:
     """Reads a ``project.qde`` and the sources it names into what the store takes."""
 
-    def __init__(self, root: Element, archive: _Archive, report: QdpxImport):
+    def __init__(self, root: Element, archive: Archive, report: QdpxImport):
         self.root = root
         self.archive = archive
         self.report = report
@@ -1041,9 +947,11 @@ def _variable_value(value: Element) -> str | None:
 
 def import_qdpx(
     path: str | Path, target: str | Path, *, units: PositionUnits = "auto",
-    line_ends: LineEnds = "auto", limits: ArchiveLimits = ArchiveLimits(),
+    line_ends: LineEnds = "auto", limits: ArchiveLimits = DEFAULT_LIMITS,
+    progress: Progress = SILENT,
 ) -> QdpxImport:
-    """Build a NEW project in ``target`` from a ``.qdpx`` archive.
+    """Build a NEW project in ``target`` from a ``.qdpx`` archive (its sources through
+    :mod:`qualcode.pipeline`, reporting to ``progress``).
 
     Text sources become transcripts (their text stored as written, line ends normalised,
     speaker turns parsed), codes the working codebook, PlainTextSelection codings codings (by
@@ -1057,7 +965,7 @@ def import_qdpx(
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ExchangeError("this folder already exists; import into a new folder", path=target)
     report = QdpxImport(project=target, origin="")
-    archive = _Archive(path, limits)
+    archive = _open_archive(path, limits)
     try:
         plan = _plan_import(archive, report, units, line_ends)
     except RecursionError:
@@ -1067,7 +975,7 @@ def import_qdpx(
     from ..store import building_beside
 
     with building_beside(target, "importing") as building:
-        _build_project(plan, building, report)
+        _build_project(plan, building, report, progress)
     return report
 
 
@@ -1086,7 +994,7 @@ class _Plan:
     case_guids: dict[str, str] = field(default_factory=dict)
 
 
-def _plan_import(archive: _Archive, report: QdpxImport, units: PositionUnits,
+def _plan_import(archive: Archive, report: QdpxImport, units: PositionUnits,
                  line_ends: LineEnds) -> _Plan:
     qde = archive.find("project.qde")
     if qde is None:
@@ -1310,23 +1218,19 @@ def _read_attributes(
     return table, variable_guids, {c: g for c, g in case_guids.items() if c in table}
 
 
-def _build_project(plan: _Plan, folder: Path, report: QdpxImport) -> None:
+def _build_project(plan: _Plan, folder: Path, report: QdpxImport, progress: Progress) -> None:
+    from .. import pipeline
     from ..store import Project
-    from ..study import segmenter_for
     from ..transcripts import parse_transcript
 
     with Project.create(folder, name=plan.name) as project:
         project.set_codebook(plan.codebook)
-        parsed = {name: parse_transcript(text, "txt") for name, text, _, _ in plan.transcripts}
-        segmenter = segmenter_for(project) if parsed else None
-        batch: dict = {}
-        prepared = [
-            project.prepare_import(name, parsed[name], f"qdpx:{label}", segmenter, batch)
-            for name, _, _, label in plan.transcripts
-        ]
+        prepared = pipeline.prepare(project, [
+            pipeline.Source(name, lambda text=text: parse_transcript(text, "txt"),
+                            f"qdpx:{label}", size=len(text) or 1)
+            for name, text, _, label in plan.transcripts], progress=progress)
         with project.transaction():
-            for item in prepared:
-                project.store_import(item)
+            pipeline.write(project, prepared, progress=progress)
             for name in plan.user_guids:
                 project.ensure_coder(name)
             report.codings = project.add_imported_codings(plan.codings)
@@ -1371,9 +1275,9 @@ class QdpxExport:
 _INTEGER = re.compile(r"0|-?[1-9][0-9]{0,17}")
 
 
-def qdpx_bytes(project: Project) -> tuple[bytes, QdpxExport]:
+def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, QdpxExport]:
     """The project as a ``.qdpx`` archive: ``project.qde`` plus one UTF-8 ``.txt`` per
-    transcript under ``sources/``."""
+    transcript under ``sources/``; ``progress`` counts the transcripts written."""
     report = QdpxExport(path=Path())
     namespace = project_namespace(project)
     codebook = project.codebook()
@@ -1470,7 +1374,9 @@ def qdpx_bytes(project: Project) -> tuple[bytes, QdpxExport]:
         memos_by_transcript.setdefault(memo["transcript"], []).append(memo)
     if names:
         element = SubElement(root, "Sources")
+    progress.start("exporting", len(names))
     for name in names:
+        progress.advance(1, done=name)
         guid = sources[name]
         text = project.transcript(name).text
         files[f"sources/{guid}.txt"] = text.encode("utf-8")
@@ -1539,7 +1445,8 @@ def qdpx_bytes(project: Project) -> tuple[bytes, QdpxExport]:
     return buffer.getvalue(), report
 
 
-def export_qdpx(project: Project, path: str | Path, *, redact: bool = False) -> QdpxExport:
+def export_qdpx(project: Project, path: str | Path, *, redact: bool = False,
+                progress: Progress = SILENT) -> QdpxExport:
     """Write the project as a REFI-QDA project archive (``.qdpx``) atomically: transcripts as
     UTF-8 text sources, codes, confirmed codings as PlainTextSelections (code points) with
     their coders, users, cases and variables from attributes, memos as notes. With
@@ -1552,9 +1459,9 @@ def export_qdpx(project: Project, path: str | Path, *, redact: bool = False) -> 
         from ..privacy import redacted_copy
 
         with redacted_copy(project) as copy:
-            data, report = qdpx_bytes(copy)
+            data, report = qdpx_bytes(copy, progress)
     else:
-        data, report = qdpx_bytes(project)
+        data, report = qdpx_bytes(project, progress)
     try:
         atomic_write_bytes(path, data)
     except QualcodeError as error:

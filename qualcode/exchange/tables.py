@@ -103,17 +103,51 @@ def _file_part(name: str) -> str:
 
 def _csv(columns: Sequence[str], rows: list[list[object]], sheet: str) -> bytes:
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeCsvWriter(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
+    writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
 
 
-def _csv_cell(value: object) -> object:
-    # Excel runs cells starting with = + - @ as formulas; quote text that would be misread.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not is_number(value):
+# --- formula injection ----------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may take a cell starting with for a formula (or, tab and CR, hide one
+behind): OWASP's list for CSV injection."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def safe_cell(value: object) -> object:
+    """``value`` as a spreadsheet may hold it without running it: text starting with ``=``,
+    ``+``, ``-``, ``@``, a tab or a CR gets a leading ``'`` (so ``=HYPERLINK(…)`` is shown,
+    not followed), as does text starting with ``'`` and one of those, so that a reader that
+    takes one ``'`` off (:mod:`qualcode.exchange.codings`) gets the text back exactly. A
+    plain number written as text (``-3``, ``+1.5``) stays as it is; numbers, dates and None
+    are returned unchanged. Every cell, header and sheet name of CSV and XLSX goes through
+    here: the writers of this module, and :class:`SafeCsvWriter` for streamed tables."""
+    if not isinstance(value, str) or not value:
+        return value
+    first = value[0]
+    if first == "'" and value[1:2] in FORMULA_STARTS:
+        return "'" + value
+    if first in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+class SafeCsvWriter:
+    """A :func:`csv.writer` whose every cell passes :func:`safe_cell`: for tables streamed
+    row by row (``qualcode batch``) that cannot go through :func:`write_table` whole."""
+
+    def __init__(self, handle, dialect: str | type[csv.Dialect] = "excel", **options: object):
+        self._writer = csv.writer(handle, dialect, **options)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([safe_cell(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
 
 
 def is_number(text: str) -> bool:
@@ -140,7 +174,7 @@ def _xlsx_book(tables: Sequence[tuple[str, Sequence[str], list[list[object]]]],
     used: set[str] = set()
     for name, columns, rows in tables:
         ws = book.create_sheet(_sheet_title(name, used))
-        ws.append(list(columns))
+        ws.append([_xlsx_cell(c) for c in columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
@@ -200,8 +234,13 @@ def _markdown_text(text: str) -> str:
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
-    # Excel: at most 31 characters, none of []:*?/\, unique within the workbook.
-    title = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "table"
+    # Excel: at most 31 characters, none of []:*?/\ nor control characters, no ' at either
+    # end, unique within the workbook. A name that starts like a formula gets a _ (a ' is
+    # not allowed there) so that no sheet name from user data reads as one (safe_cell).
+    title = re.sub(r"[\[\]:*?/\\\x00-\x1f\x7f]", "_", name)
+    if title[:1] in FORMULA_STARTS or title[:1] == "'":
+        title = "_" + title
+    title = title[:31].rstrip("'") or "table"
     base, n = title, 2
     while title.lower() in used:
         suffix = f" ({n})"
@@ -210,10 +249,15 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
+# Control characters an XLSX cell cannot hold (openpyxl refuses them): shown as U+FFFD.
+_NOT_IN_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _xlsx_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value  # never a formula
-    return value
+    # openpyxl stores text starting with = as a formula; the rest as Excel would type it.
+    if isinstance(value, str):
+        value = _NOT_IN_XLSX.sub("\ufffd", value)
+    return safe_cell(value)
 
 
 def _markdown(columns: Sequence[str], rows: list[list[object]], sheet: str,
