@@ -74,6 +74,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import ProjectError, QualcodeError
+from .progress import SILENT, Progress
 from .stopwords import PROJECT_STOPWORDS
 from .store import DB_NAME, USER_DICT_NAME, Project, building_beside
 
@@ -433,8 +434,8 @@ def _context_names(text: str, boundaries: set[int],
             if length == 3 and tagger.in_dictionary(name[:2]) and not (
                     tagger.tag_of(name[:2]).startswith("nr") or cue or titled):
                 continue
-            if char == "于" and not (cue or titled or (before_ok and at not in boundaries)):
-                continue  # 于 after a preposition-like word is the preposition
+            if char == "于" and not (cue or titled or (at and text[at - 1] in _BEFORE_NAME)):
+                continue  # 于 only at a word boundary is the preposition (位于, 于是)
             spans.append((at, end))
             break
     return spans
@@ -477,14 +478,17 @@ class _Detector:
         self.tagger = _Tagger(self.listed)
 
     def detect(self, texts: Mapping[str, str],
-               speakers: Mapping[str, Iterable[str]] | None = None) -> Detection:
+               speakers: Mapping[str, Iterable[str]] | None = None,
+               progress: Progress = SILENT) -> Detection:
         speaker_names = {label.strip() for labels in (speakers or {}).values()
                          for label in labels if _speaker_is_name(label)} - self.keep
         self.tagger.add(speaker_names)
         trusted = self.listed | speaker_names
         found: dict[str, list[Finding]] = {}
         discovered: set[str] = set()
+        progress.start("finding personal data", 2 * sum(map(len, texts.values())))
         for name, text in texts.items():
+            progress.advance(len(text))
             found[name] = _number_findings(text) + _address_findings(text)
             tokens = self.tagger.tokens(text)
             discovered.update(text[s:e] for s, e in _name_spans(tokens, text, self.tagger))
@@ -494,6 +498,7 @@ class _Detector:
         if values:
             any_name = re.compile("|".join(map(re.escape, values)))
             for name, text in texts.items():
+                progress.advance(len(text), done=name)
                 boundaries: set[int] | None = None
                 for m in any_name.finditer(text):
                     if m.group() not in trusted:  # a found name counts as a whole word only
@@ -728,7 +733,7 @@ class RedactionPlan:
 def plan_redaction(texts: Mapping[str, str], *,
                    speakers: Mapping[str, Iterable[str]] | None = None,
                    names: Iterable[str] = (), keep: Iterable[str] = (),
-                   key: Iterable[KeyEntry] = ()) -> RedactionPlan:
+                   key: Iterable[KeyEntry] = (), progress: Progress = SILENT) -> RedactionPlan:
     """The redaction of ``texts`` (transcript name -> stored text): each finding of
     :func:`detect` and its pseudonym, one per distinct value of a kind across all texts,
     numbered in order of first occurrence (transcripts by name), speakers first. ``key`` is the
@@ -738,7 +743,7 @@ def plan_redaction(texts: Mapping[str, str], *,
     keep = {*keep, *(value for kind, value, _, _ in key if kind == "keep")}
     known = [original for kind, _, _, original in key if kind == "person"]
     detector = _Detector([*names, *known], keep)
-    detection = detector.detect(texts, speakers)
+    detection = detector.detect(texts, speakers, progress)
     pseudonyms = _Pseudonyms(key, texts.values())
     pseudonyms.keep |= detector.keep
     ordered = sorted(texts)
@@ -788,8 +793,8 @@ def stored_key(project: Project) -> list[KeyEntry]:
     return entries
 
 
-def plan_for(project: Project, *, names: Iterable[str] = (),
-             keep: Iterable[str] = ()) -> RedactionPlan:
+def plan_for(project: Project, *, names: Iterable[str] = (), keep: Iterable[str] = (),
+             progress: Progress = SILENT) -> RedactionPlan:
     """The redaction plan of a project's transcripts, with their speaker labels, the stored
     key (:func:`stored_key`) and the researcher's ``names`` and ``keep`` lists."""
     speakers: dict[str, set[str]] = {}
@@ -797,7 +802,7 @@ def plan_for(project: Project, *, names: Iterable[str] = (),
         if speaker:
             speakers.setdefault(transcript, set()).add(speaker)
     return plan_redaction(project.transcript_texts(), speakers=speakers, names=names,
-                          keep=keep, key=stored_key(project))
+                          keep=keep, key=stored_key(project), progress=progress)
 
 
 @dataclass(slots=True)

@@ -80,8 +80,11 @@ def redact(project: Path, target: Path | None, in_place: bool, preview: bool,
                             "project", path=target)
     names = read_word_list(names_file) if names_file else []
     keep = read_word_list(keep_file) if keep_file else []
+    from .progress import progress_bar
+
     with open_project(project) as opened:
-        plan = plan_for(opened, names=names, keep=keep)
+        with progress_bar() as progress:
+            plan = plan_for(opened, names=names, keep=keep, progress=progress)
         if preview:
             emit(["transcript", "kind", "original", "replacement", "count"], plan.rows(), None,
                  title="Personal data found (nothing written)")
