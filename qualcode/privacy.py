@@ -11,8 +11,11 @@ as their ASCII forms. The kinds, in the order a stretch found as two kinds goes 
   that pass Luhn's check; whole or in groups of four.
 * ``mobile`` 手机号: 1[3-9] and nine more digits, whole or 3-4-4 (spaces or hyphens), with
   +86, 86 or 0086 before them or not.
-* ``landline`` 电话: an area code (0 and two or three digits, in brackets or not) and 7 or 8
-  digits.
+* ``landline`` 电话: an area code (010, 02x or 0 and three digits 3xx-9xx, in brackets or
+  not) and 7 or 8 digits; not after a word naming another kind of number (发票代码, 订单号,
+  编号 …), so a 12-digit invoice code is left alone.
+* ``phone_tail`` 尾号: the last four digits of a phone after 尾号, 尾数, 后四位 or 末四位
+  (手机尾号5417): only the digits are replaced.
 * ``email`` 邮箱.
 * ``address`` 地址: a street and number (滨江路88号) or a housing estate and building
   (幸福小区3栋), with the province, city, district and town before them and the building,
@@ -123,8 +126,15 @@ _CARD_RE = re.compile(r"(?<![0-9])[3-6](?:[0-9]{15,18}|[0-9]{3}(?:[ -][0-9]{4}){
                       r"(?:[ -]?[0-9]{1,3})?)(?![0-9])")
 _MOBILE_RE = re.compile(r"(?<![0-9+])(?:(?:\+|00)?86[ -]?|\(\+?86\)[ -]?)?"
                         r"1[3-9][0-9]([ -]?)[0-9]{4}\1[0-9]{4}(?![0-9])")
-_LANDLINE_RE = re.compile(r"(?<![0-9])(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ -]?"
-                          r"[2-9][0-9]{6,7}(?![0-9])")
+# Area codes: 010 and 020-029 (three digits), 03xx-09xx (four).
+_AREA = r"(?:010|02[0-9]|0[3-9][0-9]{2})"
+_LANDLINE_RE = re.compile(rf"(?<![0-9])(?:\({_AREA}\)|{_AREA})[ -]?[2-9][0-9]{{6,7}}(?![0-9])")
+# Words naming a number that is not a phone (发票代码 044031900111 looks like a landline).
+_DOCUMENT_NUMBER_RE = re.compile(r"(?:发票|代码|编号|编码|单号|订单|流水|合同|凭证|工号|学号|批号|序号|"
+                                 r"票号|税号|账号|帐号|运单|快递|货号|条码|型号|证号)[^0-9]{0,6}$")
+# A phone's last four digits: 手机尾号5417, 尾号是5417, 后四位5417.
+_PHONE_TAIL_RE = re.compile(r"(?:尾号|尾数|后四位|后4位|末四位|末4位)(?:是|为|：|:)?\s*"
+                            r"(?P<digits>[0-9]{4})(?![0-9])")
 _EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]"
                        r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
                        r"[A-Za-z0-9])?)*\.[A-Za-z]{2,}")
@@ -137,7 +147,8 @@ _N = r"(?:[0-9]{1,5}|[一二三四五六七八九十百零〇两]{1,4})"
 _ADMIN = (rf"(?:{_P}{{2,6}}?(?:省|自治区))?(?:{_P}{{1,6}}?(?:市|州|盟))?"
           rf"(?:{_P}{{1,6}}?(?:区|县|旗))?(?:{_P}{{1,6}}?(?:镇|乡|街道))?")
 _ROAD = rf"{_P}{{1,8}}?(?:大街|大道|路|街|巷|胡同|弄)(?:{_N}段)?{_N}[号弄](?:院)?"
-_ESTATE = rf"(?:{_P}|[A-Za-z0-9]){{2,10}}?(?:小区|花园|公寓|大厦|新村|家园|广场|苑)"
+_ESTATE = (rf"(?:(?:{_P}|[A-Za-z0-9]){{2,10}}?(?:小区|花园|公寓|大厦|新村|家园|广场|苑)"
+           rf"|{_P}苑)")  # 翠苑
 _ROOM = rf"(?:[0-9]{{1,4}}(?:室|号房|房|(?![0-9年月日号个岁元块点分]))|{_N}室)"
 _TAIL = (rf"(?:{_N}(?:号楼|栋|幢|座|楼)|[A-Z]座)(?:{_N}单元)?{_ROOM}?"
          rf"|[0-9]{{1,3}}-[0-9]{{1,3}}(?:-[0-9]{{1,4}})?(?![0-9])")
@@ -185,7 +196,13 @@ def _number_findings(text: str) -> list[Finding]:
                 digits = re.sub(r"[ -]", "", m.group())
                 if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
                     continue
+            if kind == "landline" and _DOCUMENT_NUMBER_RE.search(
+                    ascii_text, max(0, m.start() - 12), m.start()):
+                continue  # an invoice code or order number, not a phone
             found.append(Finding(kind, m.start(), m.end(), text[m.start():m.end()]))
+    for m in _PHONE_TAIL_RE.finditer(ascii_text):
+        start, end = m.span("digits")
+        found.append(Finding("phone_tail", start, end, text[start:end]))
     return found
 
 
@@ -237,8 +254,8 @@ _TITLES = sorted({*_NAME_TITLES.split("|"), "大爷", "大妈", "大姐", "大�
                  key=len, reverse=True)
 _TITLE_WORDS = frozenset(_TITLES) | {"同志", "主席"}
 _SURNAME_RE = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAMES}])"
-_TITLED_RE = re.compile(rf"{_SURNAME_RE}(?:{'|'.join(_TITLES)})")
-_FAMILIAR_RE = re.compile(rf"[小老][{_SURNAMES}]")
+_TITLED_RE = re.compile(rf"(?:{_SURNAME_RE}|于)(?:{'|'.join(_TITLES)})")
+_FAMILIAR_RE = re.compile(rf"[小老][{_SURNAMES}于]")
 _FAMILIAR_WORDS = frozenset({"小童", "小苗", "老汤", "老姜", "老钱", "老鲁", "小柯", "老倪"})
 _NAME_CUES = frozenset({"叫", "叫做", "名叫", "姓名", "名字", "名字叫", "名字是", "署名"})
 # Words rjieba tags nr that are things or places (three characters, a surname first).
@@ -256,12 +273,13 @@ _NOT_FAMILY = frozenset({"老公", "老婆", "师傅", "阿姨", "先生", "小�
 _AFTER_NAME = "说讲问答接是在把给跟和叫让去来到也都就又还对向被找带帮"
 # Characters a given name is not made of: pronouns, particles, adverbs, numbers (曾在, 于是我).
 _NOT_GIVEN = set("我你您他她它们的了是在和跟就也都还说讲个这那哪有不没很太又才再会能要把被给对从"
-                 "到去来过着吗呢吧啊呀嘛么一二三四五六七八九十百千万两几多少次些每各该其此且而与或"
+                 "到去来过着吗呢吧啊呀嘛么一二三四五六七八九十百千万两几多次些每各该其此且而与或"
                  "及等让叫使向往朝经已曾正将帮找问带拿用做办打上下里外前后中年月日号点时分岁元块")
 # What comes right after a name in speech: a title (张伟老师), a verb or particle (张伟说,
 # 张伟帮我), punctuation. A title is evidence enough; the rest needs evidence before the name.
-_NAME_END_RE = re.compile(rf"(?P<title>{'|'.join(_TITLES)})|一起|告诉|教|[{_AFTER_NAME}的]"
-                          r"|[，。！？；：、,.!?;:\s”」）)]|$")
+_NAME_END_RE = re.compile(rf"(?P<title>{'|'.join(_TITLES)}|同志)"
+                          rf"|(?P<verb>(?P<says>[说讲问帮给跟找带叫让教]|告诉)|一起|已经|那时"
+                          rf"|[{_AFTER_NAME}])|[的，。！？；：、,.!?;:\s”」）)]|$")
 # What comes right before a name: a cue (我叫, 名叫) is evidence enough; a preposition or
 # verb (跟, 问, 找, 是), a role (网格员), punctuation or a word boundary is a weaker sign.
 _NAME_CUE_RE = re.compile(r"(?:叫|名叫|叫做|名字是|姓名[:：]?|署名)$")
@@ -429,13 +447,20 @@ def _context_names(text: str, boundaries: set[int],
             if (name[1:] in _TITLE_WORDS or name in _NOT_NAMES or is_role_label(name)
                     or any(name[1:].startswith(t) for t in _TITLES)):
                 continue
-            if tagger.in_dictionary(name) and not (cue or titled):
-                continue
+            if tagger.in_dictionary(name) and not (
+                    cue or titled or (before_ok and following.group("says") is not None
+                                      and tagger.tag_of(name).startswith("nr"))):
+                continue  # a word (高兴), or a public figure's name without a cue
             if length == 3 and tagger.in_dictionary(name[:2]) and not (
-                    tagger.tag_of(name[:2]).startswith("nr") or cue or titled):
+                    tagger.tag_of(name[:2]).startswith("nr") or cue or titled
+                    or (tagger.in_dictionary(name[1:])  # 韩国强: 国强 is a given name
+                        and name[-1] not in _PLACE_ENDS + _NOT_NAME_ENDS)):
+                continue  # 许多人, 周末人: a word and a character
+            if name[-1] in _NOT_NAME_ENDS and length == 3:
                 continue
-            if char == "于" and not (cue or titled or (at and text[at - 1] in _BEFORE_NAME)):
-                continue  # 于 only at a word boundary is the preposition (位于, 于是)
+            if char == "于" and not (cue or titled or (at and text[at - 1] in _BEFORE_NAME)
+                                    or following.group("verb") is not None):
+                continue  # 于 at a word boundary is mostly the preposition (毕业于北京大学)
             spans.append((at, end))
             break
     return spans

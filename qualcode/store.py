@@ -27,6 +27,7 @@ from typing import Any, Self
 
 from .errors import ProjectError
 from .model import Code, Codebook, Coding, ParsedTranscript, Span, Turn
+from .progress import SILENT, Progress
 from .reanchor import Anchorer, Opcode, ReanchorReport
 
 DB_NAME = "qualcode.db"
@@ -680,6 +681,15 @@ class Project:
                 f"no qualcode project here (missing {DB_NAME}); "
                 f"create one with: qualcode init {Path(folder)}",
                 path=folder,
+            )
+        wal = db_path.with_name(db_path.name + "-wal")
+        if db_path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size):
+            # SQLite would take an empty file for a new database and we would fill it with
+            # empty tables: a project cut off to nothing would open as a new, empty one.
+            raise ProjectError(
+                "the project database is empty (0 bytes): it was cut off, or a sync folder has "
+                "not downloaded it yet; restore it from a backup (qualcode.*.db beside it) or "
+                "let the sync finish", path=db_path,
             )
         return cls._connect(db_path)
 
@@ -2081,7 +2091,8 @@ class Project:
         """Transcript name -> SHA-256 of its stored text, which codings files are matched by."""
         return dict(self.conn.execute("SELECT name, hash FROM transcripts ORDER BY name"))
 
-    def import_codings(self, records: Iterable[CodingRecord], coder: str) -> CodingsImport:
+    def import_codings(self, records: Iterable[CodingRecord], coder: str, *,
+                       progress: Progress = SILENT) -> CodingsImport:
         """Add codings made in another copy of this project as ``coder``, in one transaction
         and one undoable action.
 
@@ -2090,7 +2101,9 @@ class Project:
         the project holds at its offsets. A record that cannot be placed (the transcript's
         text differs, an unknown code, offsets outside the text) is returned in ``unplaced``
         with the reason, never dropped silently. A coding this coder already has is counted
-        in ``unchanged``."""
+        in ``unchanged``. ``progress`` counts the records."""
+        records = list(records)
+        progress.start("importing codings", len(records))
         by_hash: dict[str, list[str]] = {}
         for name, digest in self.transcript_hashes().items():
             by_hash.setdefault(digest, []).append(name)
@@ -2100,7 +2113,9 @@ class Project:
         with self.transaction() as conn:
             self.ensure_coder(coder)
             changes = []
-            for record in records:
+            for number, record in enumerate(records, start=1):
+                if number % 1000 == 0 or number == len(records):
+                    progress.advance(1000 if number % 1000 == 0 else number % 1000)
                 name, reason = self._place(record, by_hash)
                 if record.status == "unplaced":
                     name, reason = None, ("re-anchoring left this coding unplaced in the copy "

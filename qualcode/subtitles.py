@@ -44,13 +44,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualcode.errors import TranscriptError
 from qualcode.model import ParsedTranscript, Span, Turn
 from qualcode.transcripts import UNKNOWN_SPEAKER, line_number, time_seconds
+from qualcode.transcripts import _end_of_text_before as _text_end
+from qualcode.transcripts import _first_text_from as _text_start
+from qualcode.transcripts import _iter_lines as _lines
 
 CUE_FORMATS = frozenset(
     {"srt", "vtt", "zoom-vtt", "teams-vtt", "whisperx-srt", "whisper-json", "whisperx-json",
@@ -92,13 +94,6 @@ def render_clock(seconds: float) -> str:
 _Line = tuple[int, int]  # [start, end) of a line, end before its "\n"
 
 
-def _lines(text: str) -> Iterator[_Line]:
-    pos = 0
-    for line in text.split("\n"):
-        yield pos, pos + len(line)
-        pos += len(line) + 1
-
-
 def _blocks(text: str) -> list[list[_Line]]:
     """Runs of non-blank lines (a subtitle block each)."""
     blocks: list[list[_Line]] = []
@@ -114,14 +109,6 @@ def _blocks(text: str) -> list[list[_Line]]:
     return blocks
 
 
-def _text_end(text: str, start: int, stop: int) -> int:
-    """Position after the last non-whitespace character of ``text[start:stop]`` (or ``start``)."""
-    return start + len(text[start:stop].rstrip())
-
-
-def _text_start(text: str, start: int, stop: int) -> int:
-    """Position of the first non-whitespace character of ``text[start:stop]`` (or ``stop``)."""
-    return stop - len(text[start:stop].lstrip())
 
 
 _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+(?P<name>[^>\n]*?)[ \t]*>[ \t]*")

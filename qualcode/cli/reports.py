@@ -616,8 +616,10 @@ def import_codings(project: Path, file: Path, coder: str, unplaced: Path | None)
         raise QualcodeError(f"the file holds codings of several coders ({', '.join(named)}); "
                             "export one coder's with: qualcode codings PROJECT --coder NAME -o "
                             "FILE", path=file)
-    with open_project(project) as opened:
-        result = opened.import_codings(records, coder)
+    from .progress import progress_bar
+
+    with open_project(project) as opened, progress_bar() as progress:
+        result = opened.import_codings(records, coder, progress=progress)
     click.echo(f"imported {result.added} codings as {coder} from {file}"
                + (f"; {result.unchanged} were already here" if result.unchanged else ""))
     if not result.unplaced:

@@ -90,9 +90,20 @@ def _utf8(path: Path) -> str:
                             "--coder NAME -o FILE)", path=path, line=line) from None
 
 
+def _check_header(header: list[str] | None, path: Path) -> None:
+    missing = [c for c in REQUIRED if c not in (header or [])]
+    if not header or not any(header):
+        raise QualcodeError("the file is empty: there are no codings in it", path=path)
+    if missing:
+        raise QualcodeError(f"not a codings file: its first row has no column "
+                            f"{', '.join(missing)}; write it with: qualcode codings --coder "
+                            "NAME -o FILE", path=path, line=1)
+
+
 def _csv_rows(path: Path) -> list[tuple[int, dict]]:
     reader = csv.DictReader(io.StringIO(_utf8(path), newline=""))
     try:
+        _check_header(reader.fieldnames, path)
         return [(reader.line_num, row) for row in reader]
     except csv.Error as error:
         raise QualcodeError(f"not a readable CSV file: {error}", path=path,
@@ -111,6 +122,8 @@ def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
         if not isinstance(row, dict):
             raise QualcodeError("each line must be one JSON object", path=path, line=line)
         rows.append((line, row))
+    if not rows:
+        raise QualcodeError("the file is empty: there are no codings in it", path=path)
     return rows
 
 
@@ -119,8 +132,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int, dict]]:
 
     values = workbook_rows(path, error=QualcodeError,
                            hint="write it again with: qualcode codings --coder NAME -o FILE")
-    if not values:
-        return []
-    header = [str(v or "") for v in values[0]]
+    header = [str(v or "") for v in values[0]] if values else None
+    _check_header(header, path)
     return [(line, dict(zip(header, row, strict=False)))
             for line, row in enumerate(values[1:], start=2) if any(v is not None for v in row)]

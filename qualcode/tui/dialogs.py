@@ -107,6 +107,42 @@ class _Dialog(ModalScreen[Result]):
                 widget.styles.max_height = max(3, min(most, room - others))
 
 
+class ListScreen(ModalScreen[Result]):
+    """A large centred dialog around a list (``OptionList``) with what narrows it above:
+    escape closes it with None; ↑ ↓ page-up page-down move in the list while typing stays in
+    an input. Retrieve, the memo browser and search across transcripts are such screens."""
+
+    DEFAULT_CSS = """
+    ListScreen {
+        align: center middle;
+        & > #dialog {
+            width: 90%; height: 85%;
+            border: round $primary; border-title-style: bold;
+            border-subtitle-color: $text-muted; background: $surface; padding: 0 1;
+        }
+        & OptionList { height: 1fr; }
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+    ]
+
+    def action_move(self, step: int) -> None:
+        listing = self.query_one(OptionList)
+        listing.action_cursor_up() if step < 0 else listing.action_cursor_down()
+
+    def action_page(self, step: int) -> None:
+        listing = self.query_one(OptionList)
+        listing.action_page_up() if step < 0 else listing.action_page_down()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class CodePicker(_Dialog[str | NewCode | None]):
     """Pick a code by typing part of its label, pinyin initials, English label or id.
 

@@ -4,20 +4,17 @@ and the whole project) with where it is, filtered as the researcher types; enter
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from ..model import Codebook
 from ..store import Memo
+from .dialogs import ListScreen
 from .i18n import t
 
 _QUOTE_CHARS = 80  # of a coding's text shown under its memo
@@ -32,31 +29,13 @@ def _short(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-class MemoBrowser(ModalScreen[Memo | None]):
+class MemoBrowser(ListScreen[Memo | None]):
     """Lists ``memos`` (as :meth:`Project.all_memos` gives them), each as where it is (kind,
     transcript, code, coder, date), the coded text for a coding memo, and the memo itself.
     Typing filters: every word typed must appear in the row. Enter dismisses with the memo
     chosen; the last row offers ``coder`` a project memo when they have none yet (dismissed
     as an empty project memo of theirs)."""
 
-    DEFAULT_CSS = """
-    MemoBrowser {
-        align: center middle;
-        & > #dialog {
-            width: 90%; height: 85%;
-            border: round $primary; border-title-style: bold;
-            border-subtitle-color: $text-muted; background: $surface; padding: 0 1;
-        }
-        & OptionList { height: 1fr; }
-    }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", show=False),
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-    ]
 
     def __init__(self, memos: list[Memo], codebook: Codebook, coder: str, lang: str) -> None:
         super().__init__()
@@ -137,13 +116,3 @@ class MemoBrowser(ModalScreen[Memo | None]):
             return
         self.dismiss(self.memos[int(option.id)])
 
-    def action_move(self, step: int) -> None:
-        listing = self.query_one(OptionList)
-        listing.action_cursor_up() if step < 0 else listing.action_cursor_down()
-
-    def action_page(self, step: int) -> None:
-        listing = self.query_one(OptionList)
-        listing.action_page_up() if step < 0 else listing.action_page_down()
-
-    def action_close(self) -> None:
-        self.dismiss(None)

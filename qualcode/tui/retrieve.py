@@ -3,28 +3,25 @@ narrowed by a respondent attribute (年龄组 = 60岁以上) and by coder."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Select
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from ..model import Coding
 from ..store import Project
+from .dialogs import ListScreen
 from .i18n import t
 from .workers import Jobs, notify_error
 
 _MEMO_CHARS = 160  # of a coding's memo shown under it
 
 
-class RetrieveScreen(ModalScreen[Coding | None]):
+class RetrieveScreen(ListScreen[Coding | None]):
     """Lists ``codings`` as ``transcript coder start:end`` over ``context «segment» context``
     and the coding's memo; enter dismisses with the chosen coding so the workbench can jump
     to it. Above the list, an attribute and one of its values keep the respondents who have
@@ -33,18 +30,10 @@ class RetrieveScreen(ModalScreen[Coding | None]):
 
     DEFAULT_CSS = """
     RetrieveScreen {
-        align: center middle;
-        & > #dialog {
-            width: 90%; height: 80%;
-            border: round $primary; border-title-style: bold;
-            border-subtitle-color: $text-muted; background: $surface; padding: 0 1;
-        }
         & #filters { height: auto; }
         & #filters Select { width: 1fr; margin-right: 1; }
-        & OptionList { height: 1fr; }
     }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", show=False)]
 
     def __init__(self, project: Project, title: str, codings: list[Coding], lang: str, *,
                  coder: str | None = None) -> None:
@@ -158,5 +147,3 @@ class RetrieveScreen(ModalScreen[Coding | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_error(self, event, self.lang)
 
-    def action_close(self) -> None:
-        self.dismiss(None)

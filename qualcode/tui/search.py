@@ -7,20 +7,19 @@ a corpus of millions of characters never blocks the screen, and pandas loads the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from ..store import Project
+from .dialogs import ListScreen
 from .i18n import t
 from .reports import Jump
 from .workers import Jobs, notify_error
@@ -32,30 +31,14 @@ _CONTEXT = 30  # characters of context on each side of a hit, within its line
 _SHOWN_INSIDE = 8  # longer words named in the note about hits inside words
 
 
-class SearchScreen(ModalScreen[Jump | None]):
+class SearchScreen(ListScreen[Jump | None]):
     """Type a word, enter searches every transcript of ``project``; ↑↓ pick a hit and enter
     (again) dismisses with a :class:`Jump` to it. Hits that are only part of a longer word
     are counted apart and the longer words named, as ``report kwic`` keeps them apart."""
 
     DEFAULT_CSS = """
-    SearchScreen {
-        align: center middle;
-        & > #dialog {
-            width: 90%; height: 85%;
-            border: round $primary; border-title-style: bold;
-            border-subtitle-color: $text-muted; background: $surface; padding: 0 1;
-        }
-        & #note { height: auto; color: $text-muted; }
-        & OptionList { height: 1fr; }
-    }
+    SearchScreen #note { height: auto; color: $text-muted; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", show=False),
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-    ]
 
     def __init__(self, project: Project, lang: str, query: str = "") -> None:
         super().__init__()
@@ -150,18 +133,8 @@ class SearchScreen(ModalScreen[Jump | None]):
         if notify_error(self, event, self.lang):
             self.query_one("#note", Static).update("")
 
-    def action_move(self, step: int) -> None:
-        listing = self.query_one(OptionList)
-        listing.action_cursor_up() if step < 0 else listing.action_cursor_down()
-
-    def action_page(self, step: int) -> None:
-        listing = self.query_one(OptionList)
-        listing.action_page_up() if step < 0 else listing.action_page_down()
-
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.dismiss(self.hits[int(event.option.id)])
 
-    def action_close(self) -> None:
-        self.dismiss(None)
