@@ -4,12 +4,17 @@
    loads the pure-Python jieba and segments the same file (goal: ours at most half its time).
 2. Re-opening the already segmented transcript (goal: no segmentation at all).
 3. Importing 300 transcripts of 10,000 characters.
+4. Peak memory (the child process's ``ru_maxrss``, from ``os.wait4``) and time of
+   `qualcode import` of one transcript of 2, 20 and 200 MB into a new project (goal: peak
+   under 10 times the file's size at 200 MB).
 
-Run: .venv/bin/python benchmarks/import_speed.py
+Run: .venv/bin/python benchmarks/import_speed.py [--memory-only] [SIZES_MB...]
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,7 +46,47 @@ def timed(command: list[str], repeat: int = 3) -> float:
     return statistics.median(runs)
 
 
+def import_peak(project: Path, source: Path) -> tuple[float, float]:
+    """(seconds, peak resident MB) of one `qualcode import` process."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "qualcode", "import", str(project),
+                              str(source)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"import of {source} failed with status {child.returncode}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024  # KiB on Linux
+
+
+def memory(sizes_mb: list[int]) -> None:
+    body = sample_body()
+    print("peak memory of `qualcode import` (one process, a new project):")
+    print("| file | characters | seconds | peak RSS | peak / file size |")
+    print("|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for size in sizes_mb:
+            source = folder / f"big_{size}mb.txt"
+            with open(source, "w", encoding="utf-8") as handle:
+                handle.writelines(body for _ in range(size * 1_000_000 // len(body.encode()) + 1))
+            project = folder / f"m{size}"
+            subprocess.run([sys.executable, "-m", "qualcode", "init", str(project)], check=True,
+                           capture_output=True)
+            seconds, peak = import_peak(project, source)
+            file_mb = source.stat().st_size / 2**20
+            chars = len(body) * (size * 1_000_000 // len(body.encode()) + 1)
+            print(f"| {file_mb:.0f} MiB | {chars:,} | {seconds:.1f} | {peak:,.0f} MiB | "
+                  f"{peak / file_mb:.1f}x |", flush=True)
+            source.unlink()
+            shutil.rmtree(project)
+
+
 def main() -> None:
+    args = sys.argv[1:]
+    sizes = [int(a) for a in args if a.isdigit()] or [2, 20, 200]
+    if "--memory-only" in args:
+        memory(sizes)
+        return
     body = sample_body()
     qualcode = [sys.executable, "-m", "qualcode"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,6 +148,7 @@ def main() -> None:
                        check=True, capture_output=True)
         print(f"import 300 transcripts x 10,000 characters: "
               f"{time.perf_counter() - started:.2f} s (one process)")
+    memory(sizes)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def build(folder: Path, n_transcripts: int, n_codings: int) -> Path:
         f"{rng.choice(['是', '否'])}\n" for i in range(n_transcripts)), encoding="utf-8")
     project_folder = folder / "study"
     with init_project(project_folder, REPO / "codebooks" / "gov_service.yaml") as project:
-        import_files(project, paths, people)
+        import_files(project, paths, people, allow_duplicates=True)  # texts repeat
         codes = [c.id for c, _, _ in project.codebook().walk()]
         sentences: dict[int, list[tuple[int, int]]] = {}
         for transcript_id, start, end in project.conn.execute(

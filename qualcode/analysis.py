@@ -594,8 +594,6 @@ def _chi_square_tests(infos: list[CodeInfo], present_cells: pd.DataFrame, base: 
                       tested: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pearson's test per code on respondents, and the expected counts of respondents with
     the code that each test used (NaN where no test ran)."""
-    from scipy.stats import chi2_contingency
-
     rows = []
     expected_cells = pd.DataFrame(np.nan, index=present_cells.index, columns=tested)
     n = int(base[tested].sum()) if tested else 0
@@ -610,8 +608,7 @@ def _chi_square_tests(infos: list[CodeInfo], present_cells: pd.DataFrame, base: 
         elif present.sum() == 0 or absent.sum() == 0:
             row["note"] = "no test: none or all have it"
         else:
-            chi2, p, dof, expected = chi2_contingency(np.vstack([present, absent]),
-                                                      correction=False)
+            chi2, p, dof, expected = pearson_chi_square(np.vstack([present, absent]))
             expected_cells.loc[info.id] = expected[0]
             small = float((expected < 5).mean())
             flagged = bool(expected.min() < 1 or small > 0.2)
@@ -624,11 +621,25 @@ def _chi_square_tests(infos: list[CodeInfo], present_cells: pd.DataFrame, base: 
     return pd.DataFrame(rows, columns=_TEST_COLUMNS), expected_cells
 
 
+def pearson_chi_square(table: np.ndarray) -> tuple[float, float, int, np.ndarray]:
+    """Pearson's chi-square test of a contingency table without continuity correction:
+    ``(chi2, p, dof, expected counts)``, what ``scipy.stats.chi2_contingency(table,
+    correction=False)`` gives, computed here so a report does not import all of
+    ``scipy.stats`` (half a second) for it."""
+    from scipy.special import chdtrc  # the chi-square survival function
+
+    table = np.asarray(table, dtype=float)
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    dof = (table.shape[0] - 1) * (table.shape[1] - 1)
+    chi2 = float(((table - expected) ** 2 / expected).sum()) if dof else 0.0
+    return chi2, float(chdtrc(dof, chi2)) if dof else 1.0, dof, expected
+
+
 def _paired_tests(infos: list[CodeInfo], coded: set[tuple[str, str, str]],
                   members: dict[str, set[str]], tested: list[str]) -> pd.DataFrame:
     """McNemar (two values) or Cochran's Q (more) per code, on the respondents who have
     every tested value; a declined test says why in ``note``."""
-    from scipy.stats import chi2 as chi2_distribution
+    from scipy.special import chdtrc  # the chi-square survival function
 
     complete = sorted(set.intersection(*(members[v] for v in tested))) if tested else []
     k = len(tested)
@@ -671,7 +682,7 @@ def _paired_tests(infos: list[CodeInfo], coded: set[tuple[str, str, str]],
             row["note"] = "; ".join(filter(None, [
                 row["note"], f"{left_out} respondents without all {k} values left out"]))
         row.update({"chi2": float(statistic), "dof": k - 1,
-                    "p": float(chi2_distribution.sf(statistic, k - 1))})
+                    "p": float(chdtrc(k - 1, statistic))})
     return pd.DataFrame(rows, columns=_TEST_COLUMNS)
 
 

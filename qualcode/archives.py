@@ -63,6 +63,10 @@ class ArchiveLimits:
 DEFAULT_LIMITS = ArchiveLimits()
 
 
+def _size(n: int) -> str:
+    return f"{n // MB} MB" if n >= MB else f"{n:,} bytes"
+
+
 def _refuse(error: type[QualcodeError], path: Path, message: str) -> QualcodeError:
     return error(f"refused: {message}; nothing was imported", path=path)
 
@@ -75,10 +79,15 @@ class Archive:
     byte. Use it as a context manager, or call :meth:`close`.
     """
 
-    def __init__(self, path: str | Path, *, data: bytes | None = None,
-                 limits: ArchiveLimits = DEFAULT_LIMITS,
-                 error: type[QualcodeError] = ArchiveError,
-                 not_an_archive: str = "not a zip archive") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        data: bytes | None = None,
+        limits: ArchiveLimits = DEFAULT_LIMITS,
+        error: type[QualcodeError] = ArchiveError,
+        not_an_archive: str = "not a zip archive",
+    ) -> None:
         """``path`` names the file in messages; ``data`` holds its bytes when already read
         (else the file is opened). ``error`` is the class refusals are raised as;
         ``not_an_archive`` says what the file should have been, for a file that is no zip."""
@@ -98,8 +107,16 @@ class Archive:
             self._check_directory(not_an_archive)
             try:
                 self.zip = zipfile.ZipFile(self._handle)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-                    struct.error, UnicodeDecodeError, NotImplementedError) as problem:
+            except (
+                zipfile.BadZipFile,
+                zipfile.LargeZipFile,
+                OSError,
+                EOFError,
+                ValueError,
+                struct.error,
+                UnicodeDecodeError,
+                NotImplementedError,
+            ) as problem:
                 raise error(f"{not_an_archive} ({problem})", path=path) from None
             self._check_members()
         except BaseException:
@@ -132,11 +149,19 @@ class Archive:
         tail = handle.read(tail_size)
         at = tail.rfind(b"PK\x05\x06")
         if at < 0 or len(tail) - at < 22:
+            handle.seek(0)
+            if handle.read(4) == b"PK\x03\x04":
+                raise self.error("the file is cut off or damaged: it starts as a zip archive "
+                                 "but its end (the table of contents) is missing; copy or "
+                                 "download it again", path=self.path)
             raise self.error(not_an_archive, path=self.path)
-        entries, directory_size = struct.unpack("<H4xI", tail[at + 10:at + 20])
-        if (entries == 0xFFFF or directory_size == 0xFFFFFFFF) and at >= 20 \
-                and tail[at - 20:at - 16] == b"PK\x06\x07":
-            (zip64_offset,) = struct.unpack("<Q", tail[at - 12:at - 4])
+        entries, directory_size = struct.unpack("<H4xI", tail[at + 10 : at + 20])
+        if (
+            (entries == 0xFFFF or directory_size == 0xFFFFFFFF)
+            and at >= 20
+            and tail[at - 20 : at - 16] == b"PK\x06\x07"
+        ):
+            (zip64_offset,) = struct.unpack("<Q", tail[at - 12 : at - 4])
             if zip64_offset + 56 <= size:
                 handle.seek(zip64_offset)
                 record = handle.read(56)
@@ -144,21 +169,25 @@ class Archive:
                     entries, directory_size = struct.unpack("<QQ", record[32:48])
         limits = self.limits
         if entries > limits.max_members:
-            raise self._refuse(f"the archive has {entries} members (the limit is "
-                               f"{limits.max_members})")
+            raise self._refuse(
+                f"the archive has {entries} members (the limit is {limits.max_members})"
+            )
         # An entry is 46 bytes and its name, extra field and comment (each at most 64 KB);
         # real names are short, so allow 1 KB each on average.
         if directory_size > max(limits.max_members, 1) * 1024:
-            raise self._refuse(f"its table of contents is {directory_size // MB} MB, more "
-                               f"than {limits.max_members} members can need")
+            raise self._refuse(
+                f"its table of contents is {_size(directory_size)}, more "
+                f"than {limits.max_members} members can need"
+            )
         handle.seek(0)
 
     def _check_members(self) -> None:
         infos = self.zip.infolist()
         limits = self.limits
         if len(infos) > limits.max_members:
-            raise self._refuse(f"the archive has {len(infos)} members (the limit is "
-                               f"{limits.max_members})")
+            raise self._refuse(
+                f"the archive has {len(infos)} members (the limit is {limits.max_members})"
+            )
         claimed = 0
         for info in infos:
             name = info.filename.replace("\\", "/")
@@ -174,23 +203,28 @@ class Archive:
             # The headers' own claims, checked first because it is free; what members
             # really inflate to is counted in _inflate, whatever they claim.
             if info.file_size > limits.max_member:
-                raise self._refuse(f"member {info.filename!r} would inflate to "
-                                   f"{info.file_size // MB} MB (the limit is "
-                                   f"{limits.max_member // MB} MB per member)")
+                raise self._refuse(
+                    f"member {info.filename!r} would inflate to "
+                    f"{_size(info.file_size)} (the limit is "
+                    f"{_size(limits.max_member)} per member)"
+                )
             self._check_ratio(info, info.file_size, info.compress_size)
             claimed += info.file_size
             if claimed > limits.max_total:
-                raise self._refuse(f"the archive would inflate to more than "
-                                   f"{limits.max_total // MB} MB")
+                raise self._refuse(
+                    f"the archive would inflate to more than {_size(limits.max_total)}"
+                )
             if not info.is_dir():
                 self.members[name.casefold()] = info
 
     def _check_ratio(self, info: zipfile.ZipInfo, inflated: int, compressed: int) -> None:
         limits = self.limits
         if inflated > limits.ratio_from and inflated > limits.max_ratio * max(compressed, 1):
-            raise self._refuse(f"member {info.filename!r} inflates "
-                               f"{inflated // max(compressed, 1)} times its compressed size "
-                               f"(the limit is {limits.max_ratio}; a zip bomb?)")
+            raise self._refuse(
+                f"member {info.filename!r} inflates "
+                f"{inflated // max(compressed, 1)} times its compressed size "
+                f"(the limit is {limits.max_ratio}; a zip bomb?)"
+            )
 
     # --- inflating, counted ----------------------------------------------------------------
 
@@ -226,19 +260,26 @@ class Archive:
             self.inflated += len(piece)
             if size > budget:
                 if self.read_total + size > limits.max_total:
-                    raise self._refuse(f"the archive inflates to more than "
-                                       f"{limits.max_total // MB} MB (at member "
-                                       f"{info.filename!r})")
-                raise self._refuse(f"member {info.filename!r} inflates to more than "
-                                   f"{limits.max_member // MB} MB (the limit is "
-                                   f"{limits.max_member // MB} MB per member)")
+                    raise self._refuse(
+                        f"the archive inflates to more than "
+                        f"{_size(limits.max_total)} (at member "
+                        f"{info.filename!r})"
+                    )
+                raise self._refuse(
+                    f"member {info.filename!r} inflates to more than "
+                    f"{_size(limits.max_member)} (the limit is "
+                    f"{_size(limits.max_member)} per member)"
+                )
             self._check_ratio(info, size, consumed)
             crc = zlib.crc32(piece, crc)
             yield piece
         self.read_total += size
         if size != info.file_size or crc != info.CRC:
-            raise self.error(f"the archive is damaged: member {info.filename!r} does not "
-                             "match its header (size or checksum)", path=self.path)
+            raise self.error(
+                f"the archive is damaged: member {info.filename!r} does not "
+                "match its header (size or checksum)",
+                path=self.path,
+            )
 
     def _raw_pieces(self, info: zipfile.ZipInfo) -> Iterator[tuple[bytes, int]]:
         """(inflated bytes, compressed bytes consumed so far) of a member, read from its
@@ -252,8 +293,11 @@ class Archive:
             name_length, extra_length = struct.unpack("<HH", header[26:30])
             handle.seek(info.header_offset + 30 + name_length + extra_length)
         except (OSError, ValueError, struct.error):
-            raise self.error(f"the archive is damaged: member {info.filename!r} cannot be "
-                             "found where its header says", path=self.path) from None
+            raise self.error(
+                f"the archive is damaged: member {info.filename!r} cannot be "
+                "found where its header says",
+                path=self.path,
+            ) from None
         left = info.compress_size
         if info.compress_type == zipfile.ZIP_STORED:
             consumed = 0
@@ -264,9 +308,12 @@ class Archive:
             return
         if info.compress_type != zipfile.ZIP_DEFLATED:
             # Word, Excel and every REFI-QDA program write deflate; nothing else is read.
-            raise self.error(f"member {info.filename!r} is compressed with a method qualcode "
-                             f"does not read (zip method {info.compress_type}); save the file "
-                             "again with the program that made it", path=self.path)
+            raise self.error(
+                f"member {info.filename!r} is compressed with a method qualcode "
+                f"does not read (zip method {info.compress_type}); save the file "
+                "again with the program that made it",
+                path=self.path,
+            )
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         consumed = 0
         try:
@@ -284,13 +331,19 @@ class Archive:
             if not inflater.eof and (piece := inflater.flush()):
                 yield piece, consumed  # output zlib held back (at most a window's worth)
         except (zlib.error, OSError, ValueError) as problem:
-            raise self.error(f"the archive is damaged: member {info.filename!r} cannot be "
-                             f"inflated ({problem})", path=self.path) from None
+            raise self.error(
+                f"the archive is damaged: member {info.filename!r} cannot be inflated ({problem})",
+                path=self.path,
+            ) from None
 
 
-def checked_copy(path: str | Path, *, limits: ArchiveLimits = DEFAULT_LIMITS,
-                 error: type[QualcodeError] = ArchiveError,
-                 not_an_archive: str = "not a zip archive") -> io.BytesIO:
+def checked_copy(
+    path: str | Path,
+    *,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+    error: type[QualcodeError] = ArchiveError,
+    not_an_archive: str = "not a zip archive",
+) -> io.BytesIO:
     """The archive at ``path`` as an in-memory file, after every member has been inflated
     within ``limits`` (counted, dropped). Hand this, not the path, to a library that opens
     zip files itself (python-docx, openpyxl): what it parses is what was checked.
@@ -299,14 +352,16 @@ def checked_copy(path: str | Path, *, limits: ArchiveLimits = DEFAULT_LIMITS,
     (``not_an_archive`` says what it should be), a member outside the archive, a symbolic
     link or encrypted, or inflating beyond the limits."""
     data = read_limited(path, limits.max_total, error=error)
-    with Archive(path, data=data, limits=limits, error=error,
-                 not_an_archive=not_an_archive) as archive:
+    with Archive(
+        path, data=data, limits=limits, error=error, not_an_archive=not_an_archive
+    ) as archive:
         archive.check_all()
     return io.BytesIO(data)
 
 
-def read_limited(path: str | Path, limit: int, *,
-                 error: type[QualcodeError] = ArchiveError) -> bytes:
+def read_limited(
+    path: str | Path, limit: int, *, error: type[QualcodeError] = ArchiveError
+) -> bytes:
     """The bytes of the file at ``path``, refused (as ``error``, naming the file) when it is
     larger than ``limit`` bytes: checked before reading, and again while reading, for a file
     that grows."""
@@ -315,10 +370,16 @@ def read_limited(path: str | Path, limit: int, *,
         with open(path, "rb") as handle:
             size = handle.seek(0, io.SEEK_END)
             if size > limit:
-                raise _refuse(error, path, f"the file is {size // MB} MB (the limit is "
-                                           f"{limit // MB} MB)")
+                raise _refuse(
+                    error, path, f"the file is {_size(size)} (the limit is {_size(limit)})"
+                )
             handle.seek(0)
-            data = handle.read(limit + 1)
+            chunks, total = [], 0
+            # In steps, not read(limit): that would set aside the whole limit at once.
+            while total <= limit and (chunk := handle.read(min(_STEP, limit + 1 - total))):
+                chunks.append(chunk)
+                total += len(chunk)
+            data = b"".join(chunks)
     except FileNotFoundError:
         raise error("file not found", path=path) from None
     except IsADirectoryError:
@@ -326,27 +387,38 @@ def read_limited(path: str | Path, limit: int, *,
     except OSError as problem:
         raise error(f"cannot read the file: {problem.strerror}", path=path) from None
     if len(data) > limit:
-        raise _refuse(error, path, f"the file is larger than {limit // MB} MB")
+        raise _refuse(error, path, f"the file is larger than {_size(limit)}")
     return data
 
 
-def workbook_rows(path: str | Path, sheet: str | None = None, *,
-                  error: type[QualcodeError] = ArchiveError,
-                  hint: str = "save it again from Excel or WPS as .xlsx") -> list[tuple]:
+def workbook_rows(
+    path: str | Path,
+    sheet: str | None = None,
+    *,
+    error: type[QualcodeError] = ArchiveError,
+    hint: str = "save it again from Excel or WPS as .xlsx",
+) -> list[tuple]:
     """The cell values of sheet ``sheet`` (default: the first) of the .xlsx at ``path``, row
     by row, read by openpyxl from a :func:`checked_copy`. Anything wrong (not a workbook,
     damaged, refused by the guard, no such sheet) raises ``error`` naming the file; ``hint``
     says how to fix a workbook that cannot be read."""
     import openpyxl
 
-    checked = checked_copy(path, error=error, not_an_archive=(
-        f"not an Excel workbook (an .xlsx is a zip archive; an old .xls, or another format "
-        f"renamed?); {hint}"))
+    checked = checked_copy(
+        path,
+        error=error,
+        not_an_archive=(
+            f"not an Excel workbook (an .xlsx is a zip archive; an old .xls, or another format "
+            f"renamed?); {hint}"
+        ),
+    )
     try:
         book = openpyxl.load_workbook(checked, read_only=True, data_only=True)
     except Exception as problem:  # openpyxl fails with zipfile, XML, Key- and ValueErrors alike
-        raise error(f"cannot read this as an Excel workbook ({type(problem).__name__}: "
-                    f"{problem}); {hint}", path=path) from problem
+        raise error(
+            f"cannot read this as an Excel workbook ({type(problem).__name__}: {problem}); {hint}",
+            path=path,
+        ) from problem
     try:
         if not book.sheetnames:
             raise error(f"the workbook has no sheets; {hint}", path=path)
@@ -355,7 +427,10 @@ def workbook_rows(path: str | Path, sheet: str | None = None, *,
         try:
             return list(book[sheet or book.sheetnames[0]].iter_rows(values_only=True))
         except Exception as problem:  # a damaged sheet fails only when its rows are read
-            raise error(f"cannot read the rows of the workbook ({type(problem).__name__}: "
-                        f"{problem}); {hint}", path=path) from problem
+            raise error(
+                f"cannot read the rows of the workbook ({type(problem).__name__}: "
+                f"{problem}); {hint}",
+                path=path,
+            ) from problem
     finally:
         book.close()

@@ -244,10 +244,16 @@ class Rules:
         if token_patterns:
             from spacy.matcher import Matcher
 
+            from .codebook import spacy_token_pattern_problem
+
             nlp = self.segmenter.nlp()
             self._matcher = Matcher(nlp.vocab)
             for number, (index, rule, pattern) in enumerate(token_patterns):
                 key = f"qualcode-{number}"
+                # Loading a codebook checks patterns without spaCy; here spaCy checks them all.
+                if problem := spacy_token_pattern_problem(pattern):
+                    raise QualcodeError(f"code '{self.code_ids[index]}': token pattern "
+                                        f"{rule[7:]}: {problem[1]}")
                 try:
                     self._matcher.add(key, [pattern])
                 except Exception as error:  # noqa: BLE001 - spaCy raises several types

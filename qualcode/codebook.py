@@ -86,6 +86,12 @@ class _SafeComposer(yaml.SafeLoader):
     """Only ever used to compose nodes; this module converts the nodes itself."""
 
 
+# libyaml composes the same nodes (with the same tags and lines) ten to twenty times as fast,
+# and refuses nesting deeper than 1,000 levels; on any problem the pure-Python composer runs
+# again to give its own message.
+_FAST_COMPOSER = getattr(yaml, "CSafeLoader", None)
+
+
 # ---------------------------------------------------------------------------------------------
 # Loading
 
@@ -130,6 +136,14 @@ def _decode(data: bytes, path: str | Path) -> str:
 
 
 def _compose(text: str, path: str | Path) -> Node | None:
+    if _FAST_COMPOSER is not None:
+        fast = _FAST_COMPOSER(text)
+        try:
+            return fast.get_single_node()
+        except (yaml.YAMLError, RecursionError):
+            pass  # the pure-Python composer below says what is wrong, and where
+        finally:
+            fast.dispose()
     loader = None
     try:
         loader = _SafeComposer(text)  # checks for unprintable characters already
@@ -487,6 +501,30 @@ def normalize_color(color: str) -> str:
 # Checking a codebook built in memory (TUI, import from other tools) before it is written
 
 
+UNIQUE_LABEL_TOOLS = "QualCoder, Taguette and ATLAS.ti"
+"""Programs that take codes by label and break (or merge codes) when two codes share one."""
+
+
+def duplicate_labels(codebook: Codebook) -> dict[str, list[str]]:
+    """Labels that more than one code has (as written, ignoring case and spaces around them):
+    label -> the ids of its codes, in codebook order. Valid for qualcode, which keys codes by
+    id; :data:`UNIQUE_LABEL_TOOLS` need every label unique."""
+    ids: dict[str, list[str]] = {}
+    first: dict[str, str] = {}
+    for code, _, _ in codebook.walk():
+        key = code.label.strip().casefold()
+        first.setdefault(key, code.label.strip())
+        ids.setdefault(key, []).append(code.id)
+    return {first[key]: found for key, found in ids.items() if len(found) > 1}
+
+
+def duplicate_label_warnings(codebook: Codebook) -> list[str]:
+    """One line per label used by several codes, saying which programs need them unique."""
+    return [f"the label {label!r} is used by {len(ids)} codes ({', '.join(ids)}): "
+            f"{UNIQUE_LABEL_TOOLS} need every label unique, so rename all but one before "
+            "exporting to them" for label, ids in duplicate_labels(codebook).items()]
+
+
 def validate_codebook(codebook: Codebook) -> None:
     """Raise CodebookError if ``codebook`` could not be saved and loaded back unchanged."""
     if not codebook.name.strip():
@@ -542,9 +580,29 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
+# The token attributes of spaCy's pattern schema (spacy.schemas.TokenPattern), and the keys
+# of a value's predicates (TokenPatternString, TokenPatternNumber): enough to catch a typo
+# when a codebook loads without importing spaCy (over a second). The full schema is checked
+# by spaCy itself when the patterns are compiled for auto-coding
+# (:func:`spacy_token_pattern_problem`); a test keeps these lists in step with spaCy's.
+TOKEN_ATTRS = frozenset({
+    "ORTH", "TEXT", "LOWER", "POS", "TAG", "MORPH", "DEP", "LEMMA", "SHAPE", "ENT_TYPE",
+    "ENT_IOB", "ENT_ID", "ENT_KB_ID", "NORM", "LENGTH", "SPACY", "IS_ALPHA", "IS_ASCII",
+    "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_BRACKET",
+    "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT", "IS_CURRENCY", "IS_STOP", "IS_SENT_START",
+    "SENT_START", "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "OP", "_",
+})
+TOKEN_PREDICATES = frozenset({
+    "REGEX", "IN", "NOT_IN", "IS_SUBSET", "IS_SUPERSET", "INTERSECTS", "FUZZY",
+    *(f"FUZZY{n}" for n in range(1, 10)), "==", "!=", ">=", "<=", ">", "<",
+})
+_TOKEN_OP = re.compile(r"[+*?!]|\{\d+\}|\{\d+,\d*\}|\{\d*,\d+\}")
+
+
 def token_pattern_problem(pattern: object) -> tuple[int | None, str] | None:
-    """``(token index or None, message)`` saying why ``pattern`` is not a spaCy Matcher
-    pattern our pipeline can match (checked with spaCy's own schema), or None if it is fine."""
+    """``(token index or None, message)`` saying why ``pattern`` is not a token pattern our
+    pipeline can match, or None if it looks fine: its shape, attribute names, predicates and
+    operators, checked without spaCy (see :func:`spacy_token_pattern_problem` for the rest)."""
     if not isinstance(pattern, list) or not pattern:
         return None, "a token pattern is a non-empty list of tokens, e.g. [{LOWER: 方便}]"
     for index, token in enumerate(pattern):
@@ -554,7 +612,32 @@ def token_pattern_problem(pattern: object) -> tuple[int | None, str] | None:
             return index, (f"token {index + 1} tests {', '.join(unset)}, which qualcode's "
                            "pipeline does not tag (it has words and sentences only), so it "
                            "would never match; use ORTH, TEXT, LOWER, LENGTH, IS_* or REGEX")
-    from spacy.schemas import validate_token_pattern  # spaCy loads only for such codebooks
+        for key, value in token.items():
+            where = f"token {index + 1} ({key})"
+            if not isinstance(key, str) or key.upper() not in TOKEN_ATTRS:
+                return index, (f"{where}: not a token attribute; use ORTH, TEXT, LOWER, "
+                               "NORM, LENGTH, IS_* or LIKE_* (upper case), with OP for repeats")
+            if value is None:
+                return index, f"{where}: None / null is not allowed"
+            if key.upper() == "OP" and not (isinstance(value, str)
+                                            and _TOKEN_OP.fullmatch(value)):
+                return index, (f"{where}: {value!r} is not an operator; use +, *, ?, ! or "
+                               "{n}, {n,m}, {n,}, {,m}")
+            unknown = (sorted(str(k) for k in value if str(k).upper() not in TOKEN_PREDICATES)
+                       if isinstance(value, dict) and key != "_" else [])
+            if unknown:
+                return index, (f"{where}: {', '.join(unknown)} is not a predicate; use "
+                               "IN, NOT_IN, REGEX, FUZZY, ==, !=, >=, <=, >, <")
+    return None
+
+
+def spacy_token_pattern_problem(pattern: object) -> tuple[int | None, str] | None:
+    """What :func:`token_pattern_problem` says, else what spaCy's own schema and ``Matcher``
+    say about ``pattern`` (imports spaCy: called when the patterns are compiled for
+    matching), or None if spaCy can match it."""
+    if problem := token_pattern_problem(pattern):
+        return problem
+    from spacy.schemas import validate_token_pattern
 
     if errors := validate_token_pattern(pattern):
         found = re.match(r"\[pattern -> (\d+)(?: -> (.*?))?\] (.*)", errors[0])
@@ -964,24 +1047,38 @@ def merge_codebooks(ours: Codebook, theirs: Codebook, prefer: str | None = None)
         parent[code_id] = theirs_parents[code_id]
 
     # Ours' order first; what comes from theirs (new codes, codes moved to their parent) is
-    # placed after its nearest preceding sibling in theirs, or first under its parent.
-    children: dict[str, list[str]] = {}
+    # placed after its nearest preceding sibling in theirs that is under the same parent
+    # here, or first under its parent. Each placement is recorded against its anchor and the
+    # lists are read out once, so the merge stays linear in the size of the codebooks.
+    ours_children: dict[str, list[str]] = {}
     for code, _, _ in ours.walk():
         if parent[code.id] == ours_parents[code.id]:
-            children.setdefault(parent[code.id], []).append(code.id)
-    theirs_siblings: dict[str, list[str]] = {}
+            ours_children.setdefault(parent[code.id], []).append(code.id)
+    placed = {code_id for ids in ours_children.values() for code_id in ids}
+    after: dict[tuple[str, str | None], list[str]] = {}  # (parent, anchor or None) -> placed
+    last_here: dict[str, str | None] = {}  # theirs parent -> its latest child under it here
     for code, _, _ in theirs.walk():
-        theirs_siblings.setdefault(theirs_parents[code.id], []).append(code.id)
-    placed = {code_id for ids in children.values() for code_id in ids}
-    for code, _, _ in theirs.walk():
-        if code.id in placed:
-            continue
-        under = parent[code.id]
-        siblings = children.setdefault(under, [])
-        before = theirs_siblings[under][: theirs_siblings[under].index(code.id)]
-        anchor = next((s for s in reversed(before) if s in siblings), None)
-        siblings.insert(siblings.index(anchor) + 1 if anchor else 0, code.id)
-        placed.add(code.id)
+        under = theirs_parents[code.id]
+        if code.id not in placed:  # here its parent is theirs: parent[code.id] == under
+            after.setdefault((under, last_here.get(under)), []).append(code.id)
+            placed.add(code.id)
+        if parent[code.id] == under:
+            last_here[under] = code.id
+
+    def in_order(parent_id: str) -> list[str]:
+        # Placing after an anchor again went right after it, before what was placed there
+        # earlier: hence reversed. What follows a placed code comes right after that code.
+        order: list[str] = []
+        stack = [*reversed(ours_children.get(parent_id, [])),
+                 *after.get((parent_id, None), [])]
+        while stack:
+            code_id = stack.pop()
+            order.append(code_id)
+            stack += after.get((parent_id, code_id), [])
+        return order
+
+    children = {parent_id: in_order(parent_id)
+                for parent_id in {*ours_children, *(key[0] for key in after)}}
 
     def build(parent_id: str) -> list[Code]:
         codes = [merged[code_id] for code_id in children.get(parent_id, [])]

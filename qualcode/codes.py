@@ -382,8 +382,8 @@ def edit_code(project: Project, code_id: str, coder: str, *, new_id: str | None 
         for name in LIST_FIELDS:
             if name in fields:
                 fields[name] = [item.strip() for item in fields[name] if item.strip()]
-        changed = {name: (getattr(code, name), value) for name, value in fields.items()
-                   if getattr(code, name) != value}
+        changed = {name: (getattr(code, name), fields[name]) for name in FIELDS
+                   if name in fields and getattr(code, name) != fields[name]}
         new_id = new_id.strip() if new_id else code_id
         if new_id != code_id:
             if not CODE_ID.fullmatch(new_id):

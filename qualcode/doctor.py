@@ -5,6 +5,8 @@
 findings, each with what is wrong and how to repair it:
 
 * the project's files (database, its WAL and shared-memory files, backups) readable by others;
+* a backup from before an in-place redaction (``qualcode.before-redaction*.db``, the original
+  text and the key to the pseudonyms) inside the project folder, and where to move it;
 * SQLite's ``integrity_check`` and ``foreign_key_check``;
 * codings whose span lies outside their transcript's text, or whose code is not in the codebook;
 * codes whose parent code is missing;
@@ -62,7 +64,7 @@ def check_project(folder: str | Path) -> list[Finding]:
     if not db.is_file():
         return [Finding("problem", f"no qualcode project here (missing {db.name})",
                         f"create one with: qualcode init {folder}, or give the project's folder")]
-    findings = list(_check_permissions(db))
+    findings = list(_check_permissions(db)) + _check_redaction_backups(db)
     try:
         with closing(_connect(db)) as conn:
             findings += _check_database(conn, db)
@@ -133,6 +135,21 @@ def _check_permissions(db: Path) -> Iterator[Finding]:
                 f"chmod 600 {path}  (or: qualcode doctor {db.parent} --repair)",
                 fix=("chmod", str(path)),
             )
+
+
+def _check_redaction_backups(db: Path) -> list[Finding]:
+    """The backup ``redact --in-place`` leaves beside the project holds the original text and
+    the key to every pseudonym: a folder shared as redacted must not carry it."""
+    from .privacy import BACKUP_LABEL
+
+    private = db.parent.parent / f"{db.parent.name}-private"
+    return [Finding(
+        "problem", f"{backup} holds the text from before redaction and the key to every "
+        "pseudonym; anyone given this folder can read who said what",
+        f"move it out of the project folder to a private place that is not shared or synced: "
+        f"mkdir -p {private} && mv {backup} {private}/  (to redact this project again with the "
+        "same pseudonyms, put it back beside the project first: the key is read from there)",
+    ) for backup in sorted(db.parent.glob(f"{db.stem}.{BACKUP_LABEL}*.db"))]
 
 
 def _restore_hint(db: Path) -> str:

@@ -24,8 +24,13 @@ as their ASCII forms. The kinds, in the order a stretch found as two kinds goes 
   common surname first; a two-character word only when it is not in jieba's dictionary,
   whose two-character ``nr`` entries are mostly public figures and ordinary words such as 谢谢
   and 孙子, unless 叫/名叫 comes before it or a title after it); a surname and a title (张老师,
-  刘阿姨, 王总) or 小/老 and a surname (小刘, 老王); speaker labels that are names; and names
-  the researcher lists. Once a name is found, its every occurrence as a whole word counts.
+  刘阿姨, 王总) or 小/老 and a surname (小刘, 老王, also when jieba joins the next verb to it:
+  小陈帮我); a surname and one or two characters told by the words around them
+  (:func:`_context_names`: 我叫于海涛, 曹国庆主任说, 跟萧平一起, 网格员田刚来过), ending where the
+  next word starts, so nothing around a name is taken; speaker labels that are names; and
+  names the researcher lists. Once a name is found, its every occurrence as a whole word (or
+  before a verb or punctuation) counts. ``benchmarks/privacy.py`` measures recall and
+  precision per kind (docs/benchmarks.md).
 
 Known limits of recall: ID numbers of 15 digits (before 1999), numbers written in Chinese
 numerals (一三八…) or with other separators, landlines without an area code, QQ and WeChat
@@ -58,7 +63,8 @@ the original project for ``-o NEW`` (the new project carries no key), or, for ``
 the backup taken before (``qualcode.before-redaction.db`` beside the project), which holds
 the original text anyway. A later redaction of the same project, and ``--redact`` on every
 export, read it from there, so a person keeps their pseudonym; keep the backup out of what
-you share.
+you share: ``qualcode doctor`` flags a pre-redaction backup inside a project folder and says
+where to move it.
 """
 
 from __future__ import annotations
@@ -442,7 +448,7 @@ def _context_names(text: str, boundaries: set[int],
             if following is None:
                 continue
             titled = following.group("title") is not None
-            if not (cue or titled or before_ok):
+            if not (cue or before_ok):
                 continue
             if (name[1:] in _TITLE_WORDS or name in _NOT_NAMES or is_role_label(name)
                     or any(name[1:].startswith(t) for t in _TITLES)):
@@ -456,8 +462,9 @@ def _context_names(text: str, boundaries: set[int],
                     or (tagger.in_dictionary(name[1:])  # 韩国强: 国强 is a given name
                         and name[-1] not in _PLACE_ENDS + _NOT_NAME_ENDS)):
                 continue  # 许多人, 周末人: a word and a character
-            if name[-1] in _NOT_NAME_ENDS and length == 3:
-                continue
+            if length == 3 and (name[-1] in _NOT_NAME_ENDS or (
+                    titled and name[-1] in _SURNAMES and tagger.in_dictionary(name[:2]))):
+                continue  # 朱红色; 谢谢/王师傅
             if char == "于" and not (cue or titled or (at and text[at - 1] in _BEFORE_NAME)
                                     or following.group("verb") is not None):
                 continue  # 于 at a word boundary is mostly the preposition (毕业于北京大学)
@@ -511,12 +518,14 @@ class _Detector:
         trusted = self.listed | speaker_names
         found: dict[str, list[Finding]] = {}
         discovered: set[str] = set()
+        direct: dict[str, set[tuple[int, int]]] = {}  # where each text's names were found
         progress.start("finding personal data", 2 * sum(map(len, texts.values())))
         for name, text in texts.items():
             progress.advance(len(text))
             found[name] = _number_findings(text) + _address_findings(text)
             tokens = self.tagger.tokens(text)
-            discovered.update(text[s:e] for s, e in _name_spans(tokens, text, self.tagger))
+            direct[name] = set(_name_spans(tokens, text, self.tagger))
+            discovered.update(text[s:e] for s, e in direct[name])
         discovered -= self.keep
         self.tagger.add(discovered)  # so every occurrence of a name is tokenised whole
         values = sorted(trusted | discovered, key=len, reverse=True)
@@ -526,10 +535,14 @@ class _Detector:
                 progress.advance(len(text), done=name)
                 boundaries: set[int] | None = None
                 for m in any_name.finditer(text):
-                    if m.group() not in trusted:  # a found name counts as a whole word only
+                    if m.group() not in trusted and m.span() not in direct[name]:
+                        # elsewhere a found name counts as a whole word, or before a verb
+                        # or punctuation mark jieba joined to it (小陈说)
                         if boundaries is None:
                             boundaries = {0, *(e for _, e, _, _ in self.tagger.tokens(text))}
-                        if m.start() not in boundaries or m.end() not in boundaries:
+                        start_ok = m.start() in boundaries or text[m.start() - 1] in _BEFORE_NAME
+                        if not start_ok or (m.end() not in boundaries and _NAME_END_RE.match(
+                                text, m.end()) is None):
                             continue
                     found[name].append(Finding("person", m.start(), m.end(), m.group()))
         return Detection(
@@ -882,7 +895,12 @@ def _copy(project: Project, folder: Path, plan: RedactionPlan) -> Path:
     for name in (USER_DICT_NAME, PROJECT_STOPWORDS):
         source = project.folder / name
         if source.is_file():
-            text = source.read_text(encoding="utf-8-sig")
+            try:
+                text = source.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError:
+                raise QualcodeError("this word list is not UTF-8 text: save it as UTF-8, one "
+                                    "word a line, and redact again; nothing was written",
+                                    path=source) from None
             (folder / name).write_text("\n".join(plan.redact_note(line)
                                                  for line in text.split("\n")),
                                        encoding="utf-8")

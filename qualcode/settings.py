@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -79,9 +79,11 @@ class Settings:
             saved = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             saved = {}
-        known = {f.name for f in fields(cls)}
-        settings = cls(**{k: v for k, v in saved.items() if k in known}) if isinstance(
-            saved, dict) else cls()
+        defaults = asdict(cls())
+        # A value of the wrong kind (a hand-edited file) is dropped like an unknown key, so
+        # that it cannot stop every command later on.
+        settings = cls(**{k: v for k, v in saved.items() if k in defaults and _fits(
+            v, defaults[k])}) if isinstance(saved, dict) else cls()
         settings.coder = os.environ.get("QUALCODE_CODER", settings.coder)
         settings.language = os.environ.get("QUALCODE_LANG", settings.language)
         return settings
@@ -91,3 +93,12 @@ class Settings:
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write_text(folder / "settings.json",
                           json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n")
+
+
+def _fits(value: object, default: object) -> bool:
+    """Whether a saved value has the shape of its setting's default: text for text, a
+    mapping of text to text for a mapping."""
+    if isinstance(default, dict):
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    return isinstance(value, type(default))

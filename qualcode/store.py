@@ -510,13 +510,15 @@ class Speaker:
 @dataclass(slots=True)
 class ImportResult:
     name: str
-    status: str  # "added", "unchanged", "replaced"; "waiting": attributes, no transcript yet
+    status: str  # "added", "unchanged", "replaced"; "waiting": attributes, no transcript yet;
+    # "duplicate": skipped, its text is that of transcript ``duplicate_of``
     turns: int = 0
     sentences: int = 0
     segmented: bool = False  # False when the segmentation came from the cache
     warnings: list[str] = field(default_factory=list)
     reanchored: ReanchorReport | None = None  # for "replaced": where its codings went
     speakers: list[Speaker] = field(default_factory=list)  # with their roles, as stored
+    duplicate_of: str = ""  # for "duplicate": the transcript that has the same text
 
 
 @dataclass(slots=True)
@@ -649,8 +651,10 @@ class Project:
     # opening and closing
 
     @classmethod
-    def create(cls, folder: str | Path, *, name: str | None = None) -> Project:
-        """Create a new, empty project in ``folder`` (created if missing)."""
+    def create(cls, folder: str | Path, *, name: str | None = None,
+               created: str | None = None) -> Project:
+        """Create a new, empty project in ``folder`` (created if missing); ``created`` is
+        when the study began, when it began elsewhere (a REFI-QDA import): else now."""
         db_path = project_db(folder)
         if db_path.exists():
             raise ProjectError(
@@ -669,7 +673,7 @@ class Project:
         project = cls._connect(db_path)
         with project.transaction():
             project._set_meta("name", name or db_path.parent.name)
-            project._set_meta("created", _now())
+            project._set_meta("created", created or _now())
         return project
 
     @classmethod
@@ -932,19 +936,10 @@ class Project:
                 logged.append(self._record_codebook(
                     history.action, coder, code_id=history.code_id, target_id=history.target_id,
                     codings=history.codings, details=history.details))
-            removed: dict[str, list[tuple[Any]]] = {}
-            written: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
-            for change in changes:
-                table = change["table"]
-                removed.setdefault(table, []).append((change["key"],))
-                if (after := change["after"]) is not None:
-                    written.setdefault((table, tuple(after)), []).append(tuple(after.values()))
-            for table, keys in removed.items():
-                conn.executemany(f"DELETE FROM {table} WHERE {_UNDOABLE[table]} = ?", keys)
-            for (table, columns), rows in written.items():
-                conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                                 f"({', '.join('?' * len(columns))})", rows)
-            self._log(action, [*logged, *changes], coder)
+            _restore_rows(conn, changes, "after")
+            # A row changed in place is logged as its image before and the columns set: a
+            # recode of 20,000 codings logs their code, not each image twice.
+            self._log(action, [*logged, *map(_compact, changes)], coder)
 
     def _record_codebook(self, action: str, coder: str, *, code_id: str = "",
                          target_id: str = "", codings: int = 0,
@@ -1310,6 +1305,7 @@ class Project:
         name = self.resolve(name)
         row = self.conn.execute("SELECT * FROM transcripts WHERE name = ?", (name,)).fetchone()
         text = row["text"]
+        self._lengths[row["hash"]] = len(text)  # spares add_coding counting it in SQLite
         # A 3-million-character transcript has 30,000 turns and 100,000 sentences: plain
         # tuples (not sqlite3.Row) and no garbage collection while the turns are made (it
         # would only rescan them) take half the time; sentences stay arrays until read.
@@ -1504,10 +1500,11 @@ class Project:
     def add_coding(
         self, transcript: str, start: int, end: int, code_id: str, coder: str, *,
         memo: str = "", status: str = "confirmed", rule: str = "", score: float | None = None,
-        text_hash: str | None = None,
+        text_hash: str | None = None, text: bool = True,
     ) -> Coding:
         """Code ``[start, end)`` of a transcript. Coding the same span with the same code by
-        the same coder again returns the existing coding (with the memo updated if given).
+        the same coder again returns the existing coding (with the memo updated if given);
+        with ``text=False``, without its text (see `codings`).
 
         ``text_hash`` is the hash of the text the offsets were taken from (a window showing
         it); if another process has since re-imported a changed text, nothing is written."""
@@ -1542,7 +1539,7 @@ class Project:
             if same:
                 if memo and memo != same["memo"]:
                     return self.set_coding_memo(same["id"], memo)
-                return self.coding(same["id"])
+                return self.coding(same["id"], text=text)
             now = _now()
             coding_id = conn.execute(
                 "INSERT INTO codings (transcript_id, start, end, code_id, coder, memo, status, "
@@ -1550,11 +1547,12 @@ class Project:
                 (transcript_id, start, end, code_id, coder, memo, status, rule, score, now, now),
             ).lastrowid
             self._log("code", [self._change("codings", coding_id, None)], coder)
-        return self.coding(coding_id)
+        return self.coding(coding_id, text=text)
 
-    def remove_coding(self, coding_id: int) -> Coding:
-        """Delete one coding (undoable); returns what was removed."""
-        coding = self.coding(coding_id)
+    def remove_coding(self, coding_id: int, *, text: bool = True) -> Coding:
+        """Delete one coding (undoable); returns what was removed (``text=False``: without
+        its text, see `codings`)."""
+        coding = self.coding(coding_id, text=text)
         with self.transaction() as conn:
             before = self._row("codings", coding_id)
             conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
@@ -1671,8 +1669,8 @@ class Project:
                 self._log(f"{action} {len(changes)}", changes, coder or "")
         return ids
 
-    def coding(self, coding_id: int) -> Coding:
-        found = self.codings(where="c.id = ?", params=(coding_id,), status=None)
+    def coding(self, coding_id: int, *, text: bool = True) -> Coding:
+        found = self.codings(where="c.id = ?", params=(coding_id,), status=None, text=text)
         if not found:
             raise ProjectError(f"no coding with id {coding_id}")
         return found[0]
@@ -1939,14 +1937,13 @@ class Project:
                                  ).fetchone()
             if entry is None:
                 return None
-            changes = json.loads(entry["changes"])
+            changes = [_expanded(c) for c in json.loads(entry["changes"])]
             step = self._history_step(entry["action"], entry["coder"], changes)
-            stale = [c for c in changes if self._row(c["table"], c["key"]) != c[expected]]
+            stale = self._stale(changes, expected)
             if stale:
                 conn.execute("DELETE FROM undo_log WHERE id = ?", (entry["id"],))
             else:
-                for change in reversed(changes) if undo else changes:
-                    _restore_row(conn, change["table"], change["key"], change[state])
+                _restore_rows(conn, list(reversed(changes)) if undo else changes, state)
                 conn.execute("UPDATE undo_log SET undone = ? WHERE id = ?",
                              (1 if undo else 0, entry["id"]))
                 if any(c["table"] == "codes" for c in changes):  # a code gone frees its key
@@ -1961,6 +1958,21 @@ class Project:
                 "the undo history"
             )
         return step
+
+    def _stale(self, changes: Sequence[dict], expected: str) -> bool:
+        """Whether a row of ``changes`` is not as its ``expected`` image ("before" or
+        "after") says: changed since by another action. One query per table."""
+        keys: dict[str, list[Any]] = {}
+        for change in changes:
+            keys.setdefault(change["table"], []).append(change["key"])
+        current: dict[tuple[str, Any], dict] = {}
+        for table, values in keys.items():
+            column = _UNDOABLE[table]
+            for row in self.conn.execute(
+                    f"SELECT * FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))",
+                    (json.dumps(values),)):
+                current[(table, row[column])] = dict(row)
+        return any(current.get((c["table"], c["key"])) != c[expected] for c in changes)
 
     def _history_step(self, action: str, coder: str, changes: list[dict]) -> HistoryStep:
         """Describe a logged action by the first row it changed: its code and where."""
@@ -2410,28 +2422,82 @@ def count_touched_bounds(starts: Sequence[int], ends: Sequence[int],
     of ``spans`` (``(start, end)`` pairs, any order) overlaps by a character or more. Each
     span finds the units it touches by bisection; the cost grows with the spans, not with
     the units."""
-    ranges = []
-    for start, end in spans:
+    touched, reach = 0, 0
+
+    def count(start: int, end: int) -> None:
+        nonlocal touched, reach
         first = bisect_right(ends, start)  # the first unit ending after the span starts
         stop = bisect_left(starts, end)  # units from here on start at or after its end
-        if first < stop:
-            ranges.append((first, stop))
-    ranges.sort()
-    touched, reach = 0, 0
-    for first, stop in ranges:
-        if stop > reach:
+        if stop > reach and first < stop:
             touched += stop - max(first, reach)
             reach = stop
+
+    # Spans that overlap or abut cover the same characters as their union, so only the
+    # unions are looked up: far fewer bisections when codings pile up on the same passages.
+    union: list[int] | None = None
+    for start, end in sorted(spans):
+        if union is not None and start < union[1] or (union is not None and start == union[1]
+                                                      and start < end):
+            union[1] = max(union[1], end)
+            continue
+        if union is not None:
+            count(*union)
+        union = [start, end]
+    if union is not None:
+        count(*union)
     return touched
 
 
-def _restore_row(conn: sqlite3.Connection, table: str, key: Any, image: dict | None) -> None:
-    key_column = _UNDOABLE[table]
-    conn.execute(f"DELETE FROM {table} WHERE {key_column} = ?", (key,))
-    if image is not None:
-        columns = ", ".join(image)
-        marks = ", ".join("?" * len(image))
-        conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(image.values()))
+def _restore_rows(conn: sqlite3.Connection, changes: Sequence[dict], state: str) -> None:
+    """Make each changed row its ``state`` image ("before" or "after"; None: no row), as
+    applying ``changes`` one by one in this order would, in a few statements per table. A
+    coding changed in place is updated in the columns that differ (its indexes move only
+    for those); other rows are removed, then written back, so that a value moving between
+    rows (a code's id, a favourite key) never meets itself."""
+    other = "after" if state == "before" else "before"
+    final: dict[tuple[str, Any], tuple[dict | None, dict | None]] = {}
+    for change in changes:
+        key = (change["table"], change["key"])
+        now = final[key][0] if key in final else change[other]
+        final[key] = (now, change[state])
+    removed: dict[str, list[tuple[Any]]] = {}
+    updated: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    written: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+    for (table, key), (now, image) in final.items():
+        if table == "codings" and now is not None and image is not None:
+            columns = tuple(c for c in image if image[c] != now.get(c))
+            if columns:
+                updated.setdefault(columns, []).append((*(image[c] for c in columns), key))
+            continue
+        removed.setdefault(table, []).append((key,))
+        if image is not None:
+            written.setdefault((table, tuple(image)), []).append(tuple(image.values()))
+    for table, keys in removed.items():
+        conn.executemany(f"DELETE FROM {table} WHERE {_UNDOABLE[table]} = ?", keys)
+    for columns, rows in updated.items():
+        assignments = ", ".join(f"{column} = ?" for column in columns)
+        conn.executemany(f"UPDATE codings SET {assignments} WHERE id = ?", rows)
+    for (table, columns), rows in written.items():
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                         f"({', '.join('?' * len(columns))})", rows)
+
+
+def _compact(change: dict) -> dict:
+    """A change as the undo log keeps it: a row changed in place as its image before and
+    the columns it set (``set``), not as two whole images (see :func:`_expanded`)."""
+    before, after = change["before"], change["after"]
+    if before is None or after is None or set(before) != set(after):
+        return change
+    return {"table": change["table"], "key": change["key"], "before": before,
+            "set": {c: v for c, v in after.items() if before[c] != v}}
+
+
+def _expanded(change: dict) -> dict:
+    """A logged change with its image after, as :func:`_compact` left it out."""
+    if "set" not in change:
+        return change
+    return {"table": change["table"], "key": change["key"], "before": change["before"],
+            "after": {**change["before"], **change["set"]}}
 
 
 _CODE_COLUMNS = ("id, parent_id, position, label, label_en, color, description, include, "

@@ -68,7 +68,8 @@ def sheet_case(cell: str, transcript_names: Collection[str]) -> str:
 
 def import_files(
     project: Project, paths: Iterable[str | Path], attributes: str | Path | None = None,
-    speakers: Collection[str] | None = None, progress: Progress = SILENT,
+    speakers: Collection[str] | None = None, progress: Progress = SILENT, *,
+    allow_duplicates: bool = False,
 ) -> list[ImportResult]:
     """Read, segment and store each file (through :mod:`qualcode.pipeline`), and set
     respondent attributes from a table: all of it in one transaction, so a bad file or a bad
@@ -76,6 +77,10 @@ def import_files(
     Returns one result per file, then one with status ``waiting`` per row of the table whose
     transcript is not in the project yet (its case keeps the attributes until it comes).
     ``speakers`` declares the speaker labels of every file (see :func:`preview_files`).
+
+    A file whose text is already in the project under another name (or comes earlier in the
+    same import) is the same interview saved twice: it is skipped, with status ``duplicate``
+    and ``duplicate_of`` naming the transcript that has the text, unless ``allow_duplicates``.
     """
     from . import pipeline
     from .transcripts import read_transcript
@@ -88,14 +93,32 @@ def import_files(
     prepared = pipeline.prepare(project, [
         pipeline.Source.file(name, path, lambda p: read_transcript(p, declared))
         for name, path in by_name.items()], progress=progress)
+    duplicates = {} if allow_duplicates else _duplicates(project, prepared)
     with project.transaction():
-        results = pipeline.write(project, prepared, progress=progress)
+        written = iter(pipeline.write(
+            project, [p for p in prepared if p.item.name not in duplicates], progress=progress))
+        results = [duplicates.get(p.item.name) or next(written) for p in prepared]
         if table is not None:
             project.set_attributes(table)
             # Rows for respondents not imported yet: cases whose attributes wait for them.
             known = set(project.transcript_names())
             results += [ImportResult(case, "waiting") for case in table if case not in known]
     return results
+
+
+def _duplicates(project: Project, prepared: list) -> dict[str, ImportResult]:
+    """The prepared texts (:class:`qualcode.pipeline.Prepared`) that are already in the
+    project under another name, or earlier in ``prepared``: name -> its ``duplicate`` result."""
+    holder = {}
+    for name, digest in project.transcript_hashes().items():
+        holder.setdefault(digest, name)
+    found = {}
+    for p in prepared:
+        item = p.item
+        other = holder.setdefault(item.hash, item.name)
+        if other != item.name and not item.unchanged:
+            found[item.name] = ImportResult(item.name, "duplicate", duplicate_of=other)
+    return found
 
 
 def preview_files(

@@ -187,6 +187,8 @@ def test_an_id_rename_carries_codings_memos_keys_exports_and_keeps_the_refi_guid
 
 
 def test_agreement_compares_codings_under_the_new_id(coded: Path, tmp_path: Path) -> None:
+    with Project.open(coded) as project:  # li codes A01 too: the coders have it in common
+        code_at(project, "A01", 3, "causes.publicity", "li")
     run("codes", "rename", coded, "causes.publicity", "--id", "causes.promotion",
         "--coder", "wang")
     table = tmp_path / "agreement.csv"
@@ -200,7 +202,7 @@ def test_edit_changes_a_definition_and_refuses_what_a_codebook_cannot_hold(coded
     out = run("codes", "edit", coded, "causes.publicity", "--description", "把知晓度低归因于宣传",
               "--keyword", "宣传", "--keyword", "推广", "--clear", "examples",
               "--color", "#ABC", "--coder", "wang").output
-    assert "edited 宣传推广: description, keywords, examples, color" in out
+    assert "edited 宣传推广: color, description, examples, keywords" in out
     with Project.open(coded) as project:
         code = project.codebook().by_id()["causes.publicity"]
         assert (code.description, code.keywords, code.examples, code.color) == (
@@ -336,7 +338,7 @@ def test_a_project_from_before_the_history_starts_it_with_its_codebook(
     with Project.open(sample_project_dir) as project:
         (entry,) = project.codebook_history()
         assert codes.describe(entry) == "the working codebook had 22 codes when its history began"
-        codes.merge_codes(project, "tpb.norms", "tpb.attitude", "wang")
+        codes.merge_codes(project, "tpb.subjective_norm", "tpb.attitude", "wang")
         assert [e.action for e in project.codebook_history()] == ["start", "merge"]
 
 

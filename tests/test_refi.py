@@ -4,6 +4,7 @@ are refused with a clear message and leave nothing behind."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import stat
@@ -620,3 +621,179 @@ def test_cli_import_qdpx_reports_missing_sources_and_refuses_hostile_files(tmp_p
 def test_every_exchange_command_has_help(command):
     out = run(*command, "--help").output
     assert len(out.split("Options:")[0].strip().splitlines()) >= 3
+
+
+# --- peers' files (issue 15): where QualCoder, qc and Taguette look ------------------------------
+
+
+def test_memos_are_written_where_qualcoder_reads_them_and_come_back_once(coded_study, tmp_path):
+    """A coding memo is the selection's Description (QualCoder) and a Note (the others); a
+    transcript's memos are its source's Description (QualCoder) and Notes. Read back, each
+    memo is there once."""
+    archive = tmp_path / "study.qdpx"
+    with Project.open(coded_study) as project:
+        refi.export_qdpx(project, archive)
+        memos = project.memos()
+    root = ElementTree.fromstring(validate_qdpx(archive))
+    ns = {"q": refi.NS_PROJECT}
+    selection = root.find(".//q:PlainTextSelection/q:Coding/q:NoteRef/../..", ns)
+    assert selection.find("q:Description", ns).text == "不知道网站\n第二行 🙂"
+    source = next(s for s in root.iterfind("q:Sources/q:TextSource", ns)
+                  if s.get("name") == "A01_zhang")
+    assert source[0].tag == f"{{{refi.NS_PROJECT}}}Description"
+    assert source.find("q:Description", ns).text == "wang: 整体印象：积极\n\nli: li 的备忘"
+    refi.import_qdpx(archive, tmp_path / "back")
+    with Project.open(tmp_path / "back") as back:
+        assert back.memos() == memos
+        assert [c.memo for c in back.codings() if c.memo] == ["不知道网站\n第二行 🙂"]
+
+
+QUALCODER_QDE = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="qualcoder" origin="QualCoder 3.6"
+ creationDateTime="2021-03-04T05:06:07+00:00Z">
+<Users><User guid="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002" name="colin"/></Users>
+<CodeBook><Codes><Code guid="{CODE_GUID}" name="闪退" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0003" name="访谈.txt"
+ plainTextPath="internal://s.txt" creatingUser="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002"
+ creationDateTime="2021-03-04T05:06:07+00:00Z">
+<Description>受访者很配合</Description>
+<PlainTextSelection guid="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0004" startPosition="4" endPosition="7"
+ creatingUser="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002" creationDateTime="2022-01-02 03:04:05+08:00Z">
+<Description>闪退的原因不明</Description>
+<Coding guid="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0005" creatingUser="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002">
+<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>
+<PlainTextSelection guid="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0006" startPosition="0" endPosition="3"
+ creatingUser="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002" creationDateTime="上周三">
+<Coding guid="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0007" creatingUser="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002">
+<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>
+</TextSource></Sources></Project>"""
+
+
+def test_a_qualcoder_project_keeps_its_dates_memos_and_says_which_date_it_could_not_read(
+        tmp_path):
+    archive = make_qdpx(tmp_path / "qc.qdpx", QUALCODER_QDE,
+                        {"sources/s.txt": "受访者：老闪退，烦。".encode()})
+    result = refi.import_qdpx(archive, tmp_path / "p")
+    assert any("1 date could not be read (such as '上周三')" in w for w in result.warnings)
+    with Project.open(tmp_path / "p") as project:
+        assert project.meta("created") == "2021-03-04T05:06:07+0000"
+        codings = {c.text: c for c in project.codings()}
+        assert codings["老闪退"].created == "2022-01-02T03:04:05+0800"
+        assert codings["老闪退"].memo == "闪退的原因不明"
+        assert codings["受访者"].memo == ""
+        memos = project.memos()
+        assert [(m["transcript"], m["coder"], m["text"]) for m in memos] == [
+            ("访谈", "colin", "受访者很配合")]
+        assert memos[0]["created"] == "2021-03-04T05:06:07+0000"
+
+
+def test_the_creation_date_and_each_sources_format_survive_a_round_trip(sample_project_dir,
+                                                                         tmp_path):
+    archive = tmp_path / "study.qdpx"
+    with Project.open(sample_project_dir) as project:
+        refi.export_qdpx(project, archive)
+        created = project.meta("created")
+        formats = {s.name: s.format for s in project.summaries()}
+    assert {"docx", "md"} <= set(formats.values())
+    validate_qdpx(archive)
+    refi.import_qdpx(archive, tmp_path / "back")
+    with Project.open(tmp_path / "back") as back:
+        assert back.meta("created") == created
+        assert {s.name: s.format for s in back.summaries()} == formats
+
+
+QC_RAW = "Interviewer: hello\r\nRespondent: the app crashes\r\nInterviewer: when?\r\nRespondent: always\r\n"
+
+
+def qc_qdpx(path: Path) -> Path:
+    """An archive as qc writes it: a CRLF source, one selection per coded line named line:N,
+    positions counting each CRLF as one character (qc reads lines in text mode)."""
+    lines = QC_RAW.replace("\r\n", "\n").splitlines(keepends=True)
+    starts = [sum(len(line) for line in lines[:i]) for i in range(len(lines))]
+    selections = "".join(
+        f'<PlainTextSelection guid="{uuid.uuid4()}" name="line:{i}" startPosition="{starts[i]}" '
+        f'endPosition="{starts[i] + len(lines[i])}"><Coding guid="{uuid.uuid4()}" '
+        'creatingUser="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002">'
+        f'<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>' for i in (1, 3))
+    qde = project_xml(f'<TextSource guid="{uuid.uuid4()}" name="interview.txt" '
+                      f'plainTextPath="internal://s.txt">{selections}</TextSource>'
+                      ).replace('origin="test"', 'origin="qc 1.3.2"')
+    return make_qdpx(path, qde, {"sources/s.txt": QC_RAW.encode()})
+
+
+def test_a_qc_export_on_crlf_text_is_read_with_crlf_as_one_and_can_be_overridden(tmp_path):
+    archive = qc_qdpx(tmp_path / "qc.qdpx")
+    result = run("import-qdpx", archive, tmp_path / "auto")
+    assert "CRLF counted as one" in result.output and "written by qc 1.3.2" in result.output
+    with Project.open(tmp_path / "auto") as project:
+        assert [c.text for c in project.codings()] == ["Respondent: the app crashes\n",
+                                                       "Respondent: always\n"]
+    run("import-qdpx", archive, tmp_path / "told", "--line-ends", "as-written")
+    with Project.open(tmp_path / "told") as project:  # one character early per line before
+        assert [c.text for c in project.codings()] == ["\nRespondent: the app crashes",
+                                                       "?\nRespondent: alwa"]
+
+
+DUPLICATES_YAML = """qualcode_codebook: 1
+name: 重名
+codes:
+  - id: staff
+    label: 工作人员
+    children:
+      - id: staff.attitude
+        label: 态度
+  - id: site
+    label: 网站
+    children:
+      - id: site.attitude
+        label: 态度
+"""
+
+
+def test_duplicate_labels_are_warned_about_and_taguette_gets_unique_tags(tmp_path):
+    book = tmp_path / "dup.yaml"
+    book.write_text(DUPLICATES_YAML, encoding="utf-8")
+    checked = run("codebook", "validate", book)
+    assert "valid, 4 codes" in checked.output
+    assert ("the label '态度' is used by 2 codes (staff.attitude, site.attitude): QualCoder, "
+            "Taguette and ATLAS.ti need every label unique") in checked.output
+    run("init", tmp_path / "p", "--codebook", book)
+    exported = run("export", tmp_path / "p", tmp_path / "p.qdpx")
+    assert "warning: the label '态度' is used by 2 codes" in exported.output
+    validate_qdpx(tmp_path / "p.qdpx")
+    qdc = run("codebook", "export", tmp_path / "p", tmp_path / "p.qdc")
+    assert "need every label unique" in qdc.output
+    CODEBOOK_SCHEMA.validate(str(tmp_path / "p.qdc"))
+    written = run("codebook", "export", tmp_path / "p", tmp_path / "tags.csv")
+    assert "QualCoder, Taguette and ATLAS.ti need every label unique" in written.output
+    rows = list(csv.reader(io.StringIO((tmp_path / "tags.csv").read_text("utf-8-sig"))))
+    assert rows == [["tag", "parent", "description", "number of highlights"],
+                    ["工作人员", "", "", "0"], ["态度 (staff.attitude)", "工作人员", "", "0"],
+                    ["网站", "", "", "0"], ["态度 (site.attitude)", "网站", "", "0"]]
+
+
+def test_codebook_csv_is_what_taguettes_codebook_import_reads(sample_project_dir, tmp_path):
+    """Read as Taguette's ``import_codebook.list_tags_csv`` reads a file: the header lower-cased,
+    the tag path from the ``tag`` column, ``parent`` and ``description`` by name; every tag
+    unique (Taguette keeps only the first of a name), every parent a tag before it."""
+    out = tmp_path / "codebook.csv"
+    with Project.open(sample_project_dir) as project:
+        project.add_coding("A01_zhang", 0, 4, "problems.awareness", "wang")
+        codebook = project.codebook()
+    run("codebook", "export", sample_project_dir, out)
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Taguette's detector and Excel
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    header = [cell.lower() for cell in rows[0]]
+    tag, parent, description = (header.index(c) for c in ("tag", "parent", "description"))
+    seen: list[str] = []
+    for row in rows[1:]:
+        assert row[tag].strip() and row[tag] not in seen
+        assert row[parent] == "" or row[parent] in seen
+        seen.append(row[tag])
+    by_id = {c.id: c for c, _, _ in codebook.walk()}
+    assert seen == [c.label for c, _, _ in codebook.walk()]
+    awareness = next(r for r in rows if r[tag] == by_id["problems.awareness"].label)
+    assert awareness[parent] == by_id["problems"].label
+    assert awareness[description] == by_id["problems.awareness"].description
+    assert awareness[3] == "1"

@@ -230,3 +230,62 @@ def test_summaries_count_coded_sentences_per_coder_and_follow_each_coding(sample
     assert sample_project.summaries("A01", coder="li")[0].coded_sentences == 2
     sample_project.remove_coding(coding.id)
     assert sample_project.summaries("A01", coder="li")[0].coded_sentences == 1
+
+
+def test_sentences_read_like_a_list_of_the_stored_rows(sample_project):
+    stored = sample_project.transcript("A01")
+    rows = sample_project.conn.execute(
+        "SELECT idx, start, end, turn_idx FROM sentences WHERE transcript_id = ? ORDER BY idx",
+        (stored.id,)).fetchall()
+    sentences, as_list = stored.sentences, list(stored.sentences)
+    assert len(sentences) == len(as_list) == len(rows) > 100
+    assert [(s.index - 1, s.start, s.end, s.turn) for s in as_list] == [tuple(r) for r in rows]
+    assert all(s.text == stored.text[s.start:s.end] and s.speaker == stored.turns[s.turn].speaker
+               for s in as_list)
+    assert (sentences[0], sentences[-1], sentences[7]) == (as_list[0], as_list[-1], as_list[7])
+    assert sentences[4:11:3] == as_list[4:11:3] and sentences[-2:] == as_list[-2:]
+    assert sentences == as_list and as_list == sentences and sentences != as_list[:-1]
+    assert sentences == sample_project.transcript("A01").sentences
+    for outside in (len(rows), -len(rows) - 1):
+        with pytest.raises(IndexError, match="out of range"):
+            sentences[outside]
+
+
+def test_codings_read_without_their_text_are_the_same_codings(sample_project):
+    s = sample_project.sentence("A01", 3)
+    coding = sample_project.add_coding("A01", s.start, s.end, "problems.content", "wang",
+                                       text=False)
+    assert coding.text == "" and sample_project.coding(coding.id).text == s.text
+    with_text = sample_project.codings("A01")
+    assert [c.text for c in with_text] == [s.text]
+    with_text[0].text = ""
+    assert sample_project.codings("A01", text=False) == with_text
+    removed = sample_project.remove_coding(coding.id, text=False)
+    assert (removed.id, removed.text) == (coding.id, "")
+
+
+def test_undo_says_in_which_sentence_the_coding_began(sample_project):
+    stored = sample_project.transcript("A01")
+    last = len(stored.sentences)
+    for number in (1, 2, last // 2, last):
+        s = stored.sentences[number - 1]
+        sample_project.add_coding("A01", s.start + 1, s.end, "problems.content", "wang")
+        assert sample_project.undo("wang").sentence == number
+    # From between two sentences (a speaker label): the sentence before it.
+    gap = next(i for i in range(1, last) if stored.sentences[i].start > stored.sentences[i - 1].end)
+    start = stored.sentences[gap - 1].end
+    sample_project.add_coding("A01", start, start + 1, "problems.content", "wang")
+    assert sample_project.undo("wang").sentence == gap
+
+
+def test_a_span_is_checked_against_the_text_as_it_is_now(sample_project, tmp_path):
+    source = tmp_path / "F1.txt"
+    source.write_text("受访者：没更新。\n", encoding="utf-8")
+    import_files(sample_project, [source])
+    short = len(sample_project.transcript("F1").text)
+    with pytest.raises(ProjectError, match=f"it has {short} characters"):
+        sample_project.add_coding("F1", 4, short + 3, "problems.content", "wang")
+    source.write_text("受访者：网上办事指南一直没更新。\n", encoding="utf-8")
+    import_files(sample_project, [source])  # longer now: the same span fits
+    coding = sample_project.add_coding("F1", 4, short + 3, "problems.content", "wang")
+    assert coding.text == sample_project.transcript("F1").text[4:short + 3] == "网上办事指南一直"

@@ -26,8 +26,15 @@ def _load_codebook(source: Path):
 @codebook.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file: Path) -> None:
-    """Check a codebook YAML file; prints file:line: problem and exits 1 if it is not valid."""
+    """Check a codebook YAML file; prints file:line: problem and exits 1 if it is not valid.
+
+    Warns (exit 0) about what is valid here but breaks other programs: a label that several
+    codes share (QualCoder, Taguette and ATLAS.ti need every label unique)."""
+    from ..codebook import duplicate_label_warnings
+
     book = _load_codebook(file)
+    for warning in duplicate_label_warnings(book):
+        click.echo(f"warning: {file}: {warning}", err=True)
     click.echo(f"{file}: valid, {len(book.by_id())} codes")
 
 

@@ -28,10 +28,12 @@ def _show_conflicts(error) -> None:
               "Chinese or English (default: the UI language).")
 def codebook_export(project: Path, file: Path, lang: str | None) -> None:
     """Write PROJECT's working codebook to FILE: .qdc (REFI-QDA, for NVivo, ATLAS.ti, MAXQDA,
-    QualCoder), .yaml (qualcode), or .docx: a Word table for a thesis appendix (code, label,
-    definition, include, exclude, example, segments and respondents coded). Ids, English
-    labels, include/exclude, examples and keywords travel in each code's description in a
-    .qdc."""
+    QualCoder), .yaml (qualcode), .csv (Taguette's codebook table: tag, parent, description,
+    number of highlights; Taguette imports codebooks only so), or .docx: a Word table for a
+    thesis appendix (code, label, definition, include, exclude, example, segments and
+    respondents coded). Ids, English labels, include/exclude, examples and keywords travel in
+    each code's description in a .qdc. Warns when codes share a label, which QualCoder,
+    Taguette and ATLAS.ti cannot hold."""
     from ..exchange.refi import export_codebook
 
     with open_project(project) as opened:
@@ -42,6 +44,11 @@ def codebook_export(project: Path, file: Path, lang: str | None) -> None:
             n = write_codebook_docx(opened, file, table_language(lang))
         else:
             n = export_codebook(opened, file)
+            if file.suffix.lower() in (".qdc", ".csv"):
+                from ..codebook import duplicate_label_warnings
+
+                for warning in duplicate_label_warnings(opened.codebook()):
+                    click.echo(f"warning: {warning}", err=True)
     click.echo(f"wrote {n} codes to {file}")
 
 
@@ -121,6 +128,8 @@ def export(project: Path, file: Path, redact: bool) -> None:
                f"{report.memos} memos")
     for line in report.skipped:
         click.echo(f"not exported: {line}", err=True)
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
 
 
 @main.command("import-qdpx")

@@ -97,8 +97,9 @@ def redact(project: Path, target: Path | None, in_place: bool, preview: bool,
     click.echo(f"redacted {result.project}: {redaction_summary(result.counts)} in "
                f"{result.transcripts} transcript(s)")
     if result.backup is not None:
-        click.echo(f"the original text and the key are in {result.backup}: keep it (and any "
-                   "other qualcode.*.db backups, and the files the transcripts came from) "
-                   "private and out of what you share", err=True)
+        click.echo(f"the original text and the key are in {result.backup}: move it (and any "
+                   "other qualcode.*.db backups, and the files the transcripts came from) out "
+                   f"of {result.project} to a private place before you share the folder; "
+                   f"qualcode doctor {result.project} says where", err=True)
     else:
         click.echo(f"the key stays in {project}; share {result.project} only", err=True)

@@ -40,8 +40,10 @@ def init(project: Path, codebook_path: Path | None, name: str | None, sample: bo
               "when the guess from the files' layout is wrong: exactly these names start turns.")
 @click.option("--preview", is_flag=True, help="Show the turns, speakers and warnings each file "
               "would give, and write nothing (PROJECT may then be left out).")
+@click.option("--allow-duplicates", is_flag=True, help="Import a file even when its text is "
+              "already in PROJECT under another name (by default it is skipped and named).")
 def import_(project: Path, files: tuple[Path, ...], attributes: Path | None,
-            speakers: str | None, preview: bool) -> None:
+            speakers: str | None, preview: bool, allow_duplicates: bool) -> None:
     """Import transcript FILES into PROJECT: .txt, .md, .docx (UTF-8, GB18030/GBK, Big5),
     subtitles (.srt, .vtt) and Whisper output (.json, .tsv), recognised by content too.
 
@@ -49,7 +51,11 @@ def import_(project: Path, files: tuple[Path, ...], attributes: Path | None,
     speakers and turns are listed, with the line of every speaker who speaks once and of every
     line that looks like a label but was not taken. A file whose transcript is already in
     PROJECT with other text replaces it, and its codings are carried onto the new text; those
-    whose text was deleted are kept as 'unplaced'. A replacement cannot be undone."""
+    whose text was deleted are kept as 'unplaced'. A replacement cannot be undone.
+
+    A file whose text is already in PROJECT under another name (the same interview saved
+    twice) is skipped and named, with the transcript that has its text; --allow-duplicates
+    imports it all the same."""
     from ..study import import_files
 
     declared = [name.strip() for name in speakers.split(",") if name.strip()] if speakers else None
@@ -64,10 +70,15 @@ def import_(project: Path, files: tuple[Path, ...], attributes: Path | None,
 
     with open_project(project) as opened:
         with progress_bar() as progress:
-            results = import_files(opened, files, attributes, declared, progress=progress)
+            results = import_files(opened, files, attributes, declared, progress=progress,
+                                   allow_duplicates=allow_duplicates)
         waiting = [result.name for result in results if result.status == "waiting"]
         results = [result for result in results if result.status != "waiting"]
         for result in results:
+            if result.status == "duplicate":
+                click.echo(f"skipped   {result.name}  same text as {result.duplicate_of} "
+                           "(already imported); use --allow-duplicates to import it again")
+                continue
             moved = result.reanchored
             if moved is not None and moved.total:
                 see = (f" (see: qualcode codings {project} --status unplaced)"

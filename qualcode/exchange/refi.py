@@ -53,6 +53,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from xml.etree.ElementTree import Element, ParseError, SubElement, indent, tostring
@@ -63,6 +64,8 @@ from ..codebook import (
     MATCH_MODES,
     CodebookMerge,
     MergeConflictError,
+    duplicate_label_warnings,
+    duplicate_labels,
     load_codebook,
     merge_codebooks,
     normalize_color,
@@ -73,7 +76,7 @@ from ..codebook import (
 )
 from ..errors import CodebookError, QualcodeError, TranscriptError
 from ..fileio import atomic_write_bytes
-from ..model import Code, Codebook, Coding
+from ..model import Code, Codebook, Coding, ParsedTranscript
 from ..progress import SILENT, Progress
 
 if TYPE_CHECKING:
@@ -160,13 +163,25 @@ def _xsd_datetime(stamp: str) -> str | None:
         return None
 
 
-def _our_datetime(stamp: str | None) -> str:
-    """An xsd:dateTime (``...Z``, fractions, offsets) in the store's format; "" if unreadable."""
-    if not stamp:
+# QualCoder writes its stored time with the zone and then a Z as well (…+00:00Z), or a space
+# for the T: both read, the Z after an offset dropped.
+_ZONE_AND_Z = re.compile(r"([+-][0-9]{2}:?[0-9]{2})Z$")
+
+
+def _our_datetime(stamp: str | None, unreadable: list[str] | None = None) -> str:
+    """An xsd:dateTime (``...Z``, fractions, offsets, QualCoder's ``...+00:00Z``) in the
+    store's format; "" when there is none, or when it cannot be read (then added to
+    ``unreadable``, so the import can say so)."""
+    if not stamp or not stamp.strip():
         return ""
+    text = _ZONE_AND_Z.sub(r"\1", stamp.strip())
+    if len(text) > 10 and text[10] == " ":
+        text = f"{text[:10]}T{text[11:]}"
     try:
-        moment = datetime.fromisoformat(stamp.strip())
+        moment = datetime.fromisoformat(text)
     except ValueError:
+        if unreadable is not None:
+            unreadable.append(stamp)
         return ""
     return moment.strftime("%Y-%m-%dT%H:%M:%S%z" if moment.tzinfo else "%Y-%m-%dT%H:%M:%S")
 
@@ -529,8 +544,9 @@ def _project_code_guids(project: Project, codebook: Codebook) -> dict[str, str]:
 
 
 def export_codebook(project: Project, path: str | Path) -> int:
-    """Write the project's working codebook to ``path``: ``.qdc`` (REFI-QDA) or ``.yaml``
-    (ours), by the extension. Returns the number of codes."""
+    """Write the project's working codebook to ``path``: ``.qdc`` (REFI-QDA), ``.yaml``
+    (ours) or ``.csv`` (Taguette's codebook table, :func:`taguette_rows`), by the extension.
+    Returns the number of codes."""
     path = Path(path)
     codebook = project.codebook()
     suffix = path.suffix.lower()
@@ -538,11 +554,36 @@ def export_codebook(project: Project, path: str | Path) -> int:
         write_qdc(codebook, path, _project_code_guids(project, codebook))
     elif suffix in (".yaml", ".yml"):
         save_codebook(codebook, path)
+    elif suffix == ".csv":
+        from .tables import write_table
+
+        write_table(path, TAGUETTE_COLUMNS, taguette_rows(codebook, project.code_counts()),
+                    fmt="csv")
     else:
         raise ExchangeError("give the codebook file the ending .qdc (REFI-QDA, for NVivo, "
-                            "ATLAS.ti, MAXQDA ...), .yaml (qualcode) or .docx (a Word table "
-                            "for an appendix)", path=path)
+                            "ATLAS.ti, MAXQDA ...), .yaml (qualcode), .csv (for Taguette) or "
+                            ".docx (a Word table for an appendix)", path=path)
     return len(codebook.by_id())
+
+
+TAGUETTE_COLUMNS = ("tag", "parent", "description", "number of highlights")
+"""The columns of Taguette's own codebook CSV export, which its codebook import reads (a
+``tag`` column naming each tag; ``parent`` and ``description`` when present)."""
+
+
+def taguette_rows(codebook: Codebook, counts: dict[str, int] | None = None
+                  ) -> list[tuple[str, str, str, int]]:
+    """The codebook as Taguette's codebook table: one row per code, parents first, the tag
+    named by the code's label and its parent by the parent's tag. Taguette keeps only the
+    first of two tags with one name, so a label several codes share is told apart by the
+    code's id (``知晓度 (problems.awareness)``). ``counts``: codings per code id."""
+    shared = {label.casefold() for label in duplicate_labels(codebook)}
+    tags = {code.id: (f"{code.label.strip()} ({code.id})"
+                      if code.label.strip().casefold() in shared else code.label.strip())
+            for code, _, _ in codebook.walk()}
+    counts = counts or {}
+    return [(tags[code.id], tags[parent.id] if parent else "", code.description,
+             counts.get(code.id, 0)) for code, parent, _ in codebook.walk()]
 
 
 @dataclass(slots=True)
@@ -590,9 +631,17 @@ def import_codebook(project: Project, path: str | Path, *, merge: bool = False,
 
 def _open_archive(path: Path, limits: ArchiveLimits) -> Archive:
     """A ``.qdpx`` opened through the archive guard (:mod:`qualcode.archives`): member count,
-    names, links and encryption checked on opening, every member counted as it inflates."""
-    return Archive(path, limits=limits, error=ExchangeError,
-                   not_an_archive="not a REFI-QDA project archive (.qdpx is a zip file)")
+    names, links and encryption checked on opening, then every member inflated once within
+    the limits (counted, dropped), so a bomb is refused whether or not the project names it."""
+    archive = Archive(path, limits=limits, error=ExchangeError,
+                      not_an_archive="not a REFI-QDA project archive (.qdpx is a zip file)")
+    try:
+        archive.check_all()
+    except BaseException:
+        archive.close()
+        raise
+    archive.read_total = 0  # the reads that follow count afresh against the total
+    return archive
 
 
 # --- positions ---------------------------------------------------------------------------------------
@@ -708,6 +757,7 @@ class QdpxImport:
     missing_sources: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unreadable_dates: list[str] = field(default_factory=list)  # as written in the file
 
     def lines(self) -> list[str]:
         """A summary for a terminal, then what is missing or was skipped."""
@@ -886,9 +936,28 @@ def _decode_source(data: bytes, what: str, path: Path) -> tuple[str, str]:
         ) from None
 
 
+ORIGIN_LINE_ENDS: tuple[tuple[str, LineEnds, str], ...] = (
+    ("qc ", "lf", "qc reads its sources line by line in text mode"),
+)
+"""Programs (by the start of a project's ``origin``) known to count a CRLF line end as one
+character, and why: with no stronger evidence in the file, their convention is used."""
+
+
+def origin_line_ends(origin: str) -> tuple[LineEnds, str]:
+    """How the program that wrote a project counts line ends (``auto``: as the standard, or
+    not known), and why."""
+    for prefix, line_ends, why in ORIGIN_LINE_ENDS:
+        if origin.strip().lower().startswith(prefix):
+            return line_ends, why
+    return "auto", ""
+
+
 def choose_reading(sources: list[_Source], units: PositionUnits = "auto",
-                   line_ends: LineEnds = "auto") -> tuple[Reading, str]:
-    """The reading of positions to use, and the evidence (empty when it did not matter)."""
+                   line_ends: LineEnds = "auto", origin: str = "") -> tuple[Reading, str]:
+    """The reading of positions to use, and the evidence (empty when it did not matter).
+    ``origin`` (the project's creating program) breaks ties: a program known to count a CRLF
+    as one character (:data:`ORIGIN_LINE_ENDS`) is read so unless the selections say
+    otherwise; ``line_ends`` other than auto overrides both."""
     candidates = [
         r for r in _READINGS
         if (units == "auto" or r.utf16 == (units == "utf16"))
@@ -898,6 +967,9 @@ def choose_reading(sources: list[_Source], units: PositionUnits = "auto",
     special = [(s, raw) for s, raw in texts if position_map(raw, STANDARD) is not None]
     if len(candidates) == 1 or not special:
         return candidates[0], ""
+    preferred, why = origin_line_ends(origin) if line_ends == "auto" else ("auto", "")
+    if preferred == "lf":  # the origin's convention first: min() below keeps it on ties
+        candidates.sort(key=lambda r: not r.crlf_one)
     scores = []
     for reading in candidates:
         misfits = matches = 0
@@ -915,6 +987,9 @@ def choose_reading(sources: list[_Source], units: PositionUnits = "auto",
     total = sum(len(s.selections) for s, _ in special)
     evidence = (f"{-best[1]} of {total} selection names match the text, {best[0]} selections "
                 "do not fit")
+    if why and best[2].crlf_one and [s[:2] for s in scores].count(best[:2]) > 1:
+        evidence += (f"; written by {origin.strip()}, which counts a CRLF line end as one "
+                     f"character ({why}); give --line-ends as-written if it did not")
     return best[2], evidence
 
 
@@ -992,6 +1067,8 @@ class _Plan:
     attributes: dict[str, dict[str, str]]
     variable_guids: dict[str, str] = field(default_factory=dict)
     case_guids: dict[str, str] = field(default_factory=dict)
+    created: str = ""  # when the project was created, in the store's format
+    formats: dict[str, str] = field(default_factory=dict)  # transcript -> source format
 
 
 def _plan_import(archive: Archive, report: QdpxImport, units: PositionUnits,
@@ -1013,7 +1090,7 @@ def _plan_import(archive: Archive, report: QdpxImport, units: PositionUnits,
     read = _project_codebook(root, name, report, archive.path)
 
     sources = reader.read_sources()
-    reading, evidence = choose_reading(sources, units, line_ends)
+    reading, evidence = choose_reading(sources, units, line_ends, report.origin)
     report.reading, report.reading_evidence = reading, evidence
     planner = _SourcePlanner(reader, read.by_guid, reading)
     for source in sources:
@@ -1029,16 +1106,32 @@ def _plan_import(archive: Archive, report: QdpxImport, units: PositionUnits,
             continue
         if text := reader.note_text(note, with_name=True):
             coder = reader.coder(note.get("creatingUser")) if note.get("creatingUser") else ""
-            project_memos.append((coder, text, _our_datetime(note.get("creationDateTime")),
-                                  _our_datetime(note.get("modifiedDateTime"))))
+            project_memos.append((
+                coder, text, _our_datetime(note.get("creationDateTime"), report.unreadable_dates),
+                _our_datetime(note.get("modifiedDateTime"), report.unreadable_dates)))
     for tag, what in (("Sets", "Set"), ("Links", "Link"), ("Graphs", "Graph")):
         if n := len(_kids(_kid(root, tag), what)):
             report.skipped.append(f"{_count(n, what.lower())}: qualcode has no {what.lower()}s")
+    created = _our_datetime(root.get("creationDateTime"), report.unreadable_dates)
+    # Each source's format (md, docx, srt ...), which qualcode writes in its block.
+    _, header, _ = split_extras(_kid_text(root, "Description"))
+    written = header.get("source_formats")
+    formats = {
+        planner.source_names[key]: fmt for guid, fmt in
+        (written.items() if isinstance(written, dict) else ())
+        if (key := _guid_key(str(guid))) in planner.source_names and isinstance(fmt, str)
+        and re.fullmatch(r"[a-z0-9_-]{1,20}", fmt)}
+    if unreadable := report.unreadable_dates:
+        shown = ", ".join(repr(stamp) for stamp in dict.fromkeys(unreadable[:3]))
+        report.warnings.append(
+            f"{_count(len(unreadable), 'date')} could not be read (such as {shown}); the "
+            "codings, memos or project they belong to carry the time of this import instead")
     return _Plan(
         name=name, codebook=read.codebook, code_guids=dict(read.guids),
         user_guids=dict(reader.user_guids), transcripts=planner.transcripts,
         codings=planner.codings, transcript_memos=planner.memos, project_memos=project_memos,
         attributes=attributes, variable_guids=variable_guids, case_guids=case_guids,
+        created=created, formats=formats,
     )
 
 
@@ -1114,12 +1207,26 @@ class _SourcePlanner:
                                    "imported as codings of its whole text")
             for coding in whole:
                 self.add(name, (0, len(stored)), coding, None)
+        memos: list[tuple[str, str, str, str]] = []
         for note in reader.notes_for(r.get("targetGUID", "") for r in
                                      _kids(source.element, "NoteRef")):
             coder = reader.coder(note.get("creatingUser")) if note.get("creatingUser") else ""
-            self.memos.append((name, coder, reader.note_text(note, with_name=False),
-                               _our_datetime(note.get("creationDateTime")),
-                               _our_datetime(note.get("modifiedDateTime"))))
+            memos.append((coder, reader.note_text(note, with_name=False),
+                          _our_datetime(note.get("creationDateTime"), report.unreadable_dates),
+                          _our_datetime(note.get("modifiedDateTime"), report.unreadable_dates)))
+        # QualCoder keeps a source's memo in its Description; qualcode writes its memos there
+        # too (see qdpx_bytes), so a Description that is just those memos is not a memo again.
+        description = _kid_text(source.element, "Description").strip()
+        if description and description != _memos_description(
+                [(coder, text) for coder, text, _, _ in memos]):
+            element = source.element
+            coder = reader.coder(element.get("creatingUser")) if element.get("creatingUser") else ""
+            memos.insert(0, (coder, description,
+                             _our_datetime(element.get("creationDateTime"),
+                                           report.unreadable_dates),
+                             _our_datetime(element.get("modifiedDateTime"),
+                                           report.unreadable_dates)))
+        self.memos += [(name, *memo) for memo in memos]
 
     def add(self, name: str, span: tuple[int, int], coding: Element,
             selection: _Selection | None) -> None:
@@ -1142,10 +1249,14 @@ class _SourcePlanner:
         memo = [selection.description] if selection and selection.description else []
         refs = [r.get("targetGUID", "") for r in _kids(coding, "NoteRef")]
         notes = reader.notes_for(refs + (selection.note_refs if selection else []))
-        memo += [reader.note_text(note, with_name=False) for note in notes]
-        created = _our_datetime(coding.get("creationDateTime")) or _our_datetime(
-            selection.created if selection else None)
-        changed = _our_datetime(selection.changed if selection else None) or created
+        # qualcode writes a coding memo as the selection's Description (QualCoder reads that)
+        # and as a Note (others read that): the same text once.
+        memo += [text for note in notes
+                 if (text := reader.note_text(note, with_name=False)) not in memo]
+        unreadable = self.report.unreadable_dates
+        created = _our_datetime(coding.get("creationDateTime"), unreadable) or _our_datetime(
+            selection.created if selection else None, unreadable)
+        changed = _our_datetime(selection.changed if selection else None, unreadable) or created
         self.codings.append(Coding(0, name, span[0], span[1], code_id, coder,
                                    memo="\n\n".join(p for p in memo if p.strip()),
                                    created=created, changed=changed))
@@ -1161,8 +1272,10 @@ class _SourcePlanner:
             return
         coder = self.reader.coder(selection.creating_user, self.fallback_user)
         quote = _snippet(stored[span[0]:span[1]], 60)
+        unreadable = self.report.unreadable_dates
         self.memos.append((name, coder, f"「{quote}」({span[0]}–{span[1]}): {text}",
-                           _our_datetime(selection.created), _our_datetime(selection.changed)))
+                           _our_datetime(selection.created, unreadable),
+                           _our_datetime(selection.changed, unreadable)))
 
 
 def _read_attributes(
@@ -1223,10 +1336,15 @@ def _build_project(plan: _Plan, folder: Path, report: QdpxImport, progress: Prog
     from ..store import Project
     from ..transcripts import parse_transcript
 
-    with Project.create(folder, name=plan.name) as project:
+    def read(text: str, fmt: str) -> ParsedTranscript:
+        parsed = parse_transcript(text, "txt")  # the stored text, as written
+        parsed.format = fmt  # what it was before it travelled (md, docx, srt ...)
+        return parsed
+
+    with Project.create(folder, name=plan.name, created=plan.created or None) as project:
         project.set_codebook(plan.codebook)
         prepared = pipeline.prepare(project, [
-            pipeline.Source(name, lambda text=text: parse_transcript(text, "txt"),
+            pipeline.Source(name, partial(read, text, plan.formats.get(name, "txt")),
                             f"qdpx:{label}", size=len(text) or 1)
             for name, text, _, label in plan.transcripts], progress=progress)
         with project.transaction():
@@ -1270,9 +1388,18 @@ class QdpxExport:
     memos: int = 0
     cases: int = 0
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what other programs will stumble on
 
 
 _INTEGER = re.compile(r"0|-?[1-9][0-9]{0,17}")
+
+
+def _memos_description(memos: list[tuple[str, str]]) -> str:
+    """A transcript's memos ``(coder, text)`` as one Description, where QualCoder reads a
+    source's memo: one memo as it is, several each after its coder's name."""
+    if len(memos) == 1:
+        return memos[0][1]
+    return "\n\n".join(f"{coder}: {text}" if coder else text for coder, text in memos)
 
 
 def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, QdpxExport]:
@@ -1366,6 +1493,7 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
         notes.append(element)
         return element
 
+    formats: dict[str, str] = {}  # source GUID -> the transcript's format, when not txt
     by_transcript: dict[str, list[Coding]] = {}
     for coding in codings:
         by_transcript.setdefault(coding.transcript, []).append(coding)
@@ -1378,10 +1506,17 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
     for name in names:
         progress.advance(1, done=name)
         guid = sources[name]
-        text = project.transcript(name).text
+        stored = project.transcript(name)
+        text = stored.text
+        if stored.format != "txt":
+            formats[guid] = stored.format
         files[f"sources/{guid}.txt"] = text.encode("utf-8")
         source = SubElement(element, "TextSource", {
             "guid": guid, "name": _xml(name), "plainTextPath": f"internal://{guid}.txt"})
+        if memos_here := memos_by_transcript.get(name, []):
+            # QualCoder reads a source's memo from its Description only (not from its Notes).
+            SubElement(source, "Description").text = _xml(_memos_description(
+                [(memo["coder"], memo["text"]) for memo in memos_here]))
         used_guids: set[str] = set()
         for coding in by_transcript.get(name, []):
             selection_guid = _derived(uuid.UUID(_guid_key(guid)), "selection", coding.start,
@@ -1399,6 +1534,8 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
                 if value := _xsd_datetime(stamp):
                     attributes[attribute] = value
             selection = SubElement(source, "PlainTextSelection", attributes)
+            if coding.memo:  # QualCoder reads a coding memo from here, not from a Note
+                SubElement(selection, "Description").text = _xml(coding.memo)
             coding_attributes = {"guid": _derived(uuid.UUID(selection_guid), "coding"),
                                  "creatingUser": users[coding.coder]}
             if value := _xsd_datetime(coding.created):
@@ -1425,9 +1562,13 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
         report.memos += 1
     if notes:
         SubElement(root, "Notes").extend(notes)
-    header = {"codebook_name": codebook.name, "codebook_language": codebook.language}
+    header: dict[str, object] = {"codebook_name": codebook.name,
+                                 "codebook_language": codebook.language}
     if codebook.description:
         header["codebook_description"] = codebook.description
+    if formats:
+        header["source_formats"] = formats
+    report.warnings += duplicate_label_warnings(codebook)
     SubElement(root, "Description").text = _xml(EXTRA_MARKER + "".join(
         f"\n{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in header.items()))
     for memo_guid in project_notes:

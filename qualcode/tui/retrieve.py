@@ -1,11 +1,16 @@
 """Code-and-retrieve: coded segments across all transcripts, in context, with their memos,
-narrowed by a respondent attribute (年龄组 = 60岁以上) and by coder."""
+narrowed by a respondent attribute (年龄组 = 60岁以上) and by coder; segments marked here can
+be recoded to another code together (splitting a theme)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import OptionList, Select
@@ -21,12 +26,21 @@ from .workers import Jobs, notify_error
 _MEMO_CHARS = 160  # of a coding's memo shown under it
 
 
-class RetrieveScreen(ListScreen[Coding | None]):
+@dataclass(frozen=True, slots=True)
+class Recode:
+    """Retrieve's answer when segments were marked to recode: their coding ids."""
+
+    coding_ids: tuple[int, ...]
+
+
+class RetrieveScreen(ListScreen[Coding | Recode | None]):
     """Lists ``codings`` as ``transcript coder start:end`` over ``context «segment» context``
     and the coding's memo; enter dismisses with the chosen coding so the workbench can jump
     to it. Above the list, an attribute and one of its values keep the respondents who have
     it, and a coder keeps that coder's codings (``coder``: the one chosen at first; None for
-    everyone). ``title`` names what is listed (a code's label)."""
+    everyone). ``title`` names what is listed (a code's label). Space marks a segment (or
+    unmarks it), s dismisses with a :class:`Recode` of those marked (else of the one
+    highlighted), for the workbench to recode them to another code."""
 
     DEFAULT_CSS = """
     RetrieveScreen {
@@ -34,6 +48,10 @@ class RetrieveScreen(ListScreen[Coding | None]):
         & #filters Select { width: 1fr; margin-right: 1; }
     }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "mark", show=False),
+        Binding("s", "recode", show=False),
+    ]
 
     def __init__(self, project: Project, title: str, codings: list[Coding], lang: str, *,
                  coder: str | None = None) -> None:
@@ -48,6 +66,7 @@ class RetrieveScreen(ListScreen[Coding | None]):
         self.values: dict[str, list[str]] = {}  # attribute -> its values, in their order
         self.jobs = Jobs()
         self.shown: list[int] = []
+        self.marked: set[int] = set()  # indices into codings, to recode together
         self.rows = []
         for coding in codings:
             before, after = project.context(coding.transcript, coding.start, coding.end)
@@ -131,13 +150,43 @@ class RetrieveScreen(ListScreen[Coding | None]):
         for i in self.shown:
             if options:
                 options.append(None)  # a rule between segments
-            options.append(Option(self.rows[i], id=str(i)))
+            options.append(Option(self._row(i), id=str(i)))
         listing.set_options(options)
         listing.action_first()
         count = (str(len(self.codings)) if len(self.shown) == len(self.codings)
                  else f"{len(self.shown)}/{len(self.codings)}")
         self.query_one("#dialog").border_title = Content(
             t("retrieve.title", self.lang, code=self.code_label, count=count))
+
+    def _row(self, i: int) -> Text:
+        if i not in self.marked:
+            return self.rows[i]
+        return Text.assemble(("✓ ", "bold green"), self.rows[i])
+
+    def action_mark(self) -> None:
+        """Mark the highlighted segment to recode (or unmark it), then go on to the next."""
+        listing = self.query_one(OptionList)
+        option = listing.highlighted_option
+        if option is None or option.id is None:
+            return
+        i = int(option.id)
+        self.marked ^= {i}
+        listing.replace_option_prompt(option.id, self._row(i))
+        listing.action_cursor_down()
+        self.query_one("#dialog").border_subtitle = Content(
+            t("retrieve.marked", self.lang, count=len(self.marked)) if self.marked
+            else t("retrieve.hint", self.lang))
+
+    def action_recode(self) -> None:
+        """Close, asking the workbench to recode the marked segments (or the highlighted)."""
+        chosen = sorted(self.marked)
+        if not chosen:
+            option = self.query_one(OptionList).highlighted_option
+            if option is None or option.id is None:
+                self.app.bell()
+                return
+            chosen = [int(option.id)]
+        self.dismiss(Recode(tuple(self.codings[i].id for i in chosen)))
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -19,12 +19,11 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import partial, wraps
-from typing import TYPE_CHECKING, ClassVar, ParamSpec, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
-from textual._context import active_app
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -39,6 +38,7 @@ from ..codematch import CodeMatcher
 from ..errors import ProjectError, QualcodeError
 from ..model import Code, Codebook, Coding, Span
 from ..store import HistoryStep, Memo, Project, StoredTranscript, TranscriptSummary
+from .codes_pane import CodebookPane
 from .dialogs import ChoiceList, CodePicker, HelpScreen, NewCode, TextPrompt
 from .i18n import BINDING_DESCRIPTIONS, t, translate_bindings
 from .memos import MemoBrowser
@@ -46,30 +46,14 @@ from .reports import Jump, ReportsScreen
 from .retrieve import RetrieveScreen
 from .search import SearchScreen
 from .transcript_view import CodingMark, TranscriptView
+from .workers import reported
 
 if TYPE_CHECKING:
     from .app import QualcodeApp
 
-P = ParamSpec("P")
-R = TypeVar("R")
 
 ALL_CODERS = "*"
 _POSITION_EVERY = 2.0  # seconds between saves of where the coder is (if it changed)
-
-
-def reported(method: Callable[P, R]) -> Callable[P, R | None]:
-    """Run an action or dialog callback; a qualcode error becomes a notification, because a
-    researcher should read what went wrong, not lose the workbench to a traceback."""
-
-    @wraps(method)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
-        try:
-            return method(*args, **kwargs)
-        except QualcodeError as error:
-            active_app.get().notify(str(error), title=error.title, severity="error", timeout=8)
-            return None
-
-    return run
 
 
 # --- keys ---------------------------------------------------------------------------------------
@@ -79,17 +63,20 @@ def reported(method: Callable[P, R]) -> Callable[P, R | None]:
 class WorkbenchAction:
     """One thing the workbench does. ``id`` is its binding id (rebind it in settings.json's
     ``keys``) and, through ``i18n.BINDING_DESCRIPTIONS``, names its description; ``keys``
-    may be empty for an action offered in the command palette only."""
+    may be empty for an action offered in the command palette only. An action of the
+    ``pane`` "codebook" acts on the code under the codebook's cursor: its keys work there."""
 
     id: str
     keys: str
     action: str
     footer: bool = False
     palette: bool = True
+    pane: str = ""
 
     def binding(self) -> Binding:
         description = t(BINDING_DESCRIPTIONS.get(self.id, self.id), "en")
-        return Binding(self.keys, self.action, description, show=self.footer, id=self.id)
+        action = f"screen.{self.action}" if self.pane else self.action
+        return Binding(self.keys, action, description, show=self.footer, id=self.id)
 
 
 ACTIONS: list[WorkbenchAction] = [
@@ -122,6 +109,16 @@ ACTIONS: list[WorkbenchAction] = [
     WorkbenchAction("focus_previous", "shift+tab", "app.focus_previous", palette=False),
     WorkbenchAction("quit", "q", "app.quit", footer=True, palette=False),
     WorkbenchAction("review", "", "review"),
+    # In the codebook pane (qualcode.tui.codes_pane): refining the codebook while coding.
+    WorkbenchAction("code_edit", "e", "code_edit", footer=True, pane="codebook"),
+    WorkbenchAction("code_rename", "f2", "code_rename", pane="codebook"),
+    WorkbenchAction("code_move", "p", "code_move", pane="codebook"),
+    WorkbenchAction("code_up", "ctrl+up,K", "code_order(-1)", pane="codebook"),
+    WorkbenchAction("code_down", "ctrl+down,J", "code_order(1)", pane="codebook"),
+    WorkbenchAction("code_merge", "g", "code_merge", footer=True, pane="codebook"),
+    WorkbenchAction("code_delete", "x,delete", "code_delete", pane="codebook"),
+    WorkbenchAction("code_new_child", "a", "code_new('child')", pane="codebook"),
+    WorkbenchAction("code_new_sibling", "A", "code_new('sibling')", pane="codebook"),
 ]
 
 
@@ -132,6 +129,7 @@ class CodebookTree(Tree[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(str(n), f"screen.bind_favourite({n})", show=False) for n in range(1, 10)),
         Binding("m", "screen.code_memo", show=False),  # a memo on the code, not a coding
+        *(a.binding() for a in ACTIONS if a.keys and a.pane == "codebook"),
     ]
 
 
@@ -227,11 +225,11 @@ def side_pane_widths(width: int, choices: dict[str, str] | None = None) -> dict[
 # --- the screen ---------------------------------------------------------------------------------
 
 
-class WorkbenchScreen(Screen[None]):
+class WorkbenchScreen(CodebookPane, Screen[None]):
     """The workbench on the app's open project (``app.project``), as ``app.settings.coder``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(a.binding() for a in ACTIONS if a.keys),
+        *(a.binding() for a in ACTIONS if a.keys and not a.pane),
         *(Binding(str(n), f"favourite({n})", show=False, id=f"favourite_{n}")
           for n in range(1, 10)),
     ]
@@ -353,7 +351,7 @@ class WorkbenchScreen(Screen[None]):
         """Titles, footer and status in the UI language."""
         self.query_one("#left").border_title = t("pane.transcripts", self.lang)
         self.query_one("#right").border_title = t("pane.codebook", self.lang)
-        for node in (self, self.query_one(TranscriptView)):
+        for node in (self, self.query_one(TranscriptView), self.query_one(CodebookTree)):
             translate_bindings(node, self.lang)
         self.refresh_bindings()
         self._update_status()
@@ -672,7 +670,8 @@ class WorkbenchScreen(Screen[None]):
             return
         try:
             coding = self.project.add_coding(self.transcript.name, span.start, span.end,
-                                             code_id, self.coder, text_hash=self.transcript.hash)
+                                             code_id, self.coder, text_hash=self.transcript.hash,
+                                             text=False)
         except ProjectError:
             name = self.transcript.name
             if self.project.transcript_hashes().get(name) != self.transcript.hash:
@@ -680,6 +679,8 @@ class WorkbenchScreen(Screen[None]):
             elif code_id not in self.project.codebook().by_id():
                 self._codebook_changed()  # changed meanwhile: show the codebook as it is now
             raise
+        # Its text cut from the text shown (the stored one: the hash matched), not in SQLite.
+        coding.text = self.transcript.text[coding.start:coding.end]
         self.query_one(TranscriptView).clear_selection()
         self._redraw()
         self.app.notify(t("notify.coded", self.lang, code=self._label(code_id)), timeout=2)
@@ -779,7 +780,7 @@ class WorkbenchScreen(Screen[None]):
     def action_remove_coding(self) -> None:
         @reported
         def remove(coding: Coding) -> None:
-            self.project.remove_coding(coding.id)
+            self.project.remove_coding(coding.id, text=False)
             self._redraw()
             self.app.notify(t("notify.removed", self.lang, code=self._label(coding.code_id)),
                             timeout=2)
@@ -951,7 +952,7 @@ class WorkbenchScreen(Screen[None]):
             codings = self.project.codings(code_id=code_id)
             self.app.push_screen(RetrieveScreen(self.project, self._label(code_id), codings,
                                                 self.lang, coder=self._coder_filter()),
-                                 self._jump)
+                                 partial(self._retrieved, code_id))  # a jump, or a split
 
         self.app.push_screen(CodePicker(self.codebook, self.lang, t("key.retrieve", self.lang),
                                         matcher=self.matcher,
@@ -1199,7 +1200,7 @@ class WorkbenchScreen(Screen[None]):
         rebound in settings.json), how to reach another transcript, and what 1-9 apply."""
         rows: dict[str, tuple[list[str], str]] = {}
         keymap = self.app._keymap
-        for node in (self.query_one(TranscriptView), self):
+        for node in (self.query_one(TranscriptView), self, self.query_one(CodebookTree)):
             bindings = node._bindings.copy()
             if keymap:
                 bindings.apply_keymap(keymap)

@@ -4,16 +4,40 @@ A screen starts a job with :meth:`Jobs.start` and passes the number it gets to i
 ``@work(thread=True, exclusive=True, exit_on_error=False)`` worker; the result comes back
 through :meth:`Jobs.current`, which is false for a job a newer one replaced (a thread cannot
 be stopped, so a stale result must be dropped, never shown over a newer one). An error in a
-worker becomes a notification, never an exit: see :func:`notify_error`.
+worker becomes a notification, never an exit: see :func:`notify_error`; so does an error in
+an action or a dialog's callback: see :func:`reported`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from textual._context import active_app
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 from ..errors import QualcodeError
 from .i18n import t
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reported(method: Callable[P, R]) -> Callable[P, R | None]:
+    """Run an action or dialog callback; a qualcode error becomes a notification, because a
+    researcher should read what went wrong, not lose the workbench to a traceback."""
+
+    @wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        try:
+            return method(*args, **kwargs)
+        except QualcodeError as error:
+            active_app.get().notify(str(error), title=error.title, severity="error", timeout=8)
+            return None
+
+    return run
 
 
 class Jobs:
