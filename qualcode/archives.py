@@ -19,8 +19,11 @@ So, before anything else reads an archive:
 
 python-docx and openpyxl open zip files themselves, so they are given
 :func:`checked_copy`: the file's bytes in memory, read once and checked whole, which is what
-they then parse (no second read of a file that could have changed in between). REFI-QDA
-import reads members one by one through :class:`Archive`, counted the same way.
+they then parse (no second read of a file that could have changed in between);
+:func:`workbook_rows` does that for every .xlsx qualcode reads. REFI-QDA import checks every
+member the same way on opening, then reads the ones it needs through :class:`Archive`,
+counted again. A .qdc is plain XML: :func:`read_limited` refuses one larger than a member may
+be before reading it, and the XML parser refuses entity declarations.
 
 Refusals raise the caller's error class (a transcript error for a .docx, an exchange error
 for a .qdpx …) naming the file and what is wrong; nothing here knows about the CLI or TUI.
@@ -50,8 +53,8 @@ _STEP = 1 * MB
 @dataclass(frozen=True, slots=True)
 class ArchiveLimits:
     """What an archive may hold before it is refused as a possible zip bomb. The defaults
-    fit every real .docx, .xlsx and .qdpx by a wide margin (a 300-interview project is a few
-    hundred megabytes of XML and text at most)."""
+    fit every real .docx, .xlsx and .qdpx by a wide margin: a 300-interview project is tens of
+    megabytes of XML and text, and real XML compresses 5 to 30 times, not 200."""
 
     max_total: int = 500 * MB  # all members, inflated
     max_member: int = 200 * MB  # one member, inflated
@@ -151,9 +154,12 @@ class Archive:
         if at < 0 or len(tail) - at < 22:
             handle.seek(0)
             if handle.read(4) == b"PK\x03\x04":
-                raise self.error("the file is cut off or damaged: it starts as a zip archive "
-                                 "but its end (the table of contents) is missing; copy or "
-                                 "download it again", path=self.path)
+                raise self.error(
+                    "the file is cut off or damaged: it starts as a zip archive "
+                    "but its end (the table of contents) is missing; copy or "
+                    "download it again",
+                    path=self.path,
+                )
             raise self.error(not_an_archive, path=self.path)
         entries, directory_size = struct.unpack("<H4xI", tail[at + 10 : at + 20])
         if (

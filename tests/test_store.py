@@ -118,7 +118,8 @@ def test_same_text_under_another_name_is_not_segmented_again(sample_project, tmp
     text = "受访者：我都不知道有这个政务服务网。后来社区的人教我用的。\n"
     (tmp_path / "C1.txt").write_text(text, encoding="utf-8")
     (tmp_path / "C2.txt").write_text(text, encoding="utf-8")
-    first, second = import_files(sample_project, [tmp_path / "C1.txt", tmp_path / "C2.txt"])
+    first, second = import_files(sample_project, [tmp_path / "C1.txt", tmp_path / "C2.txt"],
+                                 allow_duplicates=True)  # else C2 is skipped as a duplicate
     assert first.segmented and not second.segmented
     assert sample_project.transcript("C1").sentences == sample_project.transcript("C2").sentences
 

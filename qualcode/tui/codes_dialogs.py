@@ -103,6 +103,7 @@ class CodeFormScreen(_Dialog[CodeForm | None]):
             yield Static(id="error")
 
     def on_mount(self) -> None:
+        self._shown = self._typed()
         if self.code is None:
             self._suggest_id()
         self.query_one(f"#{self.start_focus}").focus()
@@ -122,28 +123,43 @@ class CodeFormScreen(_Dialog[CodeForm | None]):
     def _clear_error(self) -> None:
         self.query_one("#error", Static).update("")
 
+    def _typed(self) -> dict[str, str]:
+        """Each field's text as it stands in the form, untouched."""
+        typed = {name: self.query_one(f"#{name}", Input).value
+                 for name in (*_TEXT_FIELDS, "keywords")}
+        typed["examples"] = self.query_one("#examples", TextArea).text
+        return typed
+
     def form(self) -> CodeForm | str:
-        """The form as filled in, or what is wrong with it (in the UI language)."""
+        """The form as filled in, or what is wrong with it (in the UI language). Of a code
+        edited, only the fields whose text was changed: one the form cannot show as it is
+        stored (a description over several lines) is never rewritten by being shown."""
         code_id = self.query_one("#id", Input).value.strip()
-        fields: dict[str, Any] = {name: self.query_one(f"#{name}", Input).value.strip()
-                                  for name in _TEXT_FIELDS}
-        fields["examples"] = [line.strip() for line in
-                              self.query_one("#examples", TextArea).text.splitlines()
+        typed = self._typed()
+        fields: dict[str, Any] = {
+            name: text.strip() for name, text in typed.items() if name in _TEXT_FIELDS}
+        fields["examples"] = [line.strip() for line in typed["examples"].splitlines()
                               if line.strip()]
-        fields["keywords"] = [word.strip() for word in _SEPARATORS.split(
-            self.query_one("#keywords", Input).value) if word.strip()]
+        fields["keywords"] = [word.strip() for word in _SEPARATORS.split(typed["keywords"])
+                              if word.strip()]
         if fields["color"]:
             fields["color"] = normalize_color(fields["color"])
+        if self.code is not None:
+            fields = {name: value for name, value in fields.items()
+                      if typed[name] != self._shown[name]}
         if not code_id:
             return t("picker.id_empty", self.lang)
         if not CODE_ID.fullmatch(code_id):
             return t("picker.id_invalid", self.lang)
         if code_id in self.taken:
             return t("picker.id_taken", self.lang, code_id=code_id)
-        if not fields["label"]:
+        current = self.code or Code(code_id, "")
+        checked = Code(code_id, **{name: fields.get(name, getattr(current, name))
+                                   for name in (*_TEXT_FIELDS, "examples", "keywords")})
+        if not checked.label.strip():
             return t("form.label_empty", self.lang)
         try:
-            validate_codebook(Codebook("check", [Code(code_id, **fields)]))
+            validate_codebook(Codebook("check", [checked]))
         except CodebookError as error:
             return error.message
         return CodeForm(code_id, fields, self.parent_id)

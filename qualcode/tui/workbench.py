@@ -481,8 +481,9 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                     node.allow_expand = bool(code.children)
                     tree.refresh()  # Textual redraws the node's arrow only when asked
             self._code_labels[code.id] = label
-        if moved and not self._in_codebook_order(tree.root):
-            # Siblings reordered (a merged codebook): rebuild, keeping what was collapsed.
+        if not self._in_codebook_order(tree.root):
+            # Siblings reordered (a merged codebook, a reorder undone): rebuild, keeping what
+            # was collapsed and where the cursor was.
             collapsed = {i for i, n in self._code_nodes.items() if n.allow_expand and
                          not n.is_expanded}
             tree.clear()
@@ -491,6 +492,7 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             self._sync_codebook()
             for code_id in collapsed & set(self._code_nodes):
                 self._code_nodes[code_id].collapse()
+            moved = True
         if moved:
             target = self._code_nodes.get(cursor) or self._code_nodes.get(cursor_parent)
             if target is not None:
