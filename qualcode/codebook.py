@@ -137,13 +137,17 @@ def _decode(data: bytes, path: str | Path) -> str:
 
 def _compose(text: str, path: str | Path) -> Node | None:
     if _FAST_COMPOSER is not None:
-        fast = _FAST_COMPOSER(text)
         try:
-            return fast.get_single_node()
-        except (yaml.YAMLError, RecursionError):
-            pass  # the pure-Python composer below says what is wrong, and where
-        finally:
-            fast.dispose()
+            fast = _FAST_COMPOSER(text)  # encodes the text: a lone surrogate fails here
+        except UnicodeEncodeError:
+            fast = None
+        if fast is not None:
+            try:
+                return fast.get_single_node()
+            except (yaml.YAMLError, RecursionError):
+                pass  # the pure-Python composer below says what is wrong, and where
+            finally:
+                fast.dispose()
     loader = None
     try:
         loader = _SafeComposer(text)  # checks for unprintable characters already

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .codebook import CODE_ID, normalize_color, validate_codebook
 from .errors import CodebookError, ProjectError
 from .model import Code, Codebook
 from .store import CodebookEntry, Project, _now, code_image
@@ -356,9 +355,17 @@ def _check_new(codes: _Codes, code: Code) -> None:
     if code.id in codes.rows:
         raise ProjectError(f"a code with id {code.id!r} already exists")
     try:
-        validate_codebook(Codebook("check", [code]))
+        _validate(code)
     except CodebookError as error:
         raise ProjectError(error.message) from None
+
+
+def _validate(code: Code) -> None:
+    """Raise CodebookError if ``code`` could not be saved in a codebook. (The codebook module,
+    with YAML and regex, loads here: ``qualcode --help`` does not wait for it.)"""
+    from .codebook import validate_codebook
+
+    validate_codebook(Codebook("check", [code]))
 
 
 # --- editing, renaming, moving, deleting ----------------------------------------------------
@@ -378,6 +385,8 @@ def edit_code(project: Project, code_id: str, coder: str, *, new_id: str | None 
         before = codes.require(code_id)
         code = codes.code(code_id)
         if fields.get("color"):
+            from .codebook import normalize_color
+
             fields["color"] = normalize_color(fields["color"].strip())
         for name in LIST_FIELDS:
             if name in fields:
@@ -386,6 +395,8 @@ def edit_code(project: Project, code_id: str, coder: str, *, new_id: str | None 
                    if name in fields and getattr(code, name) != fields[name]}
         new_id = new_id.strip() if new_id else code_id
         if new_id != code_id:
+            from .codebook import CODE_ID
+
             if not CODE_ID.fullmatch(new_id):
                 raise ProjectError(f"code id {new_id!r} may only contain ASCII letters, "
                                    "digits, '_', '-' and '.' (put the Chinese name in the label)")
@@ -398,7 +409,7 @@ def edit_code(project: Project, code_id: str, coder: str, *, new_id: str | None 
         edited = dataclasses.replace(code, id=new_id, children=[],
                                      **{name: new for name, (_, new) in changed.items()})
         try:
-            validate_codebook(Codebook("check", [edited]))
+            _validate(edited)
         except CodebookError as error:
             raise ProjectError(error.message) from None
         image = code_image(edited, before["parent_id"], before["position"])

@@ -78,6 +78,7 @@ class CodeFormScreen(_Dialog[CodeForm | None]):
         self.start_focus = focus
         self.initial_label = label
         self._suggested_id = ""  # the id last filled in for a new code; another was typed
+        self._shown: dict[str, str] = {}  # each field's text as the form first showed it
 
     def compose(self) -> ComposeResult:
         lang, code = self.lang, self.code or Code("", self.initial_label)

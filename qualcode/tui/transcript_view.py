@@ -327,7 +327,6 @@ class TranscriptView(ScrollView, can_focus=True):
         self._layout: WrappedLayout | None = None
         self._layout_width = 0  # cells for text + margin (scrollbar excluded)
         self._size_pending = False
-        self._scrolled_size: Size | None = None  # the virtual size the scroll bars show
         self._last_target: tuple[Span, bool] | None = None
         # Drawing caches.
         self._strips: LRUCache[int, Strip] = LRUCache(1024)
@@ -722,18 +721,6 @@ class TranscriptView(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         # While the screen settles, several sizes may pass in a row: wrap only for the last.
         self.call_after_refresh(self._relayout)
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        # Every layout of the screen (a toast shown, a pane toggled) hands a ScrollView its
-        # own region's size as its virtual size, never equal to ours (the wrapped lines), so
-        # Textual redid the scroll bars, drawn in a frame of their own after any layout.
-        # Only a new size or a virtual size the scroll bars have not been given yet does.
-        if virtual_size != self.virtual_size and self.virtual_size == self._scrolled_size:
-            virtual_size = self.virtual_size
-        self._scrolled_size = self.virtual_size
-        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
