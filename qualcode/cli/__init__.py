@@ -53,6 +53,13 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[object]], output: Path 
         click.echo(f"wrote {len(rows)} rows to {output}", err=True)
         return
     from rich.console import Console
+
+    console = Console(soft_wrap=False)
+    if len(rows) > LONG_TABLE:
+        from .terminal import print_long_table
+
+        print_long_table(console, columns, rows, title)
+        return
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, header_style="bold")
@@ -60,7 +67,12 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[object]], output: Path 
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    Console(soft_wrap=False).print(table)
+    console.print(table)
+
+
+LONG_TABLE = 200
+"""Rows past which :func:`emit` prints a table line by line (:mod:`qualcode.cli.terminal`)
+instead of through a rich ``Table``, which renders every cell first (1,000 rows: 0.9 s)."""
 
 
 def utf8_console() -> None:
