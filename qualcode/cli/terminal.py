@@ -4,9 +4,9 @@ rich measures, wraps and renders every cell of a ``Table`` as styled segments be
 prints a line: 1,000 rows of ``qualcode list`` cost it about 0.9 s, the 37,000 sentences of
 a 3 MB transcript about 15 s. A listing that long is printed here instead, in one pass:
 each column as wide as its widest cell (in terminal cells: a Chinese character takes two,
-measured by ``rich.cells.cell_len``), the widest columns narrowed until the table fits the
-console, their cells folded onto further lines, with the same box and bold header as rich's
-default table. Short tables keep going through rich (:func:`qualcode.cli.emit`).
+measured as ``rich.cells.cell_len`` does), the widest columns narrowed until the table fits
+the console, their cells folded onto further lines, with the same box and bold header as
+rich's default table. Short tables keep going through rich (:func:`qualcode.cli.emit`).
 """
 
 from __future__ import annotations

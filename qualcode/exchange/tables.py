@@ -169,37 +169,52 @@ def _xlsx_book(tables: Sequence[tuple[str, Sequence[str], list[list[object]]]],
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    book.remove(book.active)
+    # Write-only: each row goes into the sheet's XML as it is appended, without a cell object
+    # kept per value (the 37,000 sentences of a 3 MB transcript: 1.1 s instead of 2.6).
+    book = Workbook(write_only=True)
     used: set[str] = set()
+    bold, italic = Font(bold=True), Font(italic=True)
     for name, columns, rows in tables:
         ws = book.create_sheet(_sheet_title(name, used))
-        ws.append([_xlsx_cell(c) for c in columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([_xlsx_cell(v) for v in row])
         ws.freeze_panes = "A2"
+        for i, column in enumerate(columns):
+            width = max([display_width(column), *(display_width(row[i]) for row in rows
+                                                   if i < len(row))])
+            ws.column_dimensions[get_column_letter(i + 1)].width = min(width + 2, 60)
         # Cells keep full precision; number formats only change what Excel shows. A
         # percentage column (or every number of a table of percentages, the cross-tab's
         # row % and column %) holds 0-100: shown with a % sign, the value left as it is.
         whole = "%" in name
-        for i, column in enumerate(columns, start=1):
-            shown = (PERCENT_FORMAT if whole or "%" in str(column)
-                     else P_FORMAT if str(column) in _P_COLUMNS else FRACTION_FORMAT)
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                if isinstance(cell.value, float) or (
-                        shown == PERCENT_FORMAT and isinstance(cell.value, int)
-                        and not isinstance(cell.value, bool)):
-                    cell.number_format = shown
-            width = max([display_width(column), *(display_width(row[i - 1]) for row in rows
-                                                   if i - 1 < len(row))])
-            ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+        shown = [PERCENT_FORMAT if whole or "%" in str(column)
+                 else P_FORMAT if str(column) in _P_COLUMNS else FRACTION_FORMAT
+                 for column in columns]
+        ws.append([_styled(ws, _xlsx_cell(column), font=bold) for column in columns])
+        for row in rows:
+            cells = [_xlsx_cell(v) for v in row]
+            for i, value in enumerate(cells):
+                if i < len(shown) and (isinstance(value, float) or (
+                        shown[i] == PERCENT_FORMAT and isinstance(value, int)
+                        and not isinstance(value, bool))):
+                    cells[i] = _styled(ws, value, number_format=shown[i])
+            ws.append(cells)
         if note:
-            ws.cell(row=len(rows) + 3, column=1, value=_xlsx_cell(note)).font = Font(italic=True)
+            ws.append([])
+            ws.append([_styled(ws, _xlsx_cell(note), font=italic)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _styled(ws, value: object, *, font=None, number_format: str | None = None):
+    """A cell of a write-only sheet with a font or a number format."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value)
+    if font is not None:
+        cell.font = font
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
 
 
 PERCENT_FORMAT = '0.0"%"'

@@ -24,6 +24,20 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+def notifications(app) -> list[str]:
+    """Every message the app notifies from now on, kept after its toast has gone (on a slow
+    machine a 2-second toast may expire before a test looks at the screen)."""
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **options) -> None:
+        said.append(message)
+        notify(message, **options)
+
+    app.notify = record
+    return said
+
+
 async def paste(pilot, text: str) -> None:
     """Put ``text`` into the focused input at its cursor, as pasting or an input method's
     commit would (Pilot types one key at a time, at tens of milliseconds a key)."""

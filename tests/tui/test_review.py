@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from qualcode.store import Project
 from qualcode.tui.app import build_app
 
-from .conftest import paste
+from .conftest import notifications, paste
 
 pytestmark = pytest.mark.anyio
 
@@ -22,7 +22,9 @@ async def test_the_open_transcript_is_marked_reviewed_from_the_command_palette(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
-        for expected in ({("wang", "A01_zhang")}, set()):
+        said = notifications(app)
+        for expected, message in (({("wang", "A01_zhang")}, "A01_zhang：wang 已审阅"),
+                                  (set(), "已取消 wang 的审阅标记")):
             await pilot.press("ctrl+p")
             assert CommandPalette.is_open(app)
             await paste(pilot, "标记本访谈记录已审阅")
@@ -30,9 +32,7 @@ async def test_the_open_transcript_is_marked_reviewed_from_the_command_palette(
             await pilot.pause()
             with Project.open(sample_project_dir) as project:
                 assert project.reviewed() == expected
-        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
-        assert any("A01_zhang：wang 已审阅" in text for text in toasts)
-        assert any("已取消 wang 的审阅标记" in text for text in toasts)
+            assert any(message in text for text in said)
     with Project.open(sample_project_dir) as project:
         assert project.undo(coder="wang").action == "review"  # the unmarking, undone
         assert project.reviewed() == {("wang", "A01_zhang")}
