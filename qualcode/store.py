@@ -2049,6 +2049,31 @@ class Project:
             + (" WHERE " + " AND ".join(clauses) if clauses else ""), values,
         ).fetchall()
 
+    def coding_columns(
+        self, *, coders: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = ("confirmed",),
+    ) -> tuple[list[int], list[int], list[str], list[str]]:
+        """The codings of :meth:`coding_rows` as four columns, in no set order: transcript
+        ids (:meth:`transcript_names_by_id` names them), spans as ``start << 32 | end``,
+        code ids, coders. For reports that count with numpy: four JSON arrays built by
+        SQLite from the covering index and parsed in C take half the time of 100,000 row
+        tuples."""
+        clauses: list[str] = []
+        values: list[str] = []
+        if statuses is not None:
+            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+            values.extend(statuses)
+        if coders is not None:
+            clauses.append(f"coder IN ({', '.join('?' * len(coders))})")
+            values.extend(coders)
+        row = self.conn.execute(
+            "SELECT json_group_array(transcript_id), json_group_array((start << 32) | end), "
+            "json_group_array(code_id), json_group_array(coder) FROM codings"
+            + (" WHERE " + " AND ".join(clauses) if clauses else ""), values,
+        ).fetchone()
+        ids, spans, codes, coders_ = (json.loads(column) for column in row)
+        return ids, spans, codes, coders_
+
     def memo_coding_rows(
         self, *, coders: Sequence[str] | None = None,
         statuses: Sequence[str] | None = ("confirmed",),
@@ -2447,21 +2472,20 @@ def _count_touched_keys(starts: Sequence[int], ends: Sequence[int], keys: Sequen
     for key in keys:
         start, end = key >> 32, key & 0xFFFFFFFF
         if start <= union_end:
-            if end > union_end:
-                union_end = end
+            union_end = max(union_end, end)
             continue
         if union_end >= 0:
             first = bisect_right(ends, union_start)  # the first unit ending after it starts
             stop = bisect_left(starts, union_end)  # units from here on start at or after its end
             if stop > reach and first < stop:
-                touched += stop - (first if first > reach else reach)
+                touched += stop - max(reach, first)
                 reach = stop
         union_start, union_end = start, end
     if union_end >= 0:
         first = bisect_right(ends, union_start)
         stop = bisect_left(starts, union_end)
         if stop > reach and first < stop:
-            touched += stop - (first if first > reach else reach)
+            touched += stop - max(reach, first)
     return touched
 
 

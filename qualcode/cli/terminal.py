@@ -30,20 +30,18 @@ _BOTTOM = ("└", "─", "┴", "┘")
 
 
 def column_widths(natural: Sequence[int], available: int,
-                  floor: Sequence[int] | None = None) -> list[int]:
+                  floors: Sequence[Sequence[int]] = ()) -> list[int]:
     """Widths of columns whose widest cells take ``natural`` terminal cells, in a table no
     wider than ``available`` cells (borders and one space of padding on each side of a
     cell included): as they are when they fit, else the widest narrowed to the same width,
-    as wide as the room allows, none below its ``floor`` (the widest value under a header
-    that is wider still, so that the header folds before the values do) nor below one."""
+    as wide as the room allows, none below the first of ``floors`` that leaves room (say
+    the widest value under a header wider still, so that headers fold before values do,
+    then only the columns kept whole) nor below one."""
     n = len(natural)
     budget = available - (n + 1) - 2 * n
     if sum(natural) <= budget:
         return list(natural)
-    if floor is None or sum(floor) > budget:
-        floor, natural = [1] * n, list(floor or natural)
-        if sum(natural) <= budget:
-            return natural
+    floor = next((list(f) for f in floors if sum(f) <= budget), [1] * n)
 
     def fitted(cap: int) -> list[int]:
         return [max(low, min(w, cap)) for low, w in zip(floor, natural, strict=True)]
@@ -66,13 +64,16 @@ def column_widths(natural: Sequence[int], available: int,
     return widths
 
 
-def table_lines(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int
+def table_lines(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int | None,
+                right: Sequence[bool] = (), whole: Sequence[bool] = ()
                 ) -> tuple[list[str], list[str]]:
     """The lines of a table of ``columns`` and ``rows`` (cells as text) fitting ``width``
-    terminal cells: ``(header lines, body lines)``. The header lines are the top border,
-    the column names (several lines when a name is folded) and the line under them; the
-    body lines the rows, each cell padded to its column's width in terminal cells (a cell
-    too wide folded onto further lines), then the bottom border."""
+    terminal cells (None: as wide as its cells): ``(header lines, body lines)``. The header
+    lines are the top border, the column names (several lines when a name is folded) and
+    the line under them; the body lines the rows, each cell padded to its column's width in
+    terminal cells (a cell too wide folded onto further lines), then the bottom border.
+    ``right``: per column, whether its values are aligned to the right (numbers);
+    ``whole``: whether its values are never folded (ids, labels) while others can be."""
     n = len(columns)
     header = [_plain(str(c)) for c in columns]
     body = [[_plain(v) for v in row] for row in rows]
@@ -80,22 +81,33 @@ def table_lines(columns: Sequence[str], rows: Sequence[Sequence[str]], width: in
     sizes = [[text_width(v) for v in row] for row in body]
     values = [max(column, default=0) for column in zip(*sizes, strict=True)] if sizes else [0] * n
     header_sizes = [text_width(c) for c in header]
-    widths = column_widths([max(h, v) for h, v in zip(header_sizes, values, strict=True)],
-                           width, values)
+    natural = [max(h, v) for h, v in zip(header_sizes, values, strict=True)]
+    kept = [i < len(whole) and whole[i] for i in range(n)]
+    floors = ([w if keep else v for w, v, keep in zip(natural, values, kept, strict=True)],
+              [w if keep else 1 for w, keep in zip(natural, kept, strict=True)])
+    widths = natural if width is None else column_widths(natural, width, floors)
+    flush = [bool(right) and i < len(right) and right[i] for i in range(n)]
+
+    def pad(cell: str, size: int, w: int, i: int) -> str:
+        return " " * (w - size) + cell if flush[i] else cell + " " * (w - size)
 
     def lines_of(cells: list[str], sized: list[int], edges: tuple[str, str, str]) -> list[str]:
         left, middle, right = edges
         joint = f" {middle} "
         if all(size <= w for size, w in zip(sized, widths, strict=True)) and \
                 "\n" not in "".join(cells):
-            return [f"{left} " + joint.join([cell + " " * (w - size) for cell, size, w in zip(
-                cells, sized, widths, strict=True)]) + f" {right}"]
+            if not any(flush):
+                return [f"{left} " + joint.join([cell + " " * (w - size) for cell, size, w in zip(
+                    cells, sized, widths, strict=True)]) + f" {right}"]
+            return [f"{left} " + joint.join([pad(cell, size, w, i) for i, (cell, size, w) in
+                                             enumerate(zip(cells, sized, widths, strict=True))])
+                    + f" {right}"]
         folded = [fold(cell, w) for cell, w in zip(cells, widths, strict=True)]
         out = []
         for k in range(max(len(parts) for parts in folded)):
             out.append(f"{left} " + joint.join([
-                parts[k][0] + " " * (w - parts[k][1]) if k < len(parts) else " " * w
-                for parts, w in zip(folded, widths, strict=True)]) + f" {right}")
+                pad(*parts[k], w, i) if k < len(parts) else " " * w
+                for i, (parts, w) in enumerate(zip(folded, widths, strict=True))]) + f" {right}")
         return out
 
     def rule(edges: tuple[str, str, str, str]) -> str:
@@ -134,15 +146,21 @@ def fold(text: str, width: int) -> list[tuple[str, int]]:
 
 
 def print_long_table(console: Console, columns: Sequence[str],
-                     rows: Sequence[Sequence[object]], title: str | None = None) -> None:
-    """Print a table of many rows on ``console`` (its width, its file) the way rich's
-    default table looks, a title centred above it in italics and the column names in bold
-    where the console shows styles, without rich rendering each row."""
+                     rows: Sequence[Sequence[object]], title: str | None = None, *,
+                     right: Sequence[bool] = (), whole: Sequence[bool] = (),
+                     fit: bool = True) -> None:
+    """Print a table of many rows on ``console`` (its file; its width when ``fit``, else
+    as wide as the cells) the way rich's default table looks, a title centred above it in
+    italics and the column names in bold where the console shows styles, without rich
+    rendering each row. ``right``: per column, whether it is aligned to the right;
+    ``whole``: whether its cells are kept whole, never folded, while others can be."""
     header, body = table_lines(columns, [["" if v is None else str(v) for v in row]
-                                         for row in rows], console.width)
-    if title:
-        console.print(Text(title, style="table.title"), justify="center",
-                      width=text_width(header[0]), soft_wrap=False)
+                                         for row in rows], console.width if fit else None,
+                               right, whole)
+    if title:  # centred over the table (rich's console would centre it on its own width)
+        room = max(0, text_width(header[0]) - text_width(title))
+        console.print(Text(" " * (room // 2)) + Text(title, style="table.title")
+                      + Text(" " * (room - room // 2)), soft_wrap=True)
     console.print(header[0], markup=False, highlight=False, soft_wrap=True)
     for line in header[1:-1]:
         text = Text(line)
