@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from qualcode.store import Project, _now
+from qualcode.store import Project
+from qualcode.store.schema import _now
 from qualcode.study import import_files, init_project
 
 REPO = Path(__file__).resolve().parents[1]

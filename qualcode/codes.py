@@ -25,7 +25,8 @@ from typing import Any
 
 from .errors import CodebookError, ProjectError
 from .model import Code, Codebook
-from .store import CodebookEntry, Project, _now, code_image
+from .store import CodebookEntry, Project, code_image
+from .store.schema import _now
 
 FIELDS = ("label", "label_en", "color", "description", "include", "exclude", "examples",
           "keywords")

@@ -272,7 +272,7 @@ def _check_structure(conn: sqlite3.Connection, db: Path) -> list[Finding]:
 
 def _structure_faults(conn: sqlite3.Connection, transcript_id: int, length: int,
                       text_hash: str) -> list[str]:
-    from .store import _unpack_ends, _unpack_spans
+    from .store.rows import _unpack_ends, _unpack_spans
 
     turns = conn.execute("SELECT idx, start, end, body_start FROM turns WHERE transcript_id = ? "
                          "ORDER BY idx", (transcript_id,)).fetchall()
@@ -323,7 +323,7 @@ def _check_unplaced(conn: sqlite3.Connection, db: Path) -> list[Finding]:
 def _rebuild_structure(project, name: str, segmenter) -> None:
     """Turns, sentences and words of transcript ``name`` parsed and segmented again from its
     stored text, in one transaction; the text and its codings stay as they are."""
-    from .store import _pack_ends, _pack_spans
+    from .store.rows import _pack_ends, _pack_spans
     from .subtitles import JSON_FORMATS
     from .transcripts import SUPPORTED_SUFFIXES, parse_transcript
 

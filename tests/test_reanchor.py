@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from qualcode.cli import main
 from qualcode.doctor import check_project
 from qualcode.reanchor import Anchorer, diff_texts
-from qualcode.store import _SCHEMA_1, MIGRATIONS, Project
+from qualcode.store import MIGRATIONS, Project
+from qualcode.store.schema import _SCHEMA_1
 from qualcode.study import import_files
 
 from .conftest import REPO, SHARED
