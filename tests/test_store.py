@@ -290,3 +290,10 @@ def test_a_span_is_checked_against_the_text_as_it_is_now(sample_project, tmp_pat
     import_files(sample_project, [source])  # longer now: the same span fits
     coding = sample_project.add_coding("F1", 4, short + 3, "problems.content", "wang")
     assert coding.text == sample_project.transcript("F1").text[4:short + 3] == "网上办事指南一直"
+
+
+def test_a_migration_script_splits_where_sqlite_ends_a_statement() -> None:
+    from qualcode.store.schema import statements
+
+    script = "CREATE TABLE t (x TEXT);\nINSERT INTO t VALUES ('a;b');\n-- done\n"
+    assert statements(script) == ["CREATE TABLE t (x TEXT);", "INSERT INTO t VALUES ('a;b');"]

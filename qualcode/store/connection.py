@@ -239,18 +239,13 @@ class ProjectFile:
             return
         if done:  # an older version wrote this project: keep a copy before changing it
             self.backup(f"backup-{len(done)}")
-        for name, sql in MIGRATIONS:
+        for name, step in MIGRATIONS:
             with self.transaction() as conn:
                 conn.execute("CREATE TABLE IF NOT EXISTS migrations "
                              "(name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
                 if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                     continue  # done before, or by another process opening it at the same time
-                if callable(sql):
-                    sql(conn)
-                else:
-                    for statement in sql.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
+                step(conn)
                 conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
 
     def _migrations_done(self) -> set[str]:

@@ -305,20 +305,54 @@ _CODINGS_COVERING_INDEX = (
     "ON codings (status, transcript_id, start, end, coder, code_id)")
 
 
-# A step is SQL (statements separated by ';') or a function of the connection, for a step that
-# needs Python (guessing roles); either runs inside the step's transaction.
-MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
-    ("0001_initial", _SCHEMA_1),
-    ("0002_unplaced_codings", _UNPLACED_CODINGS),
-    ("0003_code_rules", _CODE_RULES),
-    ("0004_redaction_key", _REDACTION_KEY),
-    ("0005_transcript_case", _TRANSCRIPT_CASE),
+Step = Callable[[sqlite3.Connection], None]
+"""A migration step: it changes the schema through the connection, inside the step's
+transaction (opened and committed by the caller)."""
+
+
+def statements(script: str) -> list[str]:
+    """The SQL statements of ``script``, each ending where SQLite says a statement is complete
+    (a ';' inside a string or a trigger's body does not end one)."""
+    found, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            found.append(current.strip())
+            current = ""
+    found.append(current.strip())
+    return [statement for statement in found if _has_sql(statement)]
+
+
+def _has_sql(statement: str) -> bool:
+    """Whether a statement holds more than comments and semicolons."""
+    code = (line.split("--", 1)[0] for line in statement.splitlines())
+    return any(line.strip(" \t;") for line in code)
+
+
+def sql_step(script: str) -> Step:
+    """A step that runs the statements of ``script`` one by one (``executescript`` would commit
+    on its own, outside the step's transaction)."""
+
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in statements(script):
+            conn.execute(statement)
+
+    return run
+
+
+# The steps, in order, recorded by name in the project's ``migrations`` table once done.
+MIGRATIONS: list[tuple[str, Step]] = [
+    ("0001_initial", sql_step(_SCHEMA_1)),
+    ("0002_unplaced_codings", sql_step(_UNPLACED_CODINGS)),
+    ("0003_code_rules", sql_step(_CODE_RULES)),
+    ("0004_redaction_key", sql_step(_REDACTION_KEY)),
+    ("0005_transcript_case", sql_step(_TRANSCRIPT_CASE)),
     ("0006_speakers_and_turn_times", _speakers_and_turn_times),
-    ("0007_favourites_and_undo_coder", _FAVOURITES_AND_UNDO_CODER),
-    ("0008_code_memos_and_positions", _CODE_MEMOS_AND_POSITIONS),
-    ("0009_reviewed_transcripts", _REVIEWED_TRANSCRIPTS),
+    ("0007_favourites_and_undo_coder", sql_step(_FAVOURITES_AND_UNDO_CODER)),
+    ("0008_code_memos_and_positions", sql_step(_CODE_MEMOS_AND_POSITIONS)),
+    ("0009_reviewed_transcripts", sql_step(_REVIEWED_TRANSCRIPTS)),
     ("0010_codebook_history", _codebook_history),
-    ("0011_codings_covering_index", _CODINGS_COVERING_INDEX),
+    ("0011_codings_covering_index", sql_step(_CODINGS_COVERING_INDEX)),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
