@@ -41,4 +41,8 @@ bench: .venv/.synced
 	.venv/bin/python benchmarks/reports.py
 	.venv/bin/python benchmarks/quotes.py
 	.venv/bin/python benchmarks/autocode.py
+	.venv/bin/python benchmarks/cli.py
+	.venv/bin/python benchmarks/codes.py
+	.venv/bin/python benchmarks/archives.py
+	.venv/bin/python benchmarks/privacy.py
 	.venv/bin/python benchmarks/serve.py
