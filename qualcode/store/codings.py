@@ -274,20 +274,12 @@ class CodingTable:
         ``statuses`` (any status when None), of ``coders`` only when given: plain tuples
         without the text, in no set order, for reports over many codings (sorting 100,000
         would double the time)."""
-        clauses: list[str] = []
-        values: list[str] = []
-        if statuses is not None:
-            clauses.append(f"c.status IN ({', '.join('?' * len(statuses))})")
-            values.extend(statuses)
-        if coders is not None:
-            clauses.append(f"c.coder IN ({', '.join('?' * len(coders))})")
-            values.extend(coders)
+        where, values = _status_and_coder(statuses, coders, "c.")
         cursor = self.conn.cursor()
         cursor.row_factory = None  # tuples: several times faster than sqlite3.Row here
         return cursor.execute(
             "SELECT t.name, c.start, c.end, c.code_id, c.coder FROM codings c "
-            "JOIN transcripts t ON t.id = c.transcript_id"
-            + (" WHERE " + " AND ".join(clauses) if clauses else ""), values,
+            "JOIN transcripts t ON t.id = c.transcript_id" + where, values,
         ).fetchall()
 
     def coding_columns(
@@ -299,18 +291,10 @@ class CodingTable:
         code ids, coders. For reports that count with numpy: four JSON arrays built by
         SQLite from the covering index and parsed in C take half the time of 100,000 row
         tuples."""
-        clauses: list[str] = []
-        values: list[str] = []
-        if statuses is not None:
-            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
-            values.extend(statuses)
-        if coders is not None:
-            clauses.append(f"coder IN ({', '.join('?' * len(coders))})")
-            values.extend(coders)
+        where, values = _status_and_coder(statuses, coders)
         row = self.conn.execute(
             "SELECT json_group_array(transcript_id), json_group_array((start << 32) | end), "
-            "json_group_array(code_id), json_group_array(coder) FROM codings"
-            + (" WHERE " + " AND ".join(clauses) if clauses else ""), values,
+            "json_group_array(code_id), json_group_array(coder) FROM codings" + where, values,
         ).fetchone()
         ids, spans, codes, coders_ = (json.loads(column) for column in row)
         return ids, spans, codes, coders_
@@ -323,17 +307,12 @@ class CodingTable:
         ``statuses``, of ``coders`` only when given: :meth:`coding_rows` with the id and the
         memo, for the quotes report (no text: the few quotes shown are cut from
         :meth:`transcript_texts`)."""
-        clauses = ["c.status IN (" + ", ".join("?" * len(statuses)) + ")"] if statuses else []
-        values = [*(statuses or ())]
-        if coders is not None:
-            clauses.append(f"c.coder IN ({', '.join('?' * len(coders))})")
-            values.extend(coders)
+        where, values = _status_and_coder(statuses, coders, "c.")
         cursor = self.conn.cursor()
         cursor.row_factory = None
         return cursor.execute(
             "SELECT c.id, t.name, c.start, c.end, c.code_id, c.coder, c.memo FROM codings c "
-            "JOIN transcripts t ON t.id = c.transcript_id"
-            + (" WHERE " + " AND ".join(clauses) if clauses else ""), values,
+            "JOIN transcripts t ON t.id = c.transcript_id" + where, values,
         ).fetchall()
 
     def unit_rows(self, unit: str = "sentence") -> list[tuple[str, int, int, int, str]]:
@@ -563,3 +542,16 @@ class CodingTable:
                 )
                 count += 1
         return count
+
+
+def _status_and_coder(statuses: Sequence[str] | None, coders: Sequence[str] | None,
+                      prefix: str = "") -> tuple[str, list[str]]:
+    """`` WHERE …`` keeping codings with one of ``statuses`` (any when None) by one of
+    ``coders`` (anyone when None), and its values; ``prefix`` names the codings table."""
+    clauses: list[str] = []
+    values: list[str] = []
+    for column, wanted in (("status", statuses), ("coder", coders)):
+        if wanted is not None:
+            clauses.append(f"{prefix}{column} IN ({', '.join('?' * len(wanted))})")
+            values.extend(wanted)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), values
