@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ class RoleGuess:
 
 def role_word(label: str) -> str | None:
     """The role a speaker label names by a role word (rule 1 of the module), or None."""
-    text = _BRACKETED.sub("", label).strip().casefold()
+    text = _BRACKETED.sub("", unicodedata.normalize("NFKC", label)).strip().casefold()
     if not text:
         return None
     for candidate in (text, _NUMBERING.sub("", text).strip()):

@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, takewhile
@@ -448,8 +449,9 @@ _SPEAKER_CODE_RE = re.compile(
 
 
 def is_role_label(name: str) -> bool:
-    """Whether a speaker label is a role or a code (访谈者, 受访者A, Q, P1, 说话人1), not a
-    person's name: such a label is taken wherever it starts a line."""
+    """Whether a speaker label is a role or a code (访谈者, 受访者A, Q, P1, 说话人1, full-width
+    Ｑ too), not a person's name: such a label is taken wherever it starts a line."""
+    name = unicodedata.normalize("NFKC", name)
     return role_word(name) is not None or _SPEAKER_CODE_RE.fullmatch(name) is not None
 
 
@@ -468,7 +470,8 @@ _INLINE_LABEL = re.compile(
     rf"(?:(?P<ts1>{_TIME_MARK})[ \t]*)?"
     r"(?:"
     rf"\*\*[ \t]*(?P<bold>{_NAME})[ \t]*{_desc('d1')}(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])"
-    rf"|[【\[][ \t]*(?P<bracketed>{_NAME})[ \t]*{_desc('d2')}[】\]](?:[ \t]*[:：])?"
+    rf"|[【\[][ \t]*(?:(?P<ts4>{_TIME_RANGE})[ \t]+)?(?P<bracketed>{_NAME})[ \t]*{_desc('d2')}"
+    rf"(?:(?P<ts5>{_TIME_RANGE})[ \t]*)?[】\]](?:[ \t]*[:：])?"  # 【主持人 00:01:02】
     rf"|(?P<plain>{_NAME})[ \t]*{_desc('d3')}(?:(?P<ts2>{_TIME_MARK})[ \t]*)?{_LABEL_COLON}"
     r")"
     rf"(?:[ \t]*(?P<ts3>{_TIME_AFTER}))?"
@@ -559,7 +562,8 @@ def _inline_candidates(text: str, pos: int) -> list[_Label]:
             continue
         name = m["bold"] or m["bracketed"] or m["plain"]
         description = m["d1"] or m["d2"] or m["d3"]
-        found.append(_candidate(m, name, description, m["ts1"], m["ts2"], m["ts3"]))
+        times = (m["ts1"], m["ts2"], m["ts3"], m["ts4"], m["ts5"])
+        found.append(_candidate(m, name, description, *times))
     return found
 
 
@@ -601,6 +605,7 @@ def _timed_line_candidates(text: str, pos: int) -> list[_Label]:
 
 def _name_like(name: str) -> bool:
     """Whether ``name`` can be a speaker's name: short, with a letter, not a phrase of prose."""
+    name = unicodedata.normalize("NFKC", name)  # full-width Latin letters and digits
     if (
         not _LETTER_RE.search(name)
         or _SENTENCE_PUNCTUATION_RE.search(name)

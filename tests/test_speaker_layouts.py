@@ -178,6 +178,7 @@ def test_speakers_with_one_turn_are_reported_by_line(name: str, lines: list[int]
         ("李明（访谈者）：您好。\n王芳（受访者，退休教师）：你好。\n李明（访谈者）：开始吧。\n王芳：好的。",
          ["李明", "王芳", "李明", "王芳"], {"李明": "访谈者", "王芳": "受访者，退休教师"}),
         ("M：您好。\nF1：你好。\nF2：我也好。\nM：开始吧。\nF1：好。", ["M", "F1", "F2", "M", "F1"], {}),
+        ("Ｑ：您好吗？\nＡ：很好。\nＱ：那就好。\nＡ：嗯。", ["Ｑ", "Ａ", "Ｑ", "Ａ"], {}),
         ("Q1：您用过吗？\nA1：用过。\nQ2：满意吗？\nA2：满意。", ["Q", "A", "Q", "A"], {}),
         ("访谈者　：您好。\n受访者　：你好。\n访谈者　：开始。", [I, R, I], {}),
         ("小明😀：你好。\n访谈者：开始。\n小明😀：好。", ["小明😀", I, "小明😀"], {}),
@@ -285,6 +286,8 @@ def _write(layout: str, turns: list[tuple[str, int, list[str]]]) -> str:
                 "time_above": f"{t}\n{speaker}：{first}",
                 "block": f"{speaker} {t}\n{first}",
                 "list": f"- {speaker}：{first}",
+                "time_in_bracket": f"【{speaker} {t}】{first}",
+                "bracket_after_time": f"[{t} {speaker}] {first}",
                 "time_below": f"{speaker}：\n[{t}]\n{first}",
             }[layout]
         )
@@ -295,7 +298,8 @@ def _write(layout: str, turns: list[tuple[str, int, list[str]]]) -> str:
 
 
 _TIMED = {
-    "time_before", "time_after", "time_between", "time_range", "time_above", "block", "time_below"
+    "time_before", "time_after", "time_between", "time_range", "time_above", "block", "time_below",
+    "time_in_bracket", "bracket_after_time",
 }
 
 
@@ -303,7 +307,8 @@ _TIMED = {
 @given(
     layout=st.sampled_from(
         ["colon", "half_colon", "bracket", "square_colon", "time_before", "time_after",
-         "time_between", "time_range", "time_above", "block", "list", "time_below"]
+         "time_between", "time_range", "time_above", "block", "list", "time_below",
+         "time_in_bracket", "bracket_after_time"]
     ),
     turns=st.lists(
         st.tuples(_SPEAKERS, st.integers(0, 20_000), st.lists(_WORDS, min_size=1, max_size=3)),
