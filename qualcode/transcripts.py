@@ -624,7 +624,7 @@ def _name_like(name: str) -> bool:
 class LabelChoice(NamedTuple):
     """The speaker labels taken in a text, and what a researcher should check."""
 
-    layout: str  # "inline", "heading", "block" or "" (none found)
+    layout: str  # "heading", "block", "inline", "timed" or "" (none found)
     labels: list[_Label]
     once: list[_Label]  # speakers with one turn only (taken, reported)
     not_taken: list[_Label]  # lines shaped like a label whose name was not taken
@@ -654,10 +654,11 @@ def _take(
     for c in candidates:
         if c.speaker in sure:
             taken.append(c)
+        elif _name_like(c.speaker) and established:
+            taken.append(c)
+            once.append(c)
         elif _name_like(c.speaker):
-            (once if established else not_taken).append(c)
-            if established:
-                taken.append(c)
+            not_taken.append(c)
     return LabelChoice("", taken, once, not_taken)
 
 
