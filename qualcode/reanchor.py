@@ -179,6 +179,34 @@ def _merged(opcodes: list[Opcode]) -> list[Opcode]:
 # --- placing codings ------------------------------------------------------------------------
 
 
+STRAY_RUN = 2
+"""Longest run of a coding's characters at either end that is let go when the diff matched it
+beyond more inserted text than it holds itself."""
+
+_Run = tuple[int, int, int, int]  # new start, new end, old start, old end of surviving text
+
+
+def _without_stray_ends(runs: list[_Run], old: str, new: str) -> list[_Run]:
+    """``runs`` of a span's surviving characters, in order, without a short run at either end
+    that the diff matched past inserted text longer than itself (a final 。 matched to the 。
+    that ends two lines inserted after the coding would stretch the coding over them); such a
+    run is put back right beside the others when the new text has its characters there. Text
+    inserted inside a coding next to its ends stays in it (``上面。`` → ``上面呢。``)."""
+    while len(runs) > 1 and (size := runs[-1][1] - runs[-1][0]) <= STRAY_RUN \
+            and runs[-1][0] - runs[-2][1] > size:
+        *runs, (_, _, i1, i2) = runs
+        if new[runs[-1][1] : runs[-1][1] + size] == old[i1:i2]:
+            runs.append((runs[-1][1], runs[-1][1] + size, i1, i2))
+            break
+    while len(runs) > 1 and (size := runs[0][1] - runs[0][0]) <= STRAY_RUN \
+            and runs[1][0] - runs[0][1] > size:
+        (_, _, i1, i2), *runs = runs
+        if runs[0][0] >= size and new[runs[0][0] - size : runs[0][0]] == old[i1:i2]:
+            runs.insert(0, (runs[0][0] - size, runs[0][0], i1, i2))
+            break
+    return runs
+
+
 class Anchorer:
     """Places spans of ``old`` onto ``new`` through their diff (computed here unless given)."""
 
@@ -194,14 +222,18 @@ class Anchorer:
         had before an earlier re-import left it unplaced: it is only searched for."""
         if original_text is not None:
             return self._search(original_text) or self._unplaced(start)
-        kept, first, last = 0, len(self.new), -1
+        runs: list[_Run] = []  # where its surviving characters are, in order
+        first, last = len(self.new), -1
         for tag, i1, i2, j1, j2 in self._overlapping(start, end):
             if tag == "equal":
                 low, high = max(start, i1), min(end, i2)
-                kept += high - low
-                first, last = min(first, j1 + low - i1), max(last, j1 + high - i1)
+                runs.append((j1 + low - i1, j1 + high - i1, low, high))
             elif tag == "replace" and start <= i1 and i2 <= end and j2 > j1:
                 first, last = min(first, j1), max(last, j2)  # rewritten wholly inside it
+        runs = _without_stray_ends(runs, self.old, self.new)
+        kept = sum(high - low for low, high, _, _ in runs)
+        if runs:
+            first, last = min(first, runs[0][0]), max(last, runs[-1][1])
         old_text = self.old[start:end]
         if 2 * kept >= end - start and first < last:
             if self.new[first:last] != old_text:

@@ -363,3 +363,22 @@ def test_a_project_from_a_newer_qualcode_is_refused_untouched(tmp_path):
         project.conn.execute("INSERT INTO migrations VALUES ('9999_future', 'later')")
     with pytest.raises(ProjectError, match="newer version of qualcode"):
         Project.open(tmp_path / "p")
+
+
+def test_lines_added_after_a_coding_never_stretch_it_over_other_turns():
+    # With 吧 added earlier, the diff matches the coding's final 。 to the 。 that ends the two
+    # lines added after it: the coding must stay on its own words, not grow over two new turns.
+    old = ("访谈者：您好，请问您平时用江城办吗？\n受访者（女，45岁）：用过几次。主要是办社保的时候用。\n"
+           "访谈者：那您知道网站上也可以办吗？\n受访者（女，45岁）：不知道啊，没人告诉过我。\n"
+           "还有就是我担心个人信息泄露，身份证号码都在上面。\n访谈者：好的，谢谢您。\n")
+    new = old.replace("用过几次。", "用过几次吧。").replace(
+        "都在上面。\n", "都在上面。\n访谈者：还有别的吗？\n受访者（女，45岁）：没有了。\n")
+    start = old.index("还有就是")
+    end = old.index("上面。") + 3
+    placed = Anchorer(old, new).place(start, end)
+    assert (placed.outcome, new[placed.start : placed.end]) == ("moved", old[start:end])
+
+
+def test_a_word_inserted_inside_a_coding_next_to_its_end_stays_in_it():
+    placed = Anchorer("都在上面。好的", "都在上面呢。好的").place(0, 5)
+    assert (placed.outcome, placed.start, placed.end) == ("changed", 0, 6)
