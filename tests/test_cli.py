@@ -151,3 +151,14 @@ def test_help_loads_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("[]")
+
+
+def test_code_acts_as_the_coder_of_the_environment_or_says_who_is_needed(
+        sample_project_dir, monkeypatch):
+    monkeypatch.delenv("QUALCODE_CODER", raising=False)
+    result = run("code", sample_project_dir, "A01", 5, "problems.usability", ok=False)
+    assert result.exit_code == 1 and "say who is coding: --coder NAME" in result.output
+    monkeypatch.setenv("QUALCODE_CODER", "li")
+    assert "(li)" in run("code", sample_project_dir, "A01", 5, "problems.usability").output
+    assert "removed 1 coding(s)" in run("uncode", sample_project_dir, "A01", 5,
+                                        "problems.usability").output

@@ -401,3 +401,16 @@ def test_a_refinement_is_one_transaction_nothing_half_done(coded: Path) -> None:
     assert snapshot(coded) == before
     with Project.open(coded) as project, pytest.raises(ProjectError, match="into itself"):
         codes.merge_codes(project, "tpb", "tpb", "wang")
+
+
+def test_undoing_a_rename_is_refused_while_another_coders_codings_use_the_new_id(
+        coded: Path) -> None:
+    run("codes", "rename", coded, "causes.publicity", "--id", "causes.promotion", "--coder", "li")
+    run("code", coded, "A01", 9, "causes.promotion", "--coder", "wang")
+    before = snapshot(coded)
+    result = run("undo", coded, "--coder", "li", ok=False)
+    assert result.exit_code == 1
+    assert "causes.promotion (1 codings)" in result.output and "nothing was changed" in result.output
+    assert snapshot(coded) == before  # the rename stands; wang's coding keeps its code
+    with Project.open(coded) as project:
+        assert "causes.promotion" in project.codebook().by_id()

@@ -36,6 +36,24 @@ class QualcodeGroup(click.Group):
 project_argument = click.argument("project", type=click.Path(file_okay=False, path_type=Path))
 
 
+def coder_option(help_text: str):
+    """``--coder NAME``; without it the command acts as ``QUALCODE_CODER`` or the coder the
+    workbench saved (see :func:`acting_coder`)."""
+    return click.option("--coder", help=f"{help_text} (default: QUALCODE_CODER, else the "
+                        "coder the workbench saved).")
+
+
+def acting_coder(coder: str | None, doing: str) -> str:
+    """The coder a command acts as: ``--coder``, else ``QUALCODE_CODER`` or the coder the
+    workbench saved; a clear error when there is none (``doing`` says what needs one)."""
+    from ..settings import Settings
+
+    chosen = (coder or Settings.load().coder).strip()
+    if not chosen:
+        raise QualcodeError(f"say who {doing}: --coder NAME (or set QUALCODE_CODER)")
+    return chosen
+
+
 def output_option(function):
     function = click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "markdown", "latex"]),
                             help="Table format when it should not follow FILE's extension.")(function)

@@ -8,24 +8,16 @@ from pathlib import Path
 import click
 
 from ..codes import FIELDS, LIST_FIELDS, TOP, CodeChange
-from ..errors import ProjectError
-from . import emit, main, open_project, output_option, project_argument
+from . import acting_coder, emit, main, open_project, output_option, project_argument
+from . import coder_option as shared_coder_option
 
-_CODER_HELP = ("Who makes the change (default: the coder saved by the workbench): it goes into "
-               "the codebook's history, and `qualcode undo --coder NAME` undoes it.")
-
-
-def coder_option(function):
-    return click.option("--coder", help=_CODER_HELP)(function)
+_CODER_HELP = ("Who makes the change: it goes into the codebook's history, and "
+               "`qualcode undo --coder NAME` undoes it")
+coder_option = shared_coder_option(_CODER_HELP)
 
 
 def _coder(coder: str | None) -> str:
-    from ..settings import Settings
-
-    chosen = (coder or Settings.load().coder).strip()
-    if not chosen:
-        raise ProjectError("say who changes the codebook: --coder NAME")
-    return chosen
+    return acting_coder(coder, "changes the codebook")
 
 
 def _done(change: CodeChange | None, coder: str, project: Path) -> None:

@@ -8,7 +8,7 @@ import click
 
 from ..errors import QualcodeError
 from ..store import HistoryStep, Project
-from . import emit, main, open_project, project_argument
+from . import acting_coder, coder_option, emit, main, open_project, project_argument
 from .privacy import redact_option
 
 
@@ -52,11 +52,12 @@ def _target(opened: Project, transcript: str, args: tuple[str, ...], chars: str 
 @click.argument("args", nargs=-1, metavar="[SENTENCE] CODE")
 @click.option("--chars", metavar="START:END", help="Code characters START to END (code points, "
               "end exclusive) instead of a sentence.")
-@click.option("--coder", required=True, help="Who is coding (e.g. wang).")
+@coder_option("Who is coding (e.g. wang)")
 @click.option("--memo", default="", help="A memo on this coding.")
-def code(project: Path, transcript: str, args: tuple[str, ...], chars: str | None, coder: str,
-         memo: str) -> None:
+def code(project: Path, transcript: str, args: tuple[str, ...], chars: str | None,
+         coder: str | None, memo: str) -> None:
     """Code sentence SENTENCE (a number or a range like 12-14) of TRANSCRIPT with CODE."""
+    coder = acting_coder(coder, "is coding")
     with open_project(project) as opened:
         name, start, end, code_id = _target(opened, transcript, args, chars, "code")
         coding = opened.add_coding(name, start, end, code_id, coder, memo=memo)
@@ -68,10 +69,11 @@ def code(project: Path, transcript: str, args: tuple[str, ...], chars: str | Non
 @click.argument("transcript")
 @click.argument("args", nargs=-1, metavar="[SENTENCE] CODE")
 @click.option("--chars", metavar="START:END", help="The coding's characters instead of a sentence.")
-@click.option("--coder", required=True, help="Whose coding to remove.")
+@coder_option("Whose coding to remove")
 def uncode(project: Path, transcript: str, args: tuple[str, ...], chars: str | None,
-           coder: str) -> None:
+           coder: str | None) -> None:
     """Remove CODER's coding with CODE on sentence SENTENCE (or --chars) of TRANSCRIPT."""
+    coder = acting_coder(coder, "removes the coding")
     with open_project(project) as opened:
         name, start, end, code_id = _target(opened, transcript, args, chars, "uncode")
         opened.require_code(code_id)

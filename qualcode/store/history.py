@@ -64,6 +64,7 @@ class HistoryTable:
                 conn.execute("DELETE FROM undo_log WHERE id = ?", (entry["id"],))
             else:
                 _restore_rows(conn, list(reversed(changes)) if undo else changes, state)
+                self._refuse_orphans(step, changes, state, undo)
                 conn.execute("UPDATE undo_log SET undone = ? WHERE id = ?",
                              (1 if undo else 0, entry["id"]))
                 if any(c["table"] == "codes" for c in changes):  # a code gone frees its key
@@ -78,6 +79,26 @@ class HistoryTable:
                 "the undo history"
             )
         return step
+
+    def _refuse_orphans(self, step: HistoryStep, changes: Sequence[dict], state: str,
+                        undo: bool) -> None:
+        """Raise (so the caller's transaction rolls back) when replaying ``changes`` removed a
+        code that codings made since still use: another coder coded with a renamed code, and
+        undoing the rename would leave their codings on a code that no longer exists."""
+        removed = [c["key"] for c in changes if c["table"] == "codes" and c[state] is None]
+        if not removed:
+            return
+        used = self.conn.execute(
+            "SELECT code_id, count(*) FROM codings WHERE code_id IN "
+            "(SELECT value FROM json_each(?)) GROUP BY code_id", (json.dumps(removed),)
+        ).fetchall()
+        if used:
+            codes = ", ".join(f"{code} ({n} codings)" for code, n in used)
+            raise ProjectError(
+                f"cannot {'undo' if undo else 'redo'} {step.action!r}: it would remove "
+                f"{codes}, which codings made since still use; recode them first (qualcode "
+                "codes merge or split), then try again; nothing was changed"
+            )
 
     def _stale(self, changes: Sequence[dict], expected: str) -> bool:
         """Whether a row of ``changes`` is not as its ``expected`` image ("before" or
