@@ -118,7 +118,7 @@ def show_tables(tables: Sequence[tuple[str, pd.DataFrame]], output: Path | None,
             click.echo(f"  ({len(tables)} tables: {', '.join(n for n, _ in tables)})", err=True)
         return
     for name, frame in tables:
-        columns, rows = frame_cells(frame)
+        columns, rows = frame_cells(frame, percent="%" in name)
         if depth:
             _indent_labels(columns, rows, depth)
         name, columns, rows = localize((name, columns, rows), language)

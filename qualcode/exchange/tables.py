@@ -345,15 +345,17 @@ def _jsonl(columns: Sequence[str], rows: list[list[object]], sheet: str) -> byte
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def frame_cells(frame: pd.DataFrame, *, rounded: bool = True
+def frame_cells(frame: pd.DataFrame, *, rounded: bool = True, percent: bool = False
                 ) -> tuple[list[str], list[list[object]]]:
     """Columns and rows of a report table (a DataFrame) as plain Python values: NaN as None
     (blank), True/False as yes/no, numpy scalars as ints and floats. ``rounded``: numbers
     rounded for a person to read (see :func:`readable`), for the terminal and the screen;
     ``rounded=False`` keeps every float at full precision, for files: CSV, XLSX and JSON
-    Lines keep it, and the Markdown and LaTeX writers round it themselves."""
+    Lines keep it, and the Markdown and LaTeX writers round it themselves. ``percent``: every
+    number of the table is a percentage (a cross-tab's row % table, whose columns are groups)."""
     columns = [str(c) for c in frame.columns]
-    rounding = [_rounding(column) if rounded else float for column in columns]
+    rounding = [_rounding("%" if percent else column) if rounded else float
+                for column in columns]
     rows = []
     for values in frame.itertuples(index=False, name=None):
         row: list[object] = []

@@ -53,6 +53,19 @@ def bar(value: float, largest: float, cells: int = 16) -> Text:
     return Text("█" * (eighths // 8) + _EIGHTHS[eighths % 8].strip(), style="green")
 
 
+def cell(value: object, percent: bool = False) -> object:
+    """A table cell as the CLI prints it: blank for None, a count as a whole number (a column
+    with blanks holds floats), any other float as rounded, on the right (DataTable would pad
+    it to two decimals: 66.7 as 66.70, κ 0.8352 as 0.84)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer() and not percent:
+            return int(value)
+        return Text(str(value), justify="right")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Jump:
     """Where the workbench should go: a span of a transcript."""
@@ -268,7 +281,8 @@ class ReportsScreen(Screen[Jump | None]):
         view = self.query_one("#crosstab-view", Select).value
         table = self.query_one("#crosstab-table", DataTable)
         where = table.cursor_coordinate
-        self._fill(table, tables[view if isinstance(view, str) else "counts"], None)
+        shown = view if isinstance(view, str) else "counts"
+        self._fill(table, tables[shown], None, percent="%" in shown)
         table.move_cursor(row=where.row, column=where.column)
         self._fill(self.query_one("#chi-square-table", DataTable), tables["chi-square"], None)
 
@@ -277,8 +291,9 @@ class ReportsScreen(Screen[Jump | None]):
             title = t("reports.title", self.lang, coders=", ".join(self.coders) or "—")
             self.query_one("#title", Static).update(title)
 
-    def _fill(self, table: DataTable, frame: pd.DataFrame, bar_column: str | None) -> None:
-        columns, rows = frame_cells(frame)
+    def _fill(self, table: DataTable, frame: pd.DataFrame, bar_column: str | None, *,
+              percent: bool = False) -> None:
+        columns, rows = frame_cells(frame, percent=percent)
         table.clear(columns=True)
         table.add_columns(*columns, *([""] if bar_column in columns else []))
         if bar_column in columns:
@@ -286,7 +301,7 @@ class ReportsScreen(Screen[Jump | None]):
             values = [row[i] for row in rows if isinstance(row[i], int | float)]
             largest = max(values, default=0)
             rows = [[*row, bar(row[i], largest)] for row in rows]
-        table.add_rows([["" if v is None else v for v in row] for row in rows])
+        table.add_rows([[cell(v, percent) for v in row] for row in rows])
 
     @on(Select.Changed, "#attribute")
     def _attribute_chosen(self, event: Select.Changed) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.widgets import DataTable, OptionList, Select, Static, TabbedContent
 
 from qualcode import analysis
@@ -16,7 +17,7 @@ from qualcode.exchange.tables import frame_cells
 from qualcode.model import Span
 from qualcode.store import Project
 from qualcode.tui.app import build_app
-from qualcode.tui.reports import ReportsScreen
+from qualcode.tui.reports import ReportsScreen, cell
 from qualcode.tui.retrieve import RetrieveScreen
 from qualcode.tui.transcript_view import TranscriptView
 
@@ -58,12 +59,15 @@ async def open_reports(app, pilot, tab: str) -> ReportsScreen:
 
 
 def rows_of(table: DataTable) -> list[list[object]]:
-    return [list(table.get_row_at(i)) for i in range(table.row_count)]
+    """The cells on screen, a number drawn as text read as its text."""
+    return [[str(v) if isinstance(v, Text) else v for v in table.get_row_at(i)]
+            for i in range(table.row_count)]
 
 
-def shown_as(frame) -> list[list[object]]:
+def shown_as(frame, percent: bool = False) -> list[list[object]]:
     """A frame's rows as the reports screen shows them (rounded as the CLI rounds)."""
-    return [["" if v is None else v for v in row] for row in frame_cells(frame)[1]]
+    shown = ([cell(v, percent) for v in row] for row in frame_cells(frame, percent=percent)[1])
+    return [[str(v) if isinstance(v, Text) else v for v in row] for row in shown]
 
 
 def toasts(app) -> list[str]:
@@ -92,7 +96,7 @@ async def test_a_crosstab_cell_lists_its_quotes_and_each_jumps_into_the_transcri
                             ("column %", expected.column_percent), ("counts", expected.counts)):
             screen.query_one("#crosstab-view", Select).value = view
             await pilot.pause()
-            assert rows_of(table) == shown_as(frame)
+            assert rows_of(table) == shown_as(frame, percent="%" in view)
 
         headers = [str(column.label) for column in table.columns.values()]
         row = list(expected.counts["code_id"]).index("problems")
