@@ -109,8 +109,6 @@ def _blocks(text: str) -> list[list[_Line]]:
     return blocks
 
 
-
-
 _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+(?P<name>[^>\n]*?)[ \t]*>[ \t]*")
 _VOICE_END = "</v>"
 _BRACKET_TAG_RE = re.compile(
