@@ -1,7 +1,7 @@
 """Segmentation speed: qualcode's pipeline against bare ``jieba.lcut`` on the same text.
 
 Run with ``uv run python benchmarks/segment.py``. Builds about 1 MB (UTF-8) of Chinese interview
-text from the CC0 Audrey Tang transcripts in /work/shared/corpora (else the sample study in
+text from the CC0 Audrey Tang transcripts in ../shared/corpora (else the sample study in
 transcripts/), repeated to size, and prints throughput (MB/s, best of a few runs) and start-up
 times measured in fresh interpreters. Results go to docs/benchmarks.md by hand.
 """
@@ -23,8 +23,9 @@ from pathlib import Path
 from qualcode.model import Turn
 from qualcode.segment import Segmenter
 
-CORPUS = Path("/work/shared/corpora/audreyt_transcript_cc0/zh-Hans")
-SAMPLE = Path(__file__).resolve().parent.parent / "transcripts"
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpora" / "audreyt_transcript_cc0" / "zh-Hans"
+SAMPLE = REPO / "transcripts"
 SIZE = 1_000_000
 RUNS = 5
 LABEL = re.compile(r"^### (.+?)：\s*$", re.MULTILINE)  # the corpus's speaker lines: "### 唐凤："
