@@ -49,7 +49,7 @@ from pathlib import Path
 
 from qualcode.errors import TranscriptError
 from qualcode.model import ParsedTranscript, Span, Turn
-from qualcode.transcripts import UNKNOWN_SPEAKER, line_number, time_seconds
+from qualcode.transcripts import UNKNOWN_SPEAKER, is_name_like, line_number, time_seconds
 from qualcode.transcripts import _end_of_text_before as _text_end
 from qualcode.transcripts import _first_text_from as _text_start
 from qualcode.transcripts import _iter_lines as _lines
@@ -119,11 +119,6 @@ _COLON_TAG_RE = re.compile(r"(?P<name>[^\s:：\[\]<>【】][^\n:：<>]{0,29}?)[ 
 _DIARIZATION_ID_RE = re.compile(
     r"(?i:speaker|spk)[ _-]?\d{1,3}|(?:说话人|說話人|发言人|發言人|讲话人|講話人)[ _]?\d{1,3}"
 )
-_NOT_A_NAME_RE = re.compile(r"[。，,？?！!；;…、“”\"]|[说說讲講道问問曰]$|^[\d\s.:,]+$|^https?$")
-
-
-def _plausible_name(name: str) -> bool:
-    return bool(name) and not _NOT_A_NAME_RE.search(name) and len(name.split()) <= 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,14 +139,14 @@ def _tag_at(text: str, start: int, end: int) -> _Tag | None:
         name = m["name"].strip()
         if _DIARIZATION_ID_RE.fullmatch(name):
             return _Tag(name, m.end(), "id")
-        if m["colon"] and _plausible_name(name):
+        if m["colon"] and is_name_like(name):
             return _Tag(name, m.end(), "colon")
         return None
     if m := _COLON_TAG_RE.match(text, pos, end):
         name = m["name"].strip()
         if _DIARIZATION_ID_RE.fullmatch(name):
             return _Tag(name, m.end(), "id")
-        if _plausible_name(name):
+        if is_name_like(name):
             return _Tag(name, m.end(), "colon")
     return None
 
@@ -467,7 +462,7 @@ class _ColumnStats:
 
 def _column_stats(cells: list[str]) -> _ColumnStats:
     names = sum(
-        len(cell) <= _SPEAKER_MAX and _plausible_name(_split_description(cell)[0]) for cell in cells
+        len(cell) <= _SPEAKER_MAX and is_name_like(_split_description(cell)[0]) for cell in cells
     )
     return _ColumnStats(
         sum(time_cell_seconds(cell) is not None for cell in cells) / len(cells),

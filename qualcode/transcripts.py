@@ -603,7 +603,7 @@ def _timed_line_candidates(text: str, pos: int) -> list[_Label]:
     return found if len(found) >= _TIMED_LINES_MIN else []
 
 
-def _name_like(name: str) -> bool:
+def is_name_like(name: str) -> bool:
     """Whether ``name`` can be a speaker's name: short, with a letter, not a phrase of prose."""
     name = unicodedata.normalize("NFKC", name)  # full-width Latin letters and digits
     if (
@@ -639,13 +639,13 @@ def _take(
         return LabelChoice("", candidates, [], [])
     if declared is not None:
         taken = [c for c in candidates if c.speaker in declared]
-        rest = [c for c in candidates if c.speaker not in declared and _name_like(c.speaker)]
+        rest = [c for c in candidates if c.speaker not in declared and is_name_like(c.speaker)]
         return LabelChoice("", taken, [], rest)
     times_used = Counter(c.speaker for c in candidates)
     sure = {
         name
         for name, n in times_used.items()
-        if is_role_label(name) or (n >= 2 and _name_like(name))
+        if is_role_label(name) or (n >= 2 and is_name_like(name))
     }
     established = sum(times_used[name] for name in sure) >= _ESTABLISHED_LABELS and any(
         times_used[name] >= 2 for name in sure
@@ -654,10 +654,10 @@ def _take(
     for c in candidates:
         if c.speaker in sure:
             taken.append(c)
-        elif _name_like(c.speaker) and established:
+        elif is_name_like(c.speaker) and established:
             taken.append(c)
             once.append(c)
-        elif _name_like(c.speaker):
+        elif is_name_like(c.speaker):
             not_taken.append(c)
     return LabelChoice("", taken, once, not_taken)
 
