@@ -6,7 +6,7 @@ import os
 import secrets
 import shutil
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -47,20 +47,10 @@ class _Connection(sqlite3.Connection):
     path: Path = Path(DB_NAME)
 
     def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
-        try:
-            return super().execute(*args, **kwargs)
-        except sqlite3.DatabaseError as error:
-            if (explained := _explained(error, self.path)) is None:
-                raise
-            raise explained from error
+        return _explaining(self.path, super().execute, *args, **kwargs)
 
     def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
-        try:
-            return super().executemany(*args, **kwargs)
-        except sqlite3.DatabaseError as error:
-            if (explained := _explained(error, self.path)) is None:
-                raise
-            raise explained from error
+        return _explaining(self.path, super().executemany, *args, **kwargs)
 
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:
         return super().cursor(factory or _Cursor)
@@ -70,20 +60,21 @@ class _Cursor(sqlite3.Cursor):
     """A cursor of a :class:`_Connection`, explaining failures as its connection does."""
 
     def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
-        try:
-            return super().execute(*args, **kwargs)
-        except sqlite3.DatabaseError as error:
-            if (explained := _explained(error, self.connection.path)) is None:
-                raise
-            raise explained from error
+        return _explaining(self.connection.path, super().execute, *args, **kwargs)
 
     def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
-        try:
-            return super().executemany(*args, **kwargs)
-        except sqlite3.DatabaseError as error:
-            if (explained := _explained(error, self.connection.path)) is None:
-                raise
-            raise explained from error
+        return _explaining(self.connection.path, super().executemany, *args, **kwargs)
+
+
+def _explaining(path: Path, run: Callable[..., sqlite3.Cursor], *args: Any,
+                **kwargs: Any) -> sqlite3.Cursor:
+    """``run(*args, **kwargs)``, a failure of the environment raised as its ProjectError."""
+    try:
+        return run(*args, **kwargs)
+    except sqlite3.DatabaseError as error:
+        if (explained := _explained(error, path)) is None:
+            raise
+        raise explained from error
 
 
 def _explained(error: sqlite3.DatabaseError, path: Path) -> ProjectError | None:
