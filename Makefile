@@ -31,6 +31,7 @@ test: .venv/.synced
 
 lint: .venv/.synced
 	.venv/bin/ruff check qualcode tests benchmarks
+	.venv/bin/ruff format --check qualcode tests benchmarks
 
 check: lint test
 

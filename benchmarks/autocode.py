@@ -39,8 +39,7 @@ from qualcode.transcripts import read_transcript
 REPO = Path(__file__).resolve().parents[1]
 
 CC0 = REPO.parent / "shared" / "corpora" / "audreyt_transcript_cc0"
-SAMPLE = sorted(p for p in (REPO / "transcripts").iterdir() if p.suffix in (".txt", ".md",
-                                                                            ".docx"))
+SAMPLE = sorted(p for p in (REPO / "transcripts").iterdir() if p.suffix in (".txt", ".md", ".docx"))
 KEYWORDS = 300
 
 
@@ -48,7 +47,7 @@ def speaker_turns() -> list[str]:
     turns = []
     for path in [*sorted(CC0.glob("zh-*/*.md")), *SAMPLE]:
         parsed = read_transcript(path)
-        turns += [parsed.text[t.body_start:t.end].strip() for t in parsed.turns]
+        turns += [parsed.text[t.body_start : t.end].strip() for t in parsed.turns]
     return [t for t in turns if t]
 
 
@@ -77,9 +76,13 @@ def codebook_with_keywords(rows: list[str], count: int):
     for code in codes:
         code.patterns, code.token_patterns, code.match = [], [], "word"
     have = set(book.keywords())
-    frequent = Counter(w for text in rows[:20000] for w in rjieba.cut(text)
-                       if 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w))
-    extra = [w for w, _ in frequent.most_common() if w not in have][:count - len(have)]
+    frequent = Counter(
+        w
+        for text in rows[:20000]
+        for w in rjieba.cut(text)
+        if 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w)
+    )
+    extra = [w for w, _ in frequent.most_common() if w not in have][: count - len(have)]
     for i, word in enumerate(extra):
         codes[i % len(codes)].keywords.append(word)
     assert len(book.keywords()) == count, len(book.keywords())
@@ -99,8 +102,9 @@ def write_table(path: Path, rows: list[str], repeat: int = 1) -> None:
 
 def child(*argv: str) -> dict:
     """Run this script in a fresh process (as ``qualcode batch`` runs) and read its figures."""
-    out = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, *argv], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -126,13 +130,17 @@ def batch_child(source: str, codebook: str, output: str, workers: str) -> None:
 
     book = load_codebook(codebook)
     rules = compile_rules(book)
-    result = code_table(source, book, output, id_column="id", workers=int(workers),
-                        rules=rules)
-    print(json.dumps({
-        "seconds": result.seconds, "documents": result.documents,
-        "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    }))
+    result = code_table(source, book, output, id_column="id", workers=int(workers), rules=rules)
+    print(
+        json.dumps(
+            {
+                "seconds": result.seconds,
+                "documents": result.documents,
+                "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def median_seconds(*argv: str, runs: int = 3) -> float:
@@ -144,9 +152,11 @@ def main(size_mb: float = 10, large_mb: float = 100) -> None:
     mb = sum(len(t.encode()) for t in rows) / 1e6
     chars = sum(map(len, rows))
     book = codebook_with_keywords(rows, KEYWORDS)
-    print(f"{len(rows):,} documents, {chars:,} characters, {mb:.1f} MB UTF-8; "
-          f"{len(book.keywords())} keywords over {len(book.by_id())} codes; load average "
-          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (others' work skews the figures)")
+    print(
+        f"{len(rows):,} documents, {chars:,} characters, {mb:.1f} MB UTF-8; "
+        f"{len(book.keywords())} keywords over {len(book.by_id())} codes; load average "
+        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (others' work skews the figures)"
+    )
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         source = folder / "corpus.csv"
@@ -162,21 +172,29 @@ def main(size_mb: float = 10, large_mb: float = 100) -> None:
         two_s = median_seconds("--batch", str(source), str(codebook_path), out, "2")
         rules_s = median_seconds("--batch", str(source), str(sample), out, "1")
         print(f"bare jieba.lcut, one core:          {jieba_s:6.2f} s  {mb / jieba_s:6.2f} MB/s")
-        print(f"batch path, one core:               {one_s:6.2f} s  {mb / one_s:6.2f} MB/s  "
-              f"{jieba_s / one_s:.1f}x jieba (goal >= 3)")
-        print(f"batch path, two cores:              {two_s:6.2f} s  {mb / two_s:6.2f} MB/s  "
-              f"{one_s / two_s:.2f}x one core (goal >= 1.8)")
-        print(f"sample codebook (patterns, tokens): {rules_s:6.2f} s  {mb / rules_s:6.2f} MB/s "
-              "one core")
+        print(
+            f"batch path, one core:               {one_s:6.2f} s  {mb / one_s:6.2f} MB/s  "
+            f"{jieba_s / one_s:.1f}x jieba (goal >= 3)"
+        )
+        print(
+            f"batch path, two cores:              {two_s:6.2f} s  {mb / two_s:6.2f} MB/s  "
+            f"{one_s / two_s:.2f}x one core (goal >= 1.8)"
+        )
+        print(
+            f"sample codebook (patterns, tokens): {rules_s:6.2f} s  {mb / rules_s:6.2f} MB/s "
+            "one core"
+        )
 
         large = folder / "large.csv"
         write_table(large, rows, repeat=max(1, round(large_mb / size_mb)))
         for label, path in ((f"{size_mb:g} MB", source), (f"{large_mb:g} MB", large)):
             size = path.stat().st_size / 1e6
             figures = child("--batch", str(path), str(codebook_path), out, "2")
-            print(f"peak memory, {label} input ({size:.0f} MB file, {figures['documents']:,} "
-                  f"documents, two workers): main {figures['main_mb']:.0f} MB, largest worker "
-                  f"{figures['worker_mb']:.0f} MB ({size / figures['seconds']:.1f} MB/s)")
+            print(
+                f"peak memory, {label} input ({size:.0f} MB file, {figures['documents']:,} "
+                f"documents, two workers): main {figures['main_mb']:.0f} MB, largest worker "
+                f"{figures['worker_mb']:.0f} MB ({size / figures['seconds']:.1f} MB/s)"
+            )
 
 
 if __name__ == "__main__":

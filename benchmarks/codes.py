@@ -35,8 +35,11 @@ from qualcode import codes
 from qualcode.store import Project
 
 QUALCODE = Path(sys.executable).with_name("qualcode")
-SPLIT = {"problems.awareness": (0, 10_000), "causes.publicity": (10_000, 20_000),
-         "tpb.attitude": (20_000, 40_000)}
+SPLIT = {
+    "problems.awareness": (0, 10_000),
+    "causes.publicity": (10_000, 20_000),
+    "tpb.attitude": (20_000, 40_000),
+}
 
 
 def timed(function: Callable[[], object]) -> float:
@@ -49,8 +52,10 @@ def prepare(folder: Path) -> None:
     with Project.open(folder) as project, project.transaction() as conn:
         ids = [row[0] for row in conn.execute("SELECT id FROM codings ORDER BY id")]
         for code_id, (first, last) in SPLIT.items():
-            conn.executemany("UPDATE codings SET code_id = ? WHERE id = ?",
-                             [(code_id, i) for i in ids[first:last]])
+            conn.executemany(
+                "UPDATE codings SET code_id = ? WHERE id = ?",
+                [(code_id, i) for i in ids[first:last]],
+            )
         conn.execute("UPDATE codings SET memo = '这一段要在论文里引用' WHERE id % 50 = 0")
         for code_id in SPLIT:
             project.set_code_memo(code_id, "wang", f"{code_id} 的定义")
@@ -63,34 +68,58 @@ def main() -> None:
         prepare(folder)
         with Project.open(folder) as project:
             counts = project.code_counts()
-            print(f"{n_transcripts:,} transcripts; codings per code: "
-                  + ", ".join(f"{c} {counts[c]:,}" for c in SPLIT))
+            print(
+                f"{n_transcripts:,} transcripts; codings per code: "
+                + ", ".join(f"{c} {counts[c]:,}" for c in SPLIT)
+            )
             merges, merge_undos, renames, rename_undos = [], [], [], []
             for _ in range(3):
                 change = None
 
                 def merge() -> None:
                     nonlocal change
-                    change = codes.merge_codes(project, "problems.awareness",
-                                               "causes.publicity", "wang")
+                    change = codes.merge_codes(
+                        project, "problems.awareness", "causes.publicity", "wang"
+                    )
 
                 merges.append(timed(merge))
                 merge_undos.append(timed(lambda: project.undo("wang")))
             print(f"  {change.text()}")
             for _ in range(3):
-                renames.append(timed(lambda: codes.edit_code(
-                    project, "tpb.attitude", "wang", new_id="tpb.attitude_toward_use")))
+                renames.append(
+                    timed(
+                        lambda: codes.edit_code(
+                            project, "tpb.attitude", "wang", new_id="tpb.attitude_toward_use"
+                        )
+                    )
+                )
                 rename_undos.append(timed(lambda: project.undo("wang")))
             assert project.code_counts() == counts  # every undo put every coding back
-        for name, runs in (("merge 10,000 into 10,000 codings", merges),
-                           ("undo of the merge", merge_undos),
-                           ("id rename, 20,000 codings", renames),
-                           ("undo of the id rename", rename_undos)):
-            print(f"  {name:36} {statistics.median(runs):5.2f} s "
-                  f"(runs {', '.join(f'{r:.2f}' for r in runs)})")
+        for name, runs in (
+            ("merge 10,000 into 10,000 codings", merges),
+            ("undo of the merge", merge_undos),
+            ("id rename, 20,000 codings", renames),
+            ("undo of the id rename", rename_undos),
+        ):
+            print(
+                f"  {name:36} {statistics.median(runs):5.2f} s "
+                f"(runs {', '.join(f'{r:.2f}' for r in runs)})"
+            )
         started = time.perf_counter()
-        subprocess.run([str(QUALCODE), "codes", "merge", str(folder), "problems.awareness",
-                        "causes.publicity", "--coder", "wang"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(QUALCODE),
+                "codes",
+                "merge",
+                str(folder),
+                "problems.awareness",
+                "causes.publicity",
+                "--coder",
+                "wang",
+            ],
+            check=True,
+            capture_output=True,
+        )
         print(f"  whole `qualcode codes merge` process    {time.perf_counter() - started:5.2f} s")
 
 

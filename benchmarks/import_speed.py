@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = [REPO / "transcripts" / name for name in ("A01_zhang.txt", "A04_chen.txt",
-                                                      "A05_zhao.txt")]
+SAMPLES = [
+    REPO / "transcripts" / name for name in ("A01_zhang.txt", "A04_chen.txt", "A05_zhao.txt")
+]
 
 
 def sample_body() -> str:
@@ -49,8 +50,11 @@ def timed(command: list[str], repeat: int = 3) -> float:
 def import_peak(project: Path, source: Path) -> tuple[float, float]:
     """(seconds, peak resident MB) of one `qualcode import` process."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "qualcode", "import", str(project),
-                              str(source)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "qualcode", "import", str(project), str(source)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
@@ -70,13 +74,19 @@ def memory(sizes_mb: list[int]) -> None:
             with open(source, "w", encoding="utf-8") as handle:
                 handle.writelines(body for _ in range(size * 1_000_000 // len(body.encode()) + 1))
             project = folder / f"m{size}"
-            subprocess.run([sys.executable, "-m", "qualcode", "init", str(project)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "qualcode", "init", str(project)],
+                check=True,
+                capture_output=True,
+            )
             seconds, peak = import_peak(project, source)
             file_mb = source.stat().st_size / 2**20
             chars = len(body) * (size * 1_000_000 // len(body.encode()) + 1)
-            print(f"| {file_mb:.0f} MiB | {chars:,} | {seconds:.1f} | {peak:,.0f} MiB | "
-                  f"{peak / file_mb:.1f}x |", flush=True)
+            print(
+                f"| {file_mb:.0f} MiB | {chars:,} | {seconds:.1f} | {peak:,.0f} MiB | "
+                f"{peak / file_mb:.1f}x |",
+                flush=True,
+            )
             source.unlink()
             shutil.rmtree(project)
 
@@ -99,15 +109,27 @@ def main() -> None:
         def ours(i: int) -> float:
             project = folder / f"p{i}"
             started = time.perf_counter()
-            subprocess.run([*qualcode, "init", str(project), "--codebook",
-                            str(REPO / "codebooks" / "gov_service.yaml")], check=True,
-                           capture_output=True)
-            subprocess.run([*qualcode, "import", str(project), str(big)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [
+                    *qualcode,
+                    "init",
+                    str(project),
+                    "--codebook",
+                    str(REPO / "codebooks" / "gov_service.yaml"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run(
+                [*qualcode, "import", str(project), str(big)], check=True, capture_output=True
+            )
             return time.perf_counter() - started
 
-        jieba = [sys.executable, "-c",
-                 f"import jieba; jieba.lcut(open({str(big)!r}, encoding='utf-8').read())"]
+        jieba = [
+            sys.executable,
+            "-c",
+            f"import jieba; jieba.lcut(open({str(big)!r}, encoding='utf-8').read())",
+        ]
         # Paired runs, ours then jieba's, so the drift of a shared machine hits both alike;
         # the ratio is the median of the pairs' ratios.
         pairs = [(ours(i), timed(jieba, repeat=1)) for i in range(PAIRS)]
@@ -130,9 +152,11 @@ def main() -> None:
             started = time.perf_counter()
             (again,) = import_files(project, [big])
             reimport = time.perf_counter() - started
-        print(f"re-open the segmented 3 MB transcript: {reopen * 1000:.0f} ms "
-              f"({len(stored.sentences):,} sentences, {len(stored.word_ends):,} words, "
-              "no segmentation)")
+        print(
+            f"re-open the segmented 3 MB transcript: {reopen * 1000:.0f} ms "
+            f"({len(stored.sentences):,} sentences, {len(stored.word_ends):,} words, "
+            "no segmentation)"
+        )
         print(f"re-import of the unchanged file: {reimport * 1000:.0f} ms ({again.status})")
 
         many = folder / "many"
@@ -144,10 +168,15 @@ def main() -> None:
         project_dir = folder / "p300"
         subprocess.run([*qualcode, "init", str(project_dir)], check=True, capture_output=True)
         started = time.perf_counter()
-        subprocess.run([*qualcode, "import", str(project_dir), *map(str, many.iterdir())],
-                       check=True, capture_output=True)
-        print(f"import 300 transcripts x 10,000 characters: "
-              f"{time.perf_counter() - started:.2f} s (one process)")
+        subprocess.run(
+            [*qualcode, "import", str(project_dir), *map(str, many.iterdir())],
+            check=True,
+            capture_output=True,
+        )
+        print(
+            f"import 300 transcripts x 10,000 characters: "
+            f"{time.perf_counter() - started:.2f} s (one process)"
+        )
     memory(sizes)
 
 

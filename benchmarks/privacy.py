@@ -26,12 +26,45 @@ from dataclasses import dataclass
 
 from qualcode.privacy import KINDS, detect
 
-COMMON = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓彭肖董袁潘蒋蔡杜叶程苏魏丁任沈姚卢"
+COMMON = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓彭肖董袁潘蒋蔡杜叶程苏魏丁任沈姚卢"
+)
 RARE = "于萧曹傅曾吕田"
 GIVEN_ONE = "伟强磊军洋勇杰涛明超斌鹏辉刚平静敏丽娟艳芳燕霞玲丹萍红"
-GIVEN_TWO = ["海涛", "红梅", "国庆", "志伟", "秀英", "建华", "丽娟", "晓燕", "德明", "淑芬", "春生",
-             "桂兰", "振东", "美玲", "文斌", "玉珍", "国强", "建军", "小红", "子轩", "雨涵", "浩然",
-             "佳怡", "思远", "永福", "金凤", "立新", "婉清", "少华", "宏伟", "家豪", "慧敏"]
+GIVEN_TWO = [
+    "海涛",
+    "红梅",
+    "国庆",
+    "志伟",
+    "秀英",
+    "建华",
+    "丽娟",
+    "晓燕",
+    "德明",
+    "淑芬",
+    "春生",
+    "桂兰",
+    "振东",
+    "美玲",
+    "文斌",
+    "玉珍",
+    "国强",
+    "建军",
+    "小红",
+    "子轩",
+    "雨涵",
+    "浩然",
+    "佳怡",
+    "思远",
+    "永福",
+    "金凤",
+    "立新",
+    "婉清",
+    "少华",
+    "宏伟",
+    "家豪",
+    "慧敏",
+]
 TITLES = ["老师", "主任", "阿姨", "师傅", "医生", "书记", "经理"]
 
 # Sentences around a planted name; {n} is the name, {s} its surname. "gold" says what is planted:
@@ -58,22 +91,59 @@ NAME_CONTEXTS = [
     ("我们科室的{n}，人很好。", "n"),
     ("记得{n}那时候刚来。", "n"),
 ]
-FAMILIAR_CONTEXTS = ["小{s}帮我弄的，我自己不会。", "老{s}也说不好用。", "有事我就找小{s}。",
-                     "老{s}跟我讲过这个事。"]
+FAMILIAR_CONTEXTS = [
+    "小{s}帮我弄的，我自己不会。",
+    "老{s}也说不好用。",
+    "有事我就找小{s}。",
+    "老{s}跟我讲过这个事。",
+]
 
 DECOY_SENTENCES = [
-    "我很高兴能参加这次访谈。", "这方面我不太懂。", "我曾经试过三次都没成功。", "于是我就去了大厅。",
-    "小时候家里没有电脑。", "老实说，我不太信任网上办事。", "田野调查的时候也问过这个问题。",
-    "江湖上都说这个网站难用。", "文化程度不高的人更难。", "石头一样沉，一点反应都没有。",
-    "那几年生意萧条。", "周末人比较多。", "马上就好了，他们总这么说。", "黄金周的时候排队更长。",
-    "关于这个问题，我也说不好。", "曹操说曹操就到，他正好来了。", "我们村里老年人多。",
-    "老百姓办事就图个方便。", "小区门口贴了通知。", "老师傅们都不会用手机。", "程序太复杂了。",
-    "许多人都有同样的问题。", "何况还要排队。", "林业局的网站也一样。", "吕梁那边也推广了。",
-    "傅里叶变换我可听不懂。", "钱包忘带了，只好回去拿。", "方便的时候再说吧。", "高峰期网页打不开。",
-    "宋体字太小了看不清。", "叶子都黄了他们才修好。", "杨柳依依，说远了。", "朱红色的按钮在右上角。",
-    "我把这张表填了。", "曾几何时，办事得跑好几趟。", "马路对面就是大厅。", "黄色的按钮点不动。",
-    "一周两次，风雨无阻。", "文件太多了。", "高中毕业就出来打工了。", "方案改了好几次。",
-    "我于心不忍，就帮他填了。", "大厅位于市中心。", "江边散步的时候想起来的。", "石家庄那边也这样。",
+    "我很高兴能参加这次访谈。",
+    "这方面我不太懂。",
+    "我曾经试过三次都没成功。",
+    "于是我就去了大厅。",
+    "小时候家里没有电脑。",
+    "老实说，我不太信任网上办事。",
+    "田野调查的时候也问过这个问题。",
+    "江湖上都说这个网站难用。",
+    "文化程度不高的人更难。",
+    "石头一样沉，一点反应都没有。",
+    "那几年生意萧条。",
+    "周末人比较多。",
+    "马上就好了，他们总这么说。",
+    "黄金周的时候排队更长。",
+    "关于这个问题，我也说不好。",
+    "曹操说曹操就到，他正好来了。",
+    "我们村里老年人多。",
+    "老百姓办事就图个方便。",
+    "小区门口贴了通知。",
+    "老师傅们都不会用手机。",
+    "程序太复杂了。",
+    "许多人都有同样的问题。",
+    "何况还要排队。",
+    "林业局的网站也一样。",
+    "吕梁那边也推广了。",
+    "傅里叶变换我可听不懂。",
+    "钱包忘带了，只好回去拿。",
+    "方便的时候再说吧。",
+    "高峰期网页打不开。",
+    "宋体字太小了看不清。",
+    "叶子都黄了他们才修好。",
+    "杨柳依依，说远了。",
+    "朱红色的按钮在右上角。",
+    "我把这张表填了。",
+    "曾几何时，办事得跑好几趟。",
+    "马路对面就是大厅。",
+    "黄色的按钮点不动。",
+    "一周两次，风雨无阻。",
+    "文件太多了。",
+    "高中毕业就出来打工了。",
+    "方案改了好几次。",
+    "我于心不忍，就帮他填了。",
+    "大厅位于市中心。",
+    "江边散步的时候想起来的。",
+    "石家庄那边也这样。",
 ]
 
 
@@ -106,7 +176,7 @@ class Builder:
                 break
             close = sentence.index("}", brace)
             text += sentence[at:brace]
-            kind, value = plants[sentence[brace + 1:close]]
+            kind, value = plants[sentence[brace + 1 : close]]
             if kind:
                 start = self.length + len(text)
                 self.gold.append(Planted(kind, start, start + len(value), value))
@@ -146,10 +216,11 @@ def luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
 
 
 def bank_card(rng: random.Random) -> str:
-    number = luhn_complete(rng.choice(["622202", "621700", "622848", "4563", "5187"]),
-                           rng.choice([16, 19]), rng)
+    number = luhn_complete(
+        rng.choice(["622202", "621700", "622848", "4563", "5187"]), rng.choice([16, 19]), rng
+    )
     if rng.random() < 0.5:
-        return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+        return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
     return number
 
 
@@ -196,8 +267,9 @@ def invoice_number(rng: random.Random) -> str:
 
 def date_text(rng: random.Random) -> str:
     y, m, d = rng.randint(2015, 2024), rng.randint(1, 12), rng.randint(1, 28)
-    return rng.choice([f"{y}年{m}月{d}日", f"{y}-{m:02d}-{d:02d}", f"{y}{m:02d}{d:02d}",
-                       f"{y}.{m}.{d}"])
+    return rng.choice(
+        [f"{y}年{m}月{d}日", f"{y}-{m:02d}-{d:02d}", f"{y}{m:02d}{d:02d}", f"{y}.{m}.{d}"]
+    )
 
 
 def unique_names(rng: random.Random, n: int) -> list[tuple[str, str]]:
@@ -214,30 +286,42 @@ def unique_names(rng: random.Random, n: int) -> list[tuple[str, str]]:
 # --- the study --------------------------------------------------------------------------------
 
 
-def generate(seed: int = 0, persons: int = 140, each: int = 22) -> dict[str, tuple[str, list[Planted]]]:
+def generate(
+    seed: int = 0, persons: int = 140, each: int = 22
+) -> dict[str, tuple[str, list[Planted]]]:
     """Transcript name -> (text, planted values): ``persons`` names in varied contexts plus
     familiar forms, ``each`` values of every other kind, decoys between them."""
     rng = random.Random(seed)
     sentences: list[tuple[str, dict[str, tuple[str, str]]]] = []
     familiar_surnames = rng.sample(COMMON + RARE, 20)
     for (name, surname), (context, _) in zip(
-            unique_names(rng, persons),
-            (NAME_CONTEXTS[i % len(NAME_CONTEXTS)] for i in range(persons)), strict=True):
-        sentences.append((context.replace("{n}", "{a}").replace("{s}", surname),
-                          {"a": ("person", name)}))
+        unique_names(rng, persons),
+        (NAME_CONTEXTS[i % len(NAME_CONTEXTS)] for i in range(persons)),
+        strict=True,
+    ):
+        sentences.append(
+            (context.replace("{n}", "{a}").replace("{s}", surname), {"a": ("person", name)})
+        )
     for i, surname in enumerate(familiar_surnames):
         context = FAMILIAR_CONTEXTS[i % len(FAMILIAR_CONTEXTS)]
         word = ("小" if "小{s}" in context else "老") + surname
-        sentences.append((context.replace(("小" if "小{s}" in context else "老") + "{s}", "{a}"),
-                          {"a": ("person", word)}))
+        sentences.append(
+            (
+                context.replace(("小" if "小{s}" in context else "老") + "{s}", "{a}"),
+                {"a": ("person", word)},
+            )
+        )
     for i in range(each):
         surname, title = rng.choice(RARE + COMMON), TITLES[i % len(TITLES)]
         sentences.append(("后来{a}帮我重新登记了一遍。", {"a": ("person", surname + title)}))
     makers = [
         ("id_number", id_number, ["我的身份证号是{a}。", "身份证{a}，您记一下。"]),
         ("mobile", mobile, ["我手机是{a}，白天都能打通。", "有事打{a}找我。"]),
-        ("phone_tail", lambda r: f"{r.randint(0, 9999):04d}",
-         ["验证码发到我手机尾号{a}的那个号上。", "尾号是{a}的那张卡。", "手机后四位{a}。"]),
+        (
+            "phone_tail",
+            lambda r: f"{r.randint(0, 9999):04d}",
+            ["验证码发到我手机尾号{a}的那个号上。", "尾号是{a}的那张卡。", "手机后四位{a}。"],
+        ),
         ("landline", landline, ["单位电话{a}，上班时间打。", "座机{a}。"]),
         ("email", email, ["邮箱是{a}。", "发到{a}就行。"]),
         ("bank_card", bank_card, ["工资卡号{a}。", "银行卡是{a}。"]),
@@ -247,9 +331,11 @@ def generate(seed: int = 0, persons: int = 140, each: int = 22) -> dict[str, tup
         for i in range(each):
             sentences.append((contexts[i % len(contexts)], {"a": (kind, make(rng))}))
     decoys = [
-        ("发票代码{a}，我都留着。", invoice_code), ("发票号码{a}。", invoice_number),
+        ("发票代码{a}，我都留着。", invoice_code),
+        ("发票号码{a}。", invoice_number),
         ("订单号{a}，到现在还没处理。", lambda r: f"{r.randint(10**11, 10**12 - 1)}"),
-        ("那是{a}的事了。", date_text), ("一共交了{a}元。", lambda r: str(r.randint(100, 99999))),
+        ("那是{a}的事了。", date_text),
+        ("一共交了{a}元。", lambda r: str(r.randint(100, 99999))),
     ]
     for i in range(each * 2):
         context, make = decoys[i % len(decoys)]
@@ -260,7 +346,7 @@ def generate(seed: int = 0, persons: int = 140, each: int = 22) -> dict[str, tup
     per = 20
     for n, at in enumerate(range(0, len(sentences), per), start=1):
         builder = Builder()
-        for sentence, plants in sentences[at:at + per]:
+        for sentence, plants in sentences[at : at + per]:
             builder.add(("受访者：" if rng.random() < 0.5 else "") + sentence + "\n", plants)
         study[f"T{n:02d}"] = (builder.text(), builder.gold)
     return study
@@ -287,30 +373,37 @@ class Score:
         return self.right / self.found if self.found else 1.0
 
 
-def score(study: dict[str, tuple[str, list[Planted]]]
-          ) -> tuple[dict[str, Score], list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+def score(
+    study: dict[str, tuple[str, list[Planted]]],
+) -> tuple[dict[str, Score], list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """Per kind scores, the planted values missed and the findings that match nothing:
     ``(transcript, kind, text)``."""
     detection = detect({name: text for name, (text, _) in study.items()})
     # Planted kinds an older qualcode does not know count as missed (to compare versions).
-    scores = {kind: Score() for kind in dict.fromkeys(
-        [*KINDS, *(p.kind for _, gold in study.values() for p in gold)])}
+    scores = {
+        kind: Score()
+        for kind in dict.fromkeys([*KINDS, *(p.kind for _, gold in study.values() for p in gold)])
+    }
     missed, wrong = [], []
     for name, (_, gold) in study.items():
         found = detection.findings[name]
         for planted in gold:
             scores[planted.kind].planted += 1
-            if any(f.kind == planted.kind and _overlap((f.start, f.end),
-                                                       (planted.start, planted.end)) >= 0.5
-                   for f in found):
+            if any(
+                f.kind == planted.kind
+                and _overlap((f.start, f.end), (planted.start, planted.end)) >= 0.5
+                for f in found
+            ):
                 scores[planted.kind].matched += 1
             else:
                 missed.append((name, planted.kind, planted.text))
         for f in found:
             scores[f.kind].found += 1
-            if any(planted.kind == f.kind and _overlap((f.start, f.end),
-                                                       (planted.start, planted.end)) >= 0.5
-                   for planted in gold):
+            if any(
+                planted.kind == f.kind
+                and _overlap((f.start, f.end), (planted.start, planted.end)) >= 0.5
+                for planted in gold
+            ):
                 scores[f.kind].right += 1
             else:
                 wrong.append((name, f.kind, f.text))
@@ -328,15 +421,23 @@ def main() -> None:
     seconds = time.perf_counter() - began
     planted = sum(s.planted for s in scores.values())
     characters = sum(len(text) for text, _ in study.values())
-    print(f"{len(study)} transcripts, {characters} characters, {planted} planted values; "
-          f"detection {seconds:.2f} s")
+    print(
+        f"{len(study)} transcripts, {characters} characters, {planted} planted values; "
+        f"detection {seconds:.2f} s"
+    )
     print(f"{'kind':<11} {'planted':>7} {'found':>6} {'recall':>7} {'precision':>9}")
     for kind, s in scores.items():
         print(f"{kind:<11} {s.planted:>7} {s.found:>6} {s.recall:>7.1%} {s.precision:>9.1%}")
-    total = Score(planted, sum(s.matched for s in scores.values()),
-                  sum(s.found for s in scores.values()), sum(s.right for s in scores.values()))
-    print(f"{'all':<11} {total.planted:>7} {total.found:>6} {total.recall:>7.1%} "
-          f"{total.precision:>9.1%}")
+    total = Score(
+        planted,
+        sum(s.matched for s in scores.values()),
+        sum(s.found for s in scores.values()),
+        sum(s.right for s in scores.values()),
+    )
+    print(
+        f"{'all':<11} {total.planted:>7} {total.found:>6} {total.recall:>7.1%} "
+        f"{total.precision:>9.1%}"
+    )
     if args.show:
         for name, kind, text in missed:
             print(f"missed {name} {kind}: {text}")

@@ -47,13 +47,26 @@ def main() -> None:
         print(f"{n_transcripts:,} transcripts, {n_codings:,} codings")
         out = Path(tmp)
         runs = {
-            "report quotes --max-per-code 10 -o quotes.docx":
-                ["--max-per-code", "10", "-o", str(out / "quotes.docx")],
-            "report quotes --max-per-code 10 -o quotes.md":
-                ["--max-per-code", "10", "-o", str(out / "quotes.md")],
-            "... --where uses_platform=是 -o quotes.docx":
-                ["--max-per-code", "10", "--where", "uses_platform=是", "-o",
-                 str(out / "where.docx")],
+            "report quotes --max-per-code 10 -o quotes.docx": [
+                "--max-per-code",
+                "10",
+                "-o",
+                str(out / "quotes.docx"),
+            ],
+            "report quotes --max-per-code 10 -o quotes.md": [
+                "--max-per-code",
+                "10",
+                "-o",
+                str(out / "quotes.md"),
+            ],
+            "... --where uses_platform=是 -o quotes.docx": [
+                "--max-per-code",
+                "10",
+                "--where",
+                "uses_platform=是",
+                "-o",
+                str(out / "where.docx"),
+            ],
         }
         for name, args in runs.items():
             seconds = whole_process(["report", "quotes", str(folder), *args])

@@ -29,8 +29,9 @@ from qualcode.study import import_files, init_project
 
 REPO = Path(__file__).resolve().parents[1]
 
-SAMPLES = [REPO / "transcripts" / name for name in ("A01_zhang.txt", "A04_chen.txt",
-                                                      "A05_zhao.txt")]
+SAMPLES = [
+    REPO / "transcripts" / name for name in ("A01_zhang.txt", "A04_chen.txt", "A05_zhao.txt")
+]
 
 
 def sample_turns() -> list[str]:
@@ -47,19 +48,26 @@ def build(folder: Path, n_transcripts: int, n_codings: int) -> Path:
     for i in range(n_transcripts):
         start = rng.randrange(len(turns) - 30)
         path = sources / f"R{i:04d}.txt"
-        path.write_text("\n\n".join(turns[start:start + 30]) + "\n", encoding="utf-8")
+        path.write_text("\n\n".join(turns[start : start + 30]) + "\n", encoding="utf-8")
         paths.append(path)
     people = sources / "people.csv"
-    people.write_text("transcript,age_group,uses_platform\n" + "".join(
-        f"R{i:04d},{rng.choice(['18-29岁', '30-44岁', '45-59岁', '60岁及以上'])},"
-        f"{rng.choice(['是', '否'])}\n" for i in range(n_transcripts)), encoding="utf-8")
+    people.write_text(
+        "transcript,age_group,uses_platform\n"
+        + "".join(
+            f"R{i:04d},{rng.choice(['18-29岁', '30-44岁', '45-59岁', '60岁及以上'])},"
+            f"{rng.choice(['是', '否'])}\n"
+            for i in range(n_transcripts)
+        ),
+        encoding="utf-8",
+    )
     project_folder = folder / "study"
     with init_project(project_folder, REPO / "codebooks" / "gov_service.yaml") as project:
         import_files(project, paths, people, allow_duplicates=True)  # texts repeat
         codes = [c.id for c, _, _ in project.codebook().walk()]
         sentences: dict[int, list[tuple[int, int]]] = {}
         for transcript_id, start, end in project.conn.execute(
-                "SELECT transcript_id, start, end FROM sentences ORDER BY transcript_id, idx"):
+            "SELECT transcript_id, start, end FROM sentences ORDER BY transcript_id, idx"
+        ):
             sentences.setdefault(transcript_id, []).append((start, end))
         ids = list(sentences)
         rows = []
@@ -69,14 +77,28 @@ def build(folder: Path, n_transcripts: int, n_codings: int) -> Path:
             spans = sentences[transcript_id]
             first = rng.randrange(len(spans))
             last = min(len(spans) - 1, first + rng.choice([0, 0, 0, 1, 2]))
-            rows.append((transcript_id, spans[first][0], spans[last][1], rng.choice(codes),
-                         rng.choice(["wang", "li"]), now, now))
+            rows.append(
+                (
+                    transcript_id,
+                    spans[first][0],
+                    spans[last][1],
+                    rng.choice(codes),
+                    rng.choice(["wang", "li"]),
+                    now,
+                    now,
+                )
+            )
         # Setup only: written in bulk, without the undo log a person's codings get.
         with project.transaction() as conn:
-            conn.executemany("INSERT INTO coders VALUES (?, ?) ON CONFLICT DO NOTHING",
-                             [("wang", now), ("li", now)])
-            conn.executemany("INSERT INTO codings (transcript_id, start, end, code_id, coder, "
-                             "created, changed) VALUES (?,?,?,?,?,?,?)", rows)
+            conn.executemany(
+                "INSERT INTO coders VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [("wang", now), ("li", now)],
+            )
+            conn.executemany(
+                "INSERT INTO codings (transcript_id, start, end, code_id, coder, "
+                "created, changed) VALUES (?,?,?,?,?,?,?)",
+                rows,
+            )
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return project_folder
 
@@ -97,8 +119,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         folder = build(Path(tmp), n_transcripts, n_codings)
-        print(f"built {n_transcripts:,} transcripts, {n_codings:,} codings in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"built {n_transcripts:,} transcripts, {n_codings:,} codings in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         import pandas as pd
 
         from qualcode import analysis
@@ -111,18 +135,23 @@ def main() -> None:
             def bare() -> object:
                 rows = pd.read_sql_query(
                     "SELECT transcript_id, start, end, code_id, coder FROM codings "
-                    "WHERE status = 'confirmed'", project.conn)
-                return rows.groupby("code_id").agg(segments=("start", "size"),
-                                                   transcripts=("transcript_id", "nunique"))
+                    "WHERE status = 'confirmed'",
+                    project.conn,
+                )
+                return rows.groupby("code_id").agg(
+                    segments=("start", "size"), transcripts=("transcript_id", "nunique")
+                )
 
             reports = {
                 "frequencies": lambda: analysis.frequencies(project),
                 "crosstab --by age_group": lambda: analysis.crosstab(project, "age_group"),
                 "cooccurrence (overlap)": lambda: analysis.cooccurrence(project),
-                "cooccurrence --unit sentence": lambda: analysis.cooccurrence(project,
-                                                                              unit="sentence"),
+                "cooccurrence --unit sentence": lambda: analysis.cooccurrence(
+                    project, unit="sentence"
+                ),
                 "frequencies --coder wang --coder li": lambda: analysis.frequencies(
-                    project, ["wang", "li"]),
+                    project, ["wang", "li"]
+                ),
                 "matrix": lambda: analysis.matrix(project),
             }
 
@@ -130,6 +159,7 @@ def main() -> None:
                 def run() -> object:
                     analysis._CACHE.clear()  # as after any change: read from the store again
                     return report()
+
                 return run
 
             def three() -> None:
@@ -137,8 +167,10 @@ def main() -> None:
                 for name in ("frequencies", "crosstab --by age_group", "cooccurrence (overlap)"):
                     reports[name]()
 
-            figures = {name: (median_time(cold(report)), median_time(report))
-                       for name, report in reports.items()}
+            figures = {
+                name: (median_time(cold(report)), median_time(report))
+                for name, report in reports.items()
+            }
             goal = median_time(three)
             load = median_time(cold(lambda: analysis.segments(project)))
             rows_only = median_time(lambda: project.coding_rows())
@@ -146,20 +178,37 @@ def main() -> None:
         print(f"  {'report':38} {'from the store':>15} {'read cached':>12}")
         for name, (first, again) in figures.items():
             print(f"  {name:38} {first * 1000:12.0f} ms {again * 1000:9.0f} ms")
-        print(f"  frequencies + crosstab + cooccurrence from the store: {goal * 1000:.0f} ms "
-              "(goal < 1000 ms)")
-        print(f"  reading + rolling up the codings: {load * 1000:.0f} ms "
-              f"(Project.coding_rows alone {rows_only * 1000:.0f} ms)")
-        print(f"  bare pandas: read_sql_query + groupby: {baseline * 1000:.0f} ms; ratio "
-              f"frequencies / bare {figures['frequencies'][0] / baseline:.1f}, "
-              f"all three / bare {goal / baseline:.1f}")
+        print(
+            f"  frequencies + crosstab + cooccurrence from the store: {goal * 1000:.0f} ms "
+            "(goal < 1000 ms)"
+        )
+        print(
+            f"  reading + rolling up the codings: {load * 1000:.0f} ms "
+            f"(Project.coding_rows alone {rows_only * 1000:.0f} ms)"
+        )
+        print(
+            f"  bare pandas: read_sql_query + groupby: {baseline * 1000:.0f} ms; ratio "
+            f"frequencies / bare {figures['frequencies'][0] / baseline:.1f}, "
+            f"all three / bare {goal / baseline:.1f}"
+        )
     startup = subprocess.run(
-        [sys.executable, "-c", ("import time; t = time.perf_counter(); import qualcode.analysis; "
-                                "a = time.perf_counter(); import scipy.stats; "
-                                "print(f'{a - t:.2f} {time.perf_counter() - a:.2f}')")],
-        capture_output=True, text=True, check=True).stdout.split()
-    print(f"  fresh process: import qualcode.analysis (pandas) {startup[0]} s, "
-          f"then scipy.stats (crosstab) {startup[1]} s")
+        [
+            sys.executable,
+            "-c",
+            (
+                "import time; t = time.perf_counter(); import qualcode.analysis; "
+                "a = time.perf_counter(); import scipy.stats; "
+                "print(f'{a - t:.2f} {time.perf_counter() - a:.2f}')"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    print(
+        f"  fresh process: import qualcode.analysis (pandas) {startup[0]} s, "
+        f"then scipy.stats (crosstab) {startup[1]} s"
+    )
 
 
 if __name__ == "__main__":

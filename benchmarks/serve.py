@@ -46,31 +46,47 @@ def browser(profile: str):
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--window-size=1400,900",
-                     f"--user-data-dir={profile}"):
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,900",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                           {"source": NOTE_PAINTED_GLYPHS})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NOTE_PAINTED_GLYPHS})
     return driver
 
 
 def one_run(driver, project: Path, home: Path) -> tuple[float, float, float]:
-    env = {**os.environ, "QUALCODE_HOME": str(home), "QUALCODE_CODER": "wang",
-           "QUALCODE_LANG": "zh"}
+    env = {
+        **os.environ,
+        "QUALCODE_HOME": str(home),
+        "QUALCODE_CODER": "wang",
+        "QUALCODE_LANG": "zh",
+    }
     start = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "qualcode", "serve", str(project),
-                               "--port", str(free_port())], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, env=env, text=True, encoding="utf-8")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "qualcode", "serve", str(project), "--port", str(free_port())],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+        encoding="utf-8",
+    )
     try:
         line = server.stdout.readline()
         listening = time.perf_counter() - start
         driver.get(line.split("open ", 1)[1].split()[0])
         loaded = time.perf_counter() - start
-        while not all(c in driver.execute_script("return window.__painted.join('')")
-                      for c in PAINTED):
+        while not all(
+            c in driver.execute_script("return window.__painted.join('')") for c in PAINTED
+        ):
             time.sleep(0.02)
         painted = time.perf_counter() - start
         driver.get("about:blank")  # the tab lets go of the workbench before the server stops
@@ -93,16 +109,26 @@ def main() -> None:
             results = [one_run(driver, project, Path(tmp) / "home") for _ in range(runs)]
         finally:
             driver.quit()
-    version = subprocess.run([str(CHROMIUM), "--version"], check=False, capture_output=True, text=True)
-    print(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{version.stdout.strip()}; {runs} runs after one warm-up")
+    version = subprocess.run(
+        [str(CHROMIUM), "--version"], check=False, capture_output=True, text=True
+    )
+    print(
+        f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{version.stdout.strip()}; {runs} runs after one warm-up"
+    )
     print("| From `qualcode serve` started to | median s | min s | max s |")
     print("|---|---:|---:|---:|")
-    for i, what in enumerate(("listening (address printed)", "page loaded in the browser",
-                              "workbench painted (transcript text drawn)")):
+    for i, what in enumerate(
+        (
+            "listening (address printed)",
+            "page loaded in the browser",
+            "workbench painted (transcript text drawn)",
+        )
+    ):
         column = [r[i] for r in results]
-        print(f"| {what} | {statistics.median(column):.2f} | {min(column):.2f} | "
-              f"{max(column):.2f} |")
+        print(
+            f"| {what} | {statistics.median(column):.2f} | {min(column):.2f} | {max(column):.2f} |"
+        )
 
 
 if __name__ == "__main__":

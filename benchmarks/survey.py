@@ -18,8 +18,18 @@ from pathlib import Path
 import openpyxl
 
 LIKERT = ["非常不满意", "不满意", "一般", "满意", "非常满意"]
-PHRASES = ["不知道有这个网站", "操作太复杂了", "老年人不会用", "网站经常打不开", "登录要验证很多次",
-           "材料要求不清楚", "希望简化流程", "窗口办理更方便", "客服电话打不通", "信息更新不及时"]
+PHRASES = [
+    "不知道有这个网站",
+    "操作太复杂了",
+    "老年人不会用",
+    "网站经常打不开",
+    "登录要验证很多次",
+    "材料要求不清楚",
+    "希望简化流程",
+    "窗口办理更方便",
+    "客服电话打不通",
+    "信息更新不及时",
+]
 
 
 def write_export(path: Path, respondents: int = 10_000) -> None:
@@ -37,8 +47,12 @@ def write_export(path: Path, respondents: int = 10_000) -> None:
         row = [i, 45000 + i / 100, rng.choice(["男", "女"]), rng.randint(16, 80)]
         row += [rng.choice(LIKERT) for _ in range(20)]
         row += [rng.choice([0, 1]) for _ in range(12)]
-        row += ["(空)" if rng.random() < 0.3 else
-                "，".join(rng.sample(PHRASES, rng.randint(1, 4))) + f"（{i}）" for _ in range(4)]
+        row += [
+            "(空)"
+            if rng.random() < 0.3
+            else "，".join(rng.sample(PHRASES, rng.randint(1, 4))) + f"（{i}）"
+            for _ in range(4)
+        ]
         sheet.append(row)
     book.save(path)
 
@@ -49,8 +63,19 @@ def main() -> None:
         export = Path(tmp) / "survey.xlsx"
         write_export(export)
         subprocess.run([*qualcode, "init", f"{tmp}/p"], check=True, capture_output=True)
-        command = [*qualcode, "import-survey", f"{tmp}/p", str(export),
-                   "--id", "序号", "--open", "Q24", "Q25", "Q26", "Q27"]
+        command = [
+            *qualcode,
+            "import-survey",
+            f"{tmp}/p",
+            str(export),
+            "--id",
+            "序号",
+            "--open",
+            "Q24",
+            "Q25",
+            "Q26",
+            "Q27",
+        ]
         for label in ("import", "re-import (unchanged)"):
             started = time.perf_counter()
             done = subprocess.run(command, check=True, capture_output=True, text=True)

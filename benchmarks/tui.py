@@ -107,8 +107,9 @@ async def key_to_screen(pilot, key: str) -> tuple[float, float]:
     return WRITES[0] - started, WRITES[-1] - started
 
 
-async def ours(project: Path, times: dict[str, list[tuple[float, float]]],
-               paints: list[float]) -> None:
+async def ours(
+    project: Path, times: dict[str, list[tuple[float, float]]], paints: list[float]
+) -> None:
     from textual.app import ScreenStackError
     from textual.css.query import NoMatches
 
@@ -191,8 +192,10 @@ def shown_settled(values: list[tuple[float, float]]) -> str:
 def main() -> None:
     sizes = [int(s) for s in sys.argv[1:]] or [200_000, 1_000_000, 3_000_000]
     os.environ["QUALCODE_CODER"] = "bench"
-    print(f"Python {platform.python_version()}, {os.cpu_count()} cores, "
-          f"load average at start {os.getloadavg()[0]:.2f}, screen {SCREEN[0]}x{SCREEN[1]}")
+    print(
+        f"Python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"load average at start {os.getloadavg()[0]:.2f}, screen {SCREEN[0]}x{SCREEN[1]}"
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["QUALCODE_HOME"] = str(Path(tmp) / "home")
@@ -205,20 +208,29 @@ def main() -> None:
             for _ in range(BLOCKS):
                 asyncio.run(ours(project, times, paints))
                 asyncio.run(bare(bare_times, bare_paints))
-            row = (size, ms(paints), ms(bare_paints), *(shown_settled(times[k]) for k in times),
-                   shown_settled(bare_times))
+            row = (
+                size,
+                ms(paints),
+                ms(bare_paints),
+                *(shown_settled(times[k]) for k in times),
+                shown_settled(bare_times),
+            )
             rows.append(row)
             print(row, flush=True)
         list_seconds, transcripts, codings = transcript_list(Path(tmp) / "list")
     print()
-    print("| characters | first paint (ms) | bare app's first paint | apply `1` | remove `x` "
-          "| undo `ctrl+z` | bare app's key |")
+    print(
+        "| characters | first paint (ms) | bare app's first paint | apply `1` | remove `x` "
+        "| undo `ctrl+z` | bare app's key |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(f"| {row[0]:,} | " + " | ".join(row[1:]) + " |")
     print()
-    print(f"transcript list: `Project.summaries()` over {transcripts:,} transcripts with "
-          f"{codings:,} confirmed codings: median {list_seconds * 1000:.1f} ms")
+    print(
+        f"transcript list: `Project.summaries()` over {transcripts:,} transcripts with "
+        f"{codings:,} confirmed codings: median {list_seconds * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

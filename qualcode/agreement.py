@@ -47,8 +47,17 @@ if TYPE_CHECKING:
 
 OVERALL = "(overall)"
 
-COLUMNS = ["code_id", "code", "percent_agreement", "cohen_kappa", "fleiss_kappa",
-           "krippendorff_alpha", "n_units", "n_coders", "note"]
+COLUMNS = [
+    "code_id",
+    "code",
+    "percent_agreement",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "n_units",
+    "n_coders",
+    "note",
+]
 """The columns of the agreement table, in order (the CSV's header)."""
 
 
@@ -74,8 +83,9 @@ def cohen_kappa(first: Sequence[object], second: Sequence[object]) -> float:
     if not len(a):
         return float("nan")
     labels, index = _labels(np.concatenate([a, b]))
-    confusion = np.bincount(index[:len(a)] * len(labels) + index[len(a):],
-                            minlength=len(labels) ** 2).reshape(len(labels), len(labels))
+    confusion = np.bincount(
+        index[: len(a)] * len(labels) + index[len(a) :], minlength=len(labels) ** 2
+    ).reshape(len(labels), len(labels))
     n = len(a)
     observed = np.trace(confusion) / n
     chance = float(confusion.sum(axis=1) @ confusion.sum(axis=0)) / n**2
@@ -96,8 +106,8 @@ def fleiss_kappa(data: np.ndarray) -> float:
     counts = np.zeros((units, len(values)))
     np.add.at(counts, (np.tile(np.arange(units), n), index), 1)  # units × categories
     share = counts.sum(axis=0) / (units * n)
-    observed = float((((counts ** 2).sum(axis=1) - n) / (n * (n - 1))).mean())
-    chance = float((share ** 2).sum())
+    observed = float((((counts**2).sum(axis=1) - n) / (n * (n - 1))).mean())
+    chance = float((share**2).sum())
     if chance >= 1:
         return float("nan")
     return (observed - chance) / (1 - chance)
@@ -131,8 +141,11 @@ def _labels(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     is several times faster than ``np.unique`` (which hashes) on millions of 0/1 values."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
-    new = np.concatenate([[True], ordered[1:] != ordered[:-1]]) if len(ordered) else \
-        np.zeros(0, dtype=bool)
+    new = (
+        np.concatenate([[True], ordered[1:] != ordered[:-1]])
+        if len(ordered)
+        else np.zeros(0, dtype=bool)
+    )
     index = np.empty(len(values), dtype=np.int64)
     index[order] = np.cumsum(new) - 1
     return ordered[new], index
@@ -167,8 +180,12 @@ class Agreement:
     rollup: bool = False
 
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("agreement", self.table), ("disagreements", self.disagreements),
-                ("coded units", self.coded_units), ("coverage", self.coverage)]
+        return [
+            ("agreement", self.table),
+            ("disagreements", self.disagreements),
+            ("coded units", self.coded_units),
+            ("coverage", self.coverage),
+        ]
 
     @property
     def definition(self) -> str:
@@ -176,9 +193,15 @@ class Agreement:
         return str(self.table["note"].iloc[-1])
 
 
-def agreement(project: Project, coders: Sequence[str], *, unit: str = "sentence",
-              transcripts: Sequence[str] | None = None, status: str = "confirmed",
-              rollup: bool = False) -> Agreement:
+def agreement(
+    project: Project,
+    coders: Sequence[str],
+    *,
+    unit: str = "sentence",
+    transcripts: Sequence[str] | None = None,
+    status: str = "confirmed",
+    rollup: bool = False,
+) -> Agreement:
     """Percent agreement, Cohen's kappa, Fleiss' kappa and Krippendorff's alpha of
     ``coders`` per code and overall, and the units where they disagree (see the module for
     the definitions). ``rollup``: compare each parent with its descendants folded in."""
@@ -199,15 +222,20 @@ def agreement(project: Project, coders: Sequence[str], *, unit: str = "sentence"
         chosen = {project.resolve(t) for t in transcripts}
         available_in = np.array([[name in chosen for name in names] for _ in coders])
     else:
-        available_in = np.array([[(c, name) in coded or (c, name) in reviewed for name in names]
-                                 for c in coders])
+        available_in = np.array(
+            [[(c, name) in coded or (c, name) in reviewed for name in names] for c in coders]
+        )
     compared = (available_in.sum(axis=0) >= 2) if len(names) else np.zeros(0, dtype=bool)
     if not compared.any():
         raise ProjectError(
             f"{', '.join(coders)} have no transcript in common"
-            + ("" if transcripts is not None else
-               " (a coder takes part in a transcript once they mark it reviewed, with: "
-               "qualcode review PROJECT TRANSCRIPT --coder NAME, or hold a coding in it)"))
+            + (
+                ""
+                if transcripts is not None
+                else " (a coder takes part in a transcript once they mark it reviewed, with: "
+                "qualcode review PROJECT TRANSCRIPT --coder NAME, or hold a coding in it)"
+            )
+        )
     all_units = units(project, unit)
     t_index = all_units["transcript"].cat.codes.to_numpy()
     all_units = all_units[compared[t_index]].reset_index(drop=True)
@@ -224,12 +252,15 @@ def agreement(project: Project, coders: Sequence[str], *, unit: str = "sentence"
     if len(span_rows):
         code_of = np.array([code_row.get(i, -1) for i in frame["code"].cat.categories])
         coder_of = np.array([coder_row.get(c, -1) for c in frame["coder"].cat.categories])
-        present_direct[code_of[frame["code"].cat.codes.to_numpy()[span_rows]],
-                       coder_of[frame["coder"].cat.codes.to_numpy()[span_rows]],
-                       unit_rows] = True
+        present_direct[
+            code_of[frame["code"].cat.codes.to_numpy()[span_rows]],
+            coder_of[frame["coder"].cat.codes.to_numpy()[span_rows]],
+            unit_rows,
+        ] = True
     present_direct &= available[None, :, :]
-    descendants = {info.id: [d.id for d in data.codes if info.id in d.lineage[1:]]
-                   for info in data.codes}
+    descendants = {
+        info.id: [d.id for d in data.codes if info.id in d.lineage[1:]] for info in data.codes
+    }
     if rollup:
         # A parent is present where it or any descendant is: rows for every code coded and
         # every ancestor of one.
@@ -251,42 +282,86 @@ def agreement(project: Project, coders: Sequence[str], *, unit: str = "sentence"
         figures, notes = _figures(values, pairable, complete)
         n_children = len(descendants[info.id])
         if n_children:
-            notes.insert(0, f"with its {n_children} descendant codes rolled up" if rollup else
-                         f"as coded, without its {n_children} descendant codes")
-        rows.append([info.id, info.label, *figures, int(pairable.sum()),
-                     int(available[:, pairable].any(axis=1).sum()), "; ".join(notes)])
+            notes.insert(
+                0,
+                f"with its {n_children} descendant codes rolled up"
+                if rollup
+                else f"as coded, without its {n_children} descendant codes",
+            )
+        rows.append(
+            [
+                info.id,
+                info.label,
+                *figures,
+                int(pairable.sum()),
+                int(available[:, pairable].any(axis=1).sum()),
+                "; ".join(notes),
+            ]
+        )
     # Overall: every decision (unit, coder, code as coded) once, never a child again as
     # its parent.
     pooled = np.where(available[None], present_direct.astype(float), np.nan)[:, :, pairable]
     pooled = pooled.transpose(1, 0, 2).reshape(len(coders), -1)
-    figures, notes = _figures(pooled, np.ones(pooled.shape[1], dtype=bool),
-                              ~np.isnan(pooled).any(axis=0), "unit × code items")
+    figures, notes = _figures(
+        pooled,
+        np.ones(pooled.shape[1], dtype=bool),
+        ~np.isnan(pooled).any(axis=0),
+        "unit × code items",
+    )
     items = len(direct) * int(pairable.sum())
-    definition = (f"overall: every decision counted once, {len(direct)} codes as coded × "
-                  f"{int(pairable.sum())} units = {items} unit × code items pooled per coder"
-                  + (" (parents as coded, not rolled up, so no coding counts twice)"
-                     if rollup else ""))
-    rows.append([OVERALL, "", *(figures if direct else (np.nan,) * 4), items,
-                 int(available[:, pairable].any(axis=1).sum()),
-                 "; ".join([definition, *(notes if direct else [])])])
+    definition = (
+        f"overall: every decision counted once, {len(direct)} codes as coded × "
+        f"{int(pairable.sum())} units = {items} unit × code items pooled per coder"
+        + (" (parents as coded, not rolled up, so no coding counts twice)" if rollup else "")
+    )
+    rows.append(
+        [
+            OVERALL,
+            "",
+            *(figures if direct else (np.nan,) * 4),
+            items,
+            int(available[:, pairable].any(axis=1).sum()),
+            "; ".join([definition, *(notes if direct else [])]),
+        ]
+    )
     table = pd.DataFrame(rows, columns=COLUMNS)
     coded_units = pd.DataFrame(
-        [[info.id, info.label, *code_present.sum(axis=1).tolist()]
-         for info, code_present in zip(used, present, strict=True)],
-        columns=["code_id", "code", *coders])
+        [
+            [info.id, info.label, *code_present.sum(axis=1).tolist()]
+            for info, code_present in zip(used, present, strict=True)
+        ],
+        columns=["code_id", "code", *coders],
+    )
     coverage = pd.DataFrame(
-        [[name, *("reviewed" if (c, name) in reviewed else "coded" if (c, name) in coded
-                  else "" for c in coders), "yes" if compared[i] else "no"]
-         for i, name in enumerate(names)],
-        columns=["transcript", *coders, "compared"])
-    disagreements = _disagreements(project, used, coders, all_units, present, available,
-                                   pairable)
-    return Agreement(coders, unit, [n for n, c in zip(names, compared, strict=True) if c],
-                     table, disagreements, coded_units, coverage, rollup)
+        [
+            [
+                name,
+                *(
+                    "reviewed" if (c, name) in reviewed else "coded" if (c, name) in coded else ""
+                    for c in coders
+                ),
+                "yes" if compared[i] else "no",
+            ]
+            for i, name in enumerate(names)
+        ],
+        columns=["transcript", *coders, "compared"],
+    )
+    disagreements = _disagreements(project, used, coders, all_units, present, available, pairable)
+    return Agreement(
+        coders,
+        unit,
+        [n for n, c in zip(names, compared, strict=True) if c],
+        table,
+        disagreements,
+        coded_units,
+        coverage,
+        rollup,
+    )
 
 
-def _figures(values: np.ndarray, pairable: np.ndarray, complete: np.ndarray,
-             units: str = "units") -> tuple[list[float], list[str]]:
+def _figures(
+    values: np.ndarray, pairable: np.ndarray, complete: np.ndarray, units: str = "units"
+) -> tuple[list[float], list[str]]:
     """Percent agreement, Cohen's kappa, Fleiss' kappa and Krippendorff's alpha of a coders ×
     units array (NaN = missing), and why any of them is undefined (``units``: what the
     columns are, for the notes)."""
@@ -307,21 +382,30 @@ def _figures(values: np.ndarray, pairable: np.ndarray, complete: np.ndarray,
         whole = values[:, complete]
         fleiss = fleiss_kappa(whole) if whole.shape[1] else np.nan
         if not whole.shape[1]:
-            notes.append(f"Fleiss' kappa: no {units[:-1]} has values from all {n_coders} "
-                         "coders")
+            notes.append(f"Fleiss' kappa: no {units[:-1]} has values from all {n_coders} coders")
         elif whole.shape[1] < block.shape[1]:
-            notes.append(f"Fleiss' kappa on the {whole.shape[1]} {units} all {n_coders} "
-                         "coders have values for")
+            notes.append(
+                f"Fleiss' kappa on the {whole.shape[1]} {units} all {n_coders} "
+                "coders have values for"
+            )
     alpha = krippendorff_alpha(block)
     if constant:
-        notes.append("kappa and alpha undefined: every value is the same (no chance "
-                     "disagreement to compare with)")
+        notes.append(
+            "kappa and alpha undefined: every value is the same (no chance "
+            "disagreement to compare with)"
+        )
     return [percent, kappa, fleiss, alpha], notes
 
 
-def _disagreements(project: Project, used: list, coders: list[str], unit_frame: pd.DataFrame,
-                   present: np.ndarray, available: np.ndarray, pairable: np.ndarray
-                   ) -> pd.DataFrame:
+def _disagreements(
+    project: Project,
+    used: list,
+    coders: list[str],
+    unit_frame: pd.DataFrame,
+    present: np.ndarray,
+    available: np.ndarray,
+    pairable: np.ndarray,
+) -> pd.DataFrame:
     import pandas as pd
 
     yes = (present & available[None]).sum(axis=1)  # codes × units
@@ -343,17 +427,26 @@ def _disagreements(project: Project, used: list, coders: list[str], unit_frame: 
     start = unit_frame["start"].to_numpy()[unit_rows]
     end = unit_frame["end"].to_numpy()[unit_rows]
     texts = project.transcript_texts(sorted({str(t) for t in transcript}))
-    return pd.DataFrame({
-        "transcript": transcript.astype(str) if len(transcript) else [],
-        "unit": unit_frame["number"].to_numpy()[unit_rows],
-        "speaker": unit_frame["speaker"].to_numpy()[unit_rows].astype(str)
-        if len(unit_rows) else [],
-        "start": start, "end": end,
-        "code_id": [used[k].id for k in code_rows.tolist()],
-        "code": [used[k].label for k in code_rows.tolist()],
-        "coded_by": [names(c) for c in coded.tolist()],
-        "not_coded_by": [names(s & ~c) for s, c in zip(seen.tolist(), coded.tolist(),
-                                                        strict=True)],
-        "text": [texts[t][a:b] for t, a, b in zip(transcript.astype(str).tolist(), start.tolist(),
-                                                  end.tolist(), strict=True)],
-    })
+    return pd.DataFrame(
+        {
+            "transcript": transcript.astype(str) if len(transcript) else [],
+            "unit": unit_frame["number"].to_numpy()[unit_rows],
+            "speaker": unit_frame["speaker"].to_numpy()[unit_rows].astype(str)
+            if len(unit_rows)
+            else [],
+            "start": start,
+            "end": end,
+            "code_id": [used[k].id for k in code_rows.tolist()],
+            "code": [used[k].label for k in code_rows.tolist()],
+            "coded_by": [names(c) for c in coded.tolist()],
+            "not_coded_by": [
+                names(s & ~c) for s, c in zip(seen.tolist(), coded.tolist(), strict=True)
+            ],
+            "text": [
+                texts[t][a:b]
+                for t, a, b in zip(
+                    transcript.astype(str).tolist(), start.tolist(), end.tolist(), strict=True
+                )
+            ],
+        }
+    )

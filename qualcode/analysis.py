@@ -104,8 +104,11 @@ def codes(project: Project, extra: Sequence[str] = ()) -> list[CodeInfo]:
     return found
 
 
-STATUSES = {"confirmed": ("confirmed",), "suggested": ("suggested",),
-            "all": ("confirmed", "suggested")}
+STATUSES = {
+    "confirmed": ("confirmed",),
+    "suggested": ("suggested",),
+    "all": ("confirmed", "suggested"),
+}
 
 
 def statuses(status: str) -> tuple[str, ...]:
@@ -122,13 +125,21 @@ def check_coders(project: Project, coders: Sequence[str] | None) -> None:
     known = project.coders()
     unknown = [c for c in coders if c not in known]
     if unknown:
-        raise ProjectError(f"no coder {', '.join(map(repr, unknown))} in this project; its "
-                           f"coders are: {', '.join(known) or 'none yet'}")
+        raise ProjectError(
+            f"no coder {', '.join(map(repr, unknown))} in this project; its "
+            f"coders are: {', '.join(known) or 'none yet'}"
+        )
 
 
-def segments(project: Project, *, coders: Sequence[str] | None = None,
-             status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-             where: Sequence[str] | None = None, rollup: bool = True) -> Segments:
+def segments(
+    project: Project,
+    *,
+    coders: Sequence[str] | None = None,
+    status: str = "confirmed",
+    speaker_roles: Sequence[str] | None = None,
+    where: Sequence[str] | None = None,
+    rollup: bool = True,
+) -> Segments:
     """The project's codings as segments of each code, parents rolled up (see the module;
     ``rollup=False``: each code as coded);
     with ``speaker_roles``, only those in what speakers with those roles said (see
@@ -139,10 +150,17 @@ def segments(project: Project, *, coders: Sequence[str] | None = None,
     check_coders(project, coders)
     roles = check_roles(speaker_roles)
     chosen = matching_transcripts(project, where)
-    key = ("segments", tuple(coders) if coders is not None else None, status, roles,
-           tuple(chosen) if chosen is not None else None, rollup)
-    found = _cached(project, key,
-                    lambda: _read_segments(project, coders, status, roles, chosen, rollup))
+    key = (
+        "segments",
+        tuple(coders) if coders is not None else None,
+        status,
+        roles,
+        tuple(chosen) if chosen is not None else None,
+        rollup,
+    )
+    found = _cached(
+        project, key, lambda: _read_segments(project, coders, status, roles, chosen, rollup)
+    )
     return Segments(found.frame.copy(deep=False), found.codes, found.transcripts)
 
 
@@ -160,19 +178,26 @@ def role_spans(project: Project, speaker_roles: Sequence[str] | None) -> pd.Data
 def _read_role_spans(project: Project, roles: Sequence[str]) -> pd.DataFrame:
     names = project.transcript_names()
     position = {name: i for i, name in enumerate(names)}
-    rows = [(position[name], start, end)
-            for name, spans in allowed_spans(project, roles).items() for start, end in spans]
+    rows = [
+        (position[name], start, end)
+        for name, spans in allowed_spans(project, roles).items()
+        for start, end in spans
+    ]
     transcript, start, end = list(zip(*rows)) if rows else [(), (), ()]
-    return pd.DataFrame({
-        "transcript": pd.Categorical.from_codes(np.asarray(transcript, dtype=np.int64),
-                                                categories=names),
-        "start": np.asarray(start, dtype=np.int64),
-        "end": np.asarray(end, dtype=np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "transcript": pd.Categorical.from_codes(
+                np.asarray(transcript, dtype=np.int64), categories=names
+            ),
+            "start": np.asarray(start, dtype=np.int64),
+            "end": np.asarray(end, dtype=np.int64),
+        }
+    )
 
 
-def _said_by(project: Project, frame: pd.DataFrame, speaker_roles: Sequence[str] | None
-             ) -> pd.DataFrame:
+def _said_by(
+    project: Project, frame: pd.DataFrame, speaker_roles: Sequence[str] | None
+) -> pd.DataFrame:
     """The rows of ``frame`` (transcript, start, end) that overlap what speakers with
     ``speaker_roles`` said, renumbered; ``frame`` itself when every speaker counts."""
     allowed = role_spans(project, speaker_roles)
@@ -181,12 +206,18 @@ def _said_by(project: Project, frame: pd.DataFrame, speaker_roles: Sequence[str]
     return frame[_covered(allowed, frame)].reset_index(drop=True)
 
 
-def _read_segments(project: Project, coders: Sequence[str] | None,
-                   status: str, roles: Sequence[str] | None = None,
-                   chosen: Sequence[str] | None = None, rollup: bool = True) -> Segments:
+def _read_segments(
+    project: Project,
+    coders: Sequence[str] | None,
+    status: str,
+    roles: Sequence[str] | None = None,
+    chosen: Sequence[str] | None = None,
+    rollup: bool = True,
+) -> Segments:
     with _gc_paused():  # 100,000 strings: the collector would rescan them again and again
         transcript_id, span, code_id, coder = project.coding_columns(
-            coders=coders, statuses=statuses(status))
+            coders=coders, statuses=statuses(status)
+        )
     infos = codes(project, extra=sorted(set(code_id)))
     ids = [info.id for info in infos]
     position = {code: i for i, code in enumerate(ids)}
@@ -207,13 +238,15 @@ def _read_segments(project: Project, coders: Sequence[str] | None,
     row = np.repeat(np.arange(len(code)), n)
     step = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     coder_names = sorted(set(coder))
-    frame = pd.DataFrame({
-        "code": flat[(np.cumsum(lengths) - lengths)[code][row] + step],
-        "transcript": by_id[np.asarray(transcript_id, dtype=np.int64)][row],
-        "start": (span >> 32)[row],
-        "end": (span & 0xFFFFFFFF)[row],
-        "coder": _indices(coder, {c: i for i, c in enumerate(coder_names)})[row],
-    })
+    frame = pd.DataFrame(
+        {
+            "code": flat[(np.cumsum(lengths) - lengths)[code][row] + step],
+            "transcript": by_id[np.asarray(transcript_id, dtype=np.int64)][row],
+            "start": (span >> 32)[row],
+            "end": (span & 0xFFFFFFFF)[row],
+            "coder": _indices(coder, {c: i for i, c in enumerate(coder_names)})[row],
+        }
+    )
     frame = frame[~frame.duplicated()].reset_index(drop=True)
     frame["code"] = pd.Categorical.from_codes(frame["code"], categories=ids)
     frame["transcript"] = pd.Categorical.from_codes(frame["transcript"], categories=transcripts)
@@ -230,8 +263,9 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     """The distinct integers of ``values``, sorted (by sorting: several times faster here
     than ``np.unique``, which hashes)."""
     ordered = np.sort(values)
-    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) \
-        else ordered
+    return (
+        ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+    )
 
 
 def _indices(values: Sequence[str], position: dict[str, int]) -> np.ndarray:
@@ -251,15 +285,15 @@ def _gc_paused() -> Iterator[None]:
 
 # Per open project: what was read from it, with the database state it was read in.
 _CACHE: weakref.WeakKeyDictionary[Project, dict[tuple, tuple[tuple[int, int], Any]]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 _CACHE_LOCK = threading.Lock()
 
 
 def _cached(project: Project, key: tuple, build: Callable[[], Any]) -> Any:
     """``build()``, or what it gave last time if the database has not changed since: no other
     connection committed (``PRAGMA data_version``) and this one changed nothing."""
-    state = (project.conn.execute("PRAGMA data_version").fetchone()[0],
-             project.conn.total_changes)
+    state = (project.conn.execute("PRAGMA data_version").fetchone()[0], project.conn.total_changes)
     with _CACHE_LOCK:
         hit = _CACHE.get(project, {}).get(key)
     if hit is not None and hit[0] == state:
@@ -273,8 +307,12 @@ def _cached(project: Project, key: tuple, build: Callable[[], Any]) -> Any:
 
 
 def _code_columns(infos: Sequence[CodeInfo]) -> pd.DataFrame:
-    return pd.DataFrame({"code_id": pd.Series([i.id for i in infos], dtype=str),
-                         "code": pd.Series([i.label for i in infos], dtype=str)})
+    return pd.DataFrame(
+        {
+            "code_id": pd.Series([i.id for i in infos], dtype=str),
+            "code": pd.Series([i.label for i in infos], dtype=str),
+        }
+    )
 
 
 def _union_length(frame: pd.DataFrame, groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -298,9 +336,15 @@ def _union_length(frame: pd.DataFrame, groups: np.ndarray, n_groups: int) -> np.
 # --- frequencies --------------------------------------------------------------------------
 
 
-def frequencies(project: Project, coders: Sequence[str] | None = None, *,
-                status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-                where: Sequence[str] | None = None, rollup: bool = True) -> pd.DataFrame:
+def frequencies(
+    project: Project,
+    coders: Sequence[str] | None = None,
+    *,
+    status: str = "confirmed",
+    speaker_roles: Sequence[str] | None = None,
+    where: Sequence[str] | None = None,
+    rollup: bool = True,
+) -> pd.DataFrame:
     """Per code (parents rolled up; ``rollup=False``: as coded): ``segments`` coded, ``transcripts`` (respondents)
     mentioning it, ``% transcripts`` (of all transcripts in the project) and ``characters``
     coded (each character once however many segments cover it). A last row ``(any code)``
@@ -312,32 +356,54 @@ def frequencies(project: Project, coders: Sequence[str] | None = None, *,
     :func:`role_spans`); the percentages stay of all transcripts. ``where``: only the
     respondents it matches, and the percentages are of their transcripts.
     """
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
-                    where=where, rollup=rollup)
+    data = segments(
+        project,
+        coders=coders,
+        status=status,
+        speaker_roles=speaker_roles,
+        where=where,
+        rollup=rollup,
+    )
     n_transcripts = len(data.transcripts)
     compare = coders is not None and len(coders) > 1
     table = _code_columns(data.codes)
     table.loc[len(table)] = ["", ANY_CODE]
-    figures: dict[str, list[pd.Series]] = {"segments": [], "transcripts": [],
-                                           "% transcripts": [], "characters": []}
+    figures: dict[str, list[pd.Series]] = {
+        "segments": [],
+        "transcripts": [],
+        "% transcripts": [],
+        "characters": [],
+    }
     n_codes, n_names = len(data.codes), max(n_transcripts, 1)
-    for coder in (coders if compare else [None]):
+    for coder in coders if compare else [None]:
         frame = data.frame if coder is None else data.frame[data.frame["coder"] == coder]
         code = frame["code"].cat.codes.to_numpy(np.int64)
         transcript = frame["transcript"].cat.codes.to_numpy(np.int64)
         anything = ~frame.duplicated(SEGMENT).to_numpy()
         pairs = _distinct(code * n_names + transcript)
         n_segments = [*np.bincount(code, minlength=n_codes).tolist(), int(anything.sum())]
-        n_mentioning = [*np.bincount(pairs // n_names, minlength=n_codes).tolist(),
-                        len(_distinct(transcript))]
+        n_mentioning = [
+            *np.bincount(pairs // n_names, minlength=n_codes).tolist(),
+            len(_distinct(transcript)),
+        ]
         per_transcript = _union_length(frame, transcript, n_names)
-        n_chars = [*_union_length(frame, code * n_names + transcript, n_codes * n_names)
-                   .reshape(n_codes, n_names).sum(axis=1).tolist(), int(per_transcript.sum())]
+        n_chars = [
+            *_union_length(frame, code * n_names + transcript, n_codes * n_names)
+            .reshape(n_codes, n_names)
+            .sum(axis=1)
+            .tolist(),
+            int(per_transcript.sum()),
+        ]
         suffix = f" ({coder})" if compare else ""
-        for name, values in (("segments", n_segments), ("transcripts", n_mentioning),
-                             ("% transcripts", [100 * n / n_transcripts if n_transcripts else
-                                                0.0 for n in n_mentioning]),
-                             ("characters", n_chars)):
+        for name, values in (
+            ("segments", n_segments),
+            ("transcripts", n_mentioning),
+            (
+                "% transcripts",
+                [100 * n / n_transcripts if n_transcripts else 0.0 for n in n_mentioning],
+            ),
+            ("characters", n_chars),
+        ):
             figures[name].append(pd.Series(values, name=name + suffix))
     columns = [series for group in figures.values() for series in group]
     return pd.concat([table, *columns], axis=1)
@@ -372,22 +438,30 @@ class CrossTab:
     warnings: list[str] = field(default_factory=list)
 
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("counts", self.counts), ("row %", self.row_percent),
-                ("column %", self.column_percent), ("expected", self.expected),
-                ("chi-square", self.tests)]
+        return [
+            ("counts", self.counts),
+            ("row %", self.row_percent),
+            ("column %", self.column_percent),
+            ("expected", self.expected),
+            ("chi-square", self.tests),
+        ]
 
 
 def natural_key(text: str) -> list[object]:
     """Sort key putting ``2-9岁`` before ``10-19岁``."""
-    return [(0, int(part)) if part.isdigit() else (1, part)
-            for part in re.split(r"(\d+)", text) if part]
+    return [
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part
+    ]
 
 
 QUESTION = "question"  # survey answers: the question each answer transcript answers
 
 
-def attribute_groups(project: Project, attribute: str, bins: Sequence[float] | None = None,
-                     ) -> tuple[dict[str, str], list[str]]:
+def attribute_groups(
+    project: Project,
+    attribute: str,
+    bins: Sequence[float] | None = None,
+) -> tuple[dict[str, str], list[str]]:
     """Each transcript's value of ``attribute`` (``(missing)`` when it has none), and the
     values in natural order (or the order recorded for a Likert scale) with ``(missing)``
     last. A transcript's attributes are those of its case (a survey respondent's answers
@@ -402,25 +476,33 @@ def attribute_groups(project: Project, attribute: str, bins: Sequence[float] | N
     if attribute == QUESTION and attribute not in names:
         metadata = project.transcript_metadata()
         # Labelled as tables show questions: Q12 您没有使用政务服务网的原因是？
-        group = {t: question_label(metadata[t]["question"], metadata[t].get("question_text", ""))
-                 if metadata.get(t, {}).get("question") else MISSING for t in transcripts}
+        group = {
+            t: question_label(metadata[t]["question"], metadata[t].get("question_text", ""))
+            if metadata.get(t, {}).get("question")
+            else MISSING
+            for t in transcripts
+        }
     else:
         attribute = resolve_attribute(project, attribute)
         if attribute not in names:
             raise AttributesError(
                 f"no respondent attribute {attribute!r}; the project has: "
                 f"{', '.join(names) or 'none'}"
-                " (import them with: qualcode import PROJECT --attributes FILE)")
+                " (import them with: qualcode import PROJECT --attributes FILE)"
+            )
         table = project.attributes()
         case_of = project.transcript_cases()
-        group = {t: table.get(case_of.get(t, t), {}).get(attribute, "") or MISSING
-                 for t in transcripts}
+        group = {
+            t: table.get(case_of.get(t, t), {}).get(attribute, "") or MISSING for t in transcripts
+        }
     order: list[str] = project.attribute_orders().get(attribute, [])
     if bins:
         group, order = _binned(group, bins), _bin_labels(bins)
     rank = {value: i for i, value in enumerate(order)}
-    values = sorted(set(group.values()) - {MISSING},
-                    key=lambda v: (0, rank[v], []) if v in rank else (1, 0, natural_key(v)))
+    values = sorted(
+        set(group.values()) - {MISSING},
+        key=lambda v: (0, rank[v], []) if v in rank else (1, 0, natural_key(v)),
+    )
     return group, values + ([MISSING] if MISSING in group.values() else [])
 
 
@@ -438,11 +520,17 @@ def resolve_attribute(project: Project, attribute: str) -> str:
     if re.fullmatch(r"[Qq]?\d+", wanted) and f"Q{wanted.lstrip('Qq')}" in names:
         return f"Q{wanted.lstrip('Qq')}"
     types = project.attribute_types()
-    found = [name for name in names if (kind := types.get(name, {})).get("label") and wanted in (
-        kind["header"], kind["question"], kind["label"], kind["label"].partition(" ")[2])]
+    found = [
+        name
+        for name in names
+        if (kind := types.get(name, {})).get("label")
+        and wanted
+        in (kind["header"], kind["question"], kind["label"], kind["label"].partition(" ")[2])
+    ]
     if len(found) > 1:
-        raise AttributesError(f"{attribute!r} names several attributes: {', '.join(found)}; "
-                              "choose one of them")
+        raise AttributesError(
+            f"{attribute!r} names several attributes: {', '.join(found)}; choose one of them"
+        )
     return found[0] if found else attribute
 
 
@@ -480,10 +568,17 @@ def _binned(group: dict[str, str], bins: Sequence[float]) -> dict[str, str]:
     return binned
 
 
-def crosstab(project: Project, attribute: str, *, count: str = "respondents",
-             coders: Sequence[str] | None = None, status: str = "confirmed",
-             bins: Sequence[float] | None = None,
-             speaker_roles: Sequence[str] | None = None, rollup: bool = True) -> CrossTab:
+def crosstab(
+    project: Project,
+    attribute: str,
+    *,
+    count: str = "respondents",
+    coders: Sequence[str] | None = None,
+    status: str = "confirmed",
+    bins: Sequence[float] | None = None,
+    speaker_roles: Sequence[str] | None = None,
+    rollup: bool = True,
+) -> CrossTab:
     """Codes × values of respondent ``attribute``, counting ``respondents`` mentioning each
     code (default) or ``segments``, with row and column percentages and totals; parents
     rolled up (``rollup=False``: as coded).
@@ -509,20 +604,26 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
     """
     if count not in ("respondents", "segments"):
         raise ProjectError(f"count {count!r}: use respondents or segments")
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
-                    rollup=rollup)
+    data = segments(
+        project, coders=coders, status=status, speaker_roles=speaker_roles, rollup=rollup
+    )
     group, values = attribute_groups(project, attribute, bins)
     # A respondent is a case: one interview, or every answer of one survey respondent.
     case_of = project.transcript_cases()
     value_of = np.array([group[t] for t in data.transcripts] or [""], dtype=object)
     respondent_of = np.array([case_of.get(t, t) for t in data.transcripts] or [""], dtype=object)
     rows = data.frame["transcript"].cat.codes.to_numpy()
-    frame = data.frame.assign(value=value_of[rows] if len(data.frame) else [],
-                              respondent=respondent_of[rows] if len(data.frame) else [])
+    frame = data.frame.assign(
+        value=value_of[rows] if len(data.frame) else [],
+        respondent=respondent_of[rows] if len(data.frame) else [],
+    )
     by_respondent = frame.drop_duplicates(["code", "respondent", "value"])
     respondents = {(case_of.get(t, t), value) for t, value in group.items()}
-    respondent_base = (pd.Series([value for _, value in respondents], dtype=object)
-                       .value_counts().reindex(values, fill_value=0))
+    respondent_base = (
+        pd.Series([value for _, value in respondents], dtype=object)
+        .value_counts()
+        .reindex(values, fill_value=0)
+    )
     if count == "respondents":
         frame, base = by_respondent, respondent_base
     else:
@@ -540,11 +641,14 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
 
     counts = with_labels(cells, base_row)
     row_totals = cells["Total"].replace(0, np.nan)
-    row_percent = with_labels(cells.div(row_totals, axis=0) * 100,
-                              [*(100 * base / total if total else base * np.nan), 100.0])
+    row_percent = with_labels(
+        cells.div(row_totals, axis=0) * 100,
+        [*(100 * base / total if total else base * np.nan), 100.0],
+    )
     column_base = pd.Series([*base.tolist(), total], index=cells.columns).replace(0, np.nan)
-    column_percent = with_labels(cells.div(column_base, axis=1) * 100,
-                                 [100.0 if b else np.nan for b in base_row])
+    column_percent = with_labels(
+        cells.div(column_base, axis=1) * 100, [100.0 if b else np.nan for b in base_row]
+    )
     tested = [v for v in values if v != MISSING and respondent_base[v] > 0]
     present = _cells(by_respondent, data.code_ids, values)
     members = {}  # value -> its respondents
@@ -553,16 +657,24 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
     repeated = _repeated(members, tested)
     warnings = []
     if count == "segments":
-        warnings.append("segments are not independent observations (one respondent gives many "
-                        "segments, and a sentence coded by several coders counts once per "
-                        "coder): the tests count respondents, each once per code")
+        warnings.append(
+            "segments are not independent observations (one respondent gives many "
+            "segments, and a sentence coded by several coders counts once per "
+            "coder): the tests count respondents, each once per code"
+        )
     if repeated:
-        warnings.append(f"{repeated} respondents have more than one of the values compared, so "
-                        "the values are not independent samples: the tests pair each "
-                        "respondent's values (McNemar for two values, Cochran's Q for more)")
+        warnings.append(
+            f"{repeated} respondents have more than one of the values compared, so "
+            "the values are not independent samples: the tests pair each "
+            "respondent's values (McNemar for two values, Cochran's Q for more)"
+        )
     if repeated:
-        coded = {(str(c), r, v) for c, r, v in by_respondent[["code", "respondent", "value"]]
-                 .itertuples(index=False, name=None)}
+        coded = {
+            (str(c), r, v)
+            for c, r, v in by_respondent[["code", "respondent", "value"]].itertuples(
+                index=False, name=None
+            )
+        }
         tests = _paired_tests(data.codes, coded, members, tested)
         expected_cells = pd.DataFrame(np.nan, index=cells.index, columns=tested)
     else:
@@ -570,18 +682,34 @@ def crosstab(project: Project, attribute: str, *, count: str = "respondents",
     n_missing = int(respondent_base.get(MISSING, 0))
     tests.insert(4, "missing", n_missing)
     expected_cells["Total"] = expected_cells.sum(axis=1, min_count=1)
-    expected = with_labels(expected_cells,
-                           [*respondent_base[tested].tolist(), int(respondent_base[tested].sum())])
+    expected = with_labels(
+        expected_cells, [*respondent_base[tested].tolist(), int(respondent_base[tested].sum())]
+    )
     expected.loc[len(expected) - 1, "code"] = "(respondents)"
     name = attribute if attribute == QUESTION else resolve_attribute(project, attribute)
-    return CrossTab(name, count, counts, row_percent, column_percent, expected, tests,
-                    label=attribute_label(project, name), warnings=warnings)
+    return CrossTab(
+        name,
+        count,
+        counts,
+        row_percent,
+        column_percent,
+        expected,
+        tests,
+        label=attribute_label(project, name),
+        warnings=warnings,
+    )
 
 
 def _cells(frame: pd.DataFrame, code_ids: list[str], values: list[str]) -> pd.DataFrame:
     """Rows of ``frame`` per code and value, with a ``Total`` column."""
-    cells = (frame.groupby(["code", "value"], observed=False).size().unstack("value")
-             .reindex(index=code_ids, columns=values, fill_value=0).fillna(0).astype(int))
+    cells = (
+        frame.groupby(["code", "value"], observed=False)
+        .size()
+        .unstack("value")
+        .reindex(index=code_ids, columns=values, fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
     cells["Total"] = cells.sum(axis=1)
     return cells
 
@@ -592,12 +720,24 @@ def _repeated(members: dict[str, set[str]], tested: list[str]) -> int:
     return sum(1 for n in seen.values() if n > 1)
 
 
-_TEST_COLUMNS = ["code_id", "code", "test", "n", "chi2", "dof", "p", "min expected",
-                 "% expected < 5", "expected too small", "note"]
+_TEST_COLUMNS = [
+    "code_id",
+    "code",
+    "test",
+    "n",
+    "chi2",
+    "dof",
+    "p",
+    "min expected",
+    "% expected < 5",
+    "expected too small",
+    "note",
+]
 
 
-def _chi_square_tests(infos: list[CodeInfo], present_cells: pd.DataFrame, base: pd.Series,
-                      tested: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _chi_square_tests(
+    infos: list[CodeInfo], present_cells: pd.DataFrame, base: pd.Series, tested: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pearson's test per code on respondents, and the expected counts of respondents with
     the code that each test used (NaN where no test ran)."""
     rows = []
@@ -606,9 +746,19 @@ def _chi_square_tests(infos: list[CodeInfo], present_cells: pd.DataFrame, base: 
     for info in infos:
         present = present_cells.loc[info.id, tested].to_numpy(dtype=float)
         absent = base[tested].to_numpy(dtype=float) - present
-        row = {"code_id": info.id, "code": info.label, "test": "Pearson chi-square", "n": n,
-               "chi2": np.nan, "dof": np.nan, "p": np.nan, "min expected": np.nan,
-               "% expected < 5": np.nan, "expected too small": False, "note": ""}
+        row = {
+            "code_id": info.id,
+            "code": info.label,
+            "test": "Pearson chi-square",
+            "n": n,
+            "chi2": np.nan,
+            "dof": np.nan,
+            "p": np.nan,
+            "min expected": np.nan,
+            "% expected < 5": np.nan,
+            "expected too small": False,
+            "note": "",
+        }
         if len(tested) < 2:
             row["note"] = "fewer than two values to compare"
         elif present.sum() == 0 or absent.sum() == 0:
@@ -618,11 +768,17 @@ def _chi_square_tests(infos: list[CodeInfo], present_cells: pd.DataFrame, base: 
             expected_cells.loc[info.id] = expected[0]
             small = float((expected < 5).mean())
             flagged = bool(expected.min() < 1 or small > 0.2)
-            row.update({"chi2": float(chi2), "dof": int(dof), "p": float(p),
-                        "min expected": float(expected.min()), "% expected < 5": 100 * small,
-                        "expected too small": flagged,
-                        "note": "expected counts too small (Cochran): p unreliable"
-                        if flagged else ""})
+            row.update(
+                {
+                    "chi2": float(chi2),
+                    "dof": int(dof),
+                    "p": float(p),
+                    "min expected": float(expected.min()),
+                    "% expected < 5": 100 * small,
+                    "expected too small": flagged,
+                    "note": "expected counts too small (Cochran): p unreliable" if flagged else "",
+                }
+            )
         rows.append(row)
     return pd.DataFrame(rows, columns=_TEST_COLUMNS), expected_cells
 
@@ -665,12 +821,19 @@ def chi_square_p(dof: int, statistic: float) -> float:
 
 def _times_exp(value: float, exponent: float) -> float:
     """``value * e**exponent`` without underflowing to 0 while the product is a float."""
-    return math.exp(exponent + math.log(value)) if value > 1e300 or exponent < -700 else \
-        value * math.exp(exponent)
+    return (
+        math.exp(exponent + math.log(value))
+        if value > 1e300 or exponent < -700
+        else value * math.exp(exponent)
+    )
 
 
-def _paired_tests(infos: list[CodeInfo], coded: set[tuple[str, str, str]],
-                  members: dict[str, set[str]], tested: list[str]) -> pd.DataFrame:
+def _paired_tests(
+    infos: list[CodeInfo],
+    coded: set[tuple[str, str, str]],
+    members: dict[str, set[str]],
+    tested: list[str],
+) -> pd.DataFrame:
     """McNemar (two values) or Cochran's Q (more) per code, on the respondents who have
     every tested value; a declined test says why in ``note``."""
     complete = sorted(set.intersection(*(members[v] for v in tested))) if tested else []
@@ -678,17 +841,29 @@ def _paired_tests(infos: list[CodeInfo], coded: set[tuple[str, str, str]],
     name = "McNemar" if k == 2 else "Cochran's Q"
     rows = []
     for info in infos:
-        row = {"code_id": info.id, "code": info.label, "test": name, "n": len(complete),
-               "chi2": np.nan, "dof": np.nan, "p": np.nan, "min expected": np.nan,
-               "% expected < 5": np.nan, "expected too small": False, "note": ""}
+        row = {
+            "code_id": info.id,
+            "code": info.label,
+            "test": name,
+            "n": len(complete),
+            "chi2": np.nan,
+            "dof": np.nan,
+            "p": np.nan,
+            "min expected": np.nan,
+            "% expected < 5": np.nan,
+            "expected too small": False,
+            "note": "",
+        }
         rows.append(row)
         if k < 2:
             row["note"] = "fewer than two values to compare"
             continue
         if len(complete) < 2:
-            row["note"] = (f"declined: respondents have several of these values, so the groups "
-                           f"are not independent, and {len(complete)} respondents have all "
-                           f"{k} (a paired test needs two or more)")
+            row["note"] = (
+                f"declined: respondents have several of these values, so the groups "
+                f"are not independent, and {len(complete)} respondents have all "
+                f"{k} (a paired test needs two or more)"
+            )
             continue
         x = np.array([[(info.id, r, v) in coded for v in tested] for r in complete], dtype=int)
         if k == 2:
@@ -699,29 +874,45 @@ def _paired_tests(infos: list[CodeInfo], coded: set[tuple[str, str, str]],
                 continue
             statistic = (b - c) ** 2 / (b + c)
             flagged = b + c < 10
-            row.update({"expected too small": flagged,
-                        "note": f"{b + c} discordant respondents (fewer than 10): p unreliable"
-                        if flagged else ""})
+            row.update(
+                {
+                    "expected too small": flagged,
+                    "note": f"{b + c} discordant respondents (fewer than 10): p unreliable"
+                    if flagged
+                    else "",
+                }
+            )
         else:
             columns, totals = x.sum(axis=0), x.sum(axis=1)
-            denominator = k * totals.sum() - (totals ** 2).sum()
+            denominator = k * totals.sum() - (totals**2).sum()
             if denominator == 0:
                 row["note"] = "no test: no respondent differs between the values"
                 continue
-            statistic = (k - 1) * (k * (columns ** 2).sum() - totals.sum() ** 2) / denominator
+            statistic = (k - 1) * (k * (columns**2).sum() - totals.sum() ** 2) / denominator
         left_out = len(set().union(*(members[v] for v in tested))) - len(complete)
         if left_out:
-            row["note"] = "; ".join(filter(None, [
-                row["note"], f"{left_out} respondents without all {k} values left out"]))
-        row.update({"chi2": float(statistic), "dof": k - 1,
-                    "p": chi_square_p(k - 1, float(statistic))})
+            row["note"] = "; ".join(
+                filter(
+                    None, [row["note"], f"{left_out} respondents without all {k} values left out"]
+                )
+            )
+        row.update(
+            {"chi2": float(statistic), "dof": k - 1, "p": chi_square_p(k - 1, float(statistic))}
+        )
     return pd.DataFrame(rows, columns=_TEST_COLUMNS)
 
 
-def crosstab_segments(project: Project, attribute: str, code_id: str, value: str | None, *,
-                      coders: Sequence[str] | None = None, status: str = "confirmed",
-                      bins: Sequence[float] | None = None, rollup: bool = True
-                      ) -> pd.DataFrame:
+def crosstab_segments(
+    project: Project,
+    attribute: str,
+    code_id: str,
+    value: str | None,
+    *,
+    coders: Sequence[str] | None = None,
+    status: str = "confirmed",
+    bins: Sequence[float] | None = None,
+    rollup: bool = True,
+) -> pd.DataFrame:
     """The segments behind one cell of :func:`crosstab`: those of ``code_id`` (its
     descendants' rolled up, as the cell counts them, unless ``rollup=False``) in the
     transcripts whose ``attribute``
@@ -732,27 +923,40 @@ def crosstab_segments(project: Project, attribute: str, code_id: str, value: str
     frame = data.frame[data.frame["code"] == code_id]
     if value is not None:
         frame = frame[frame["transcript"].map(group).astype(object) == value]
-    frame = frame.assign(transcript=frame["transcript"].astype(str),
-                         coder=frame["coder"].astype(str))[SEGMENT]
+    frame = frame.assign(
+        transcript=frame["transcript"].astype(str), coder=frame["coder"].astype(str)
+    )[SEGMENT]
     return frame.sort_values(["transcript", "start", "end", "coder"]).reset_index(drop=True)
 
 
 # --- code × transcript matrix -------------------------------------------------------------
 
 
-def matrix(project: Project, *, presence: bool = False, coders: Sequence[str] | None = None,
-           status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-           rollup: bool = True) -> pd.DataFrame:
+def matrix(
+    project: Project,
+    *,
+    presence: bool = False,
+    coders: Sequence[str] | None = None,
+    status: str = "confirmed",
+    speaker_roles: Sequence[str] | None = None,
+    rollup: bool = True,
+) -> pd.DataFrame:
     """Codes × transcripts: segments per cell (or 1/0 for ``presence``), parents rolled up
     (``rollup=False``: as coded),
     one column per transcript and a ``Total`` (segments, or transcripts with the code);
     with ``speaker_roles``, only codings in what speakers with these roles said."""
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
-                    rollup=rollup)
+    data = segments(
+        project, coders=coders, status=status, speaker_roles=speaker_roles, rollup=rollup
+    )
     frame = data.frame.drop_duplicates(["code", "transcript"]) if presence else data.frame
-    cells = (frame.groupby(["code", "transcript"], observed=False).size().unstack("transcript")
-             .reindex(index=data.code_ids, columns=data.transcripts, fill_value=0)
-             .fillna(0).astype(int))
+    cells = (
+        frame.groupby(["code", "transcript"], observed=False)
+        .size()
+        .unstack("transcript")
+        .reindex(index=data.code_ids, columns=data.transcripts, fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
     cells["Total"] = cells.sum(axis=1)
     return pd.concat([_code_columns(data.codes), cells.reset_index(drop=True)], axis=1)
 
@@ -774,14 +978,17 @@ def _read_units(project: Project, unit: str) -> pd.DataFrame:
     with _gc_paused():
         rows = project.unit_rows(unit)
         transcript, number, start, end, speaker = list(zip(*rows)) if rows else [()] * 5
-    frame = pd.DataFrame({
-        "transcript": pd.Categorical.from_codes(
-            _indices(transcript, {t: i for i, t in enumerate(names)}), categories=names),
-        "number": np.asarray(number, dtype=np.int64),
-        "start": np.asarray(start, dtype=np.int64),
-        "end": np.asarray(end, dtype=np.int64),
-        "speaker": pd.Categorical(speaker),
-    })
+    frame = pd.DataFrame(
+        {
+            "transcript": pd.Categorical.from_codes(
+                _indices(transcript, {t: i for i, t in enumerate(names)}), categories=names
+            ),
+            "number": np.asarray(number, dtype=np.int64),
+            "start": np.asarray(start, dtype=np.int64),
+            "end": np.asarray(end, dtype=np.int64),
+            "speaker": pd.Categorical(speaker),
+        }
+    )
     return frame.sort_values(["transcript", "start"], kind="stable").reset_index(drop=True)
 
 
@@ -800,11 +1007,17 @@ def touched_units(spans: pd.DataFrame, unit_frame: pd.DataFrame) -> tuple[np.nda
     return span_rows, np.repeat(first, n) + steps
 
 
-def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = False,
-                 coders: Sequence[str] | None = None, status: str = "confirmed",
-                 with_ancestors: bool = False,
-                 speaker_roles: Sequence[str] | None = None,
-                 rollup: bool = True) -> pd.DataFrame:
+def cooccurrence(
+    project: Project,
+    *,
+    unit: str = "overlap",
+    jaccard: bool = False,
+    coders: Sequence[str] | None = None,
+    status: str = "confirmed",
+    with_ancestors: bool = False,
+    speaker_roles: Sequence[str] | None = None,
+    rollup: bool = True,
+) -> pd.DataFrame:
     """Code × code: how often two codes occur together, parents rolled up (``rollup=False``:
     as coded), for the codes that are used (rows and columns in codebook order; columns
     named by code id).
@@ -824,8 +1037,9 @@ def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = Fal
     """
     if unit not in COOCCURRENCE_UNITS:
         raise ProjectError(f"unknown unit {unit!r}; use one of {', '.join(COOCCURRENCE_UNITS)}")
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
-                    rollup=rollup)
+    data = segments(
+        project, coders=coders, status=status, speaker_roles=speaker_roles, rollup=rollup
+    )
     used_ids = set(data.frame["code"].unique())
     used = [info for info in data.codes if info.id in used_ids]
     k = len(used)
@@ -858,8 +1072,10 @@ def cooccurrence(project: Project, *, unit: str = "overlap", jaccard: bool = Fal
         from scipy.sparse import csr_matrix
 
         incidence = csr_matrix(
-            (np.ones(len(pairs), dtype=np.int64), (pairs % max(len(unit_frame), 1),
-                                                   pairs // max(len(unit_frame), 1))),
+            (
+                np.ones(len(pairs), dtype=np.int64),
+                (pairs % max(len(unit_frame), 1), pairs // max(len(unit_frame), 1)),
+            ),
             shape=(len(unit_frame), k),
         )
         counts = (incidence.T @ incidence).toarray()
@@ -894,9 +1110,12 @@ class Tokens:
     stopwords: frozenset[str] = field(repr=False, default=frozenset())
 
 
-def tokens(project: Project, transcripts: Sequence[str] | None = None,
-           speaker_roles: Sequence[str] | None = None,
-           where: Sequence[str] | None = None) -> Tokens:
+def tokens(
+    project: Project,
+    transcripts: Sequence[str] | None = None,
+    speaker_roles: Sequence[str] | None = None,
+    where: Sequence[str] | None = None,
+) -> Tokens:
     """The project's countable words (see :class:`Tokens`); of ``transcripts`` only if given;
     with ``speaker_roles``, only the words of speakers with these roles (the sentences of
     their turns: e.g. without the interviewer's questions); with ``where``, only the
@@ -924,8 +1143,9 @@ def tokens(project: Project, transcripts: Sequence[str] | None = None,
             s_start, s_end = mine["start"].to_numpy(), mine["end"].to_numpy()
             i = np.searchsorted(s_end, starts, side="right")
             inside = i < len(s_end)
-            inside[inside] &= ((s_start[i[inside]] <= starts[inside])
-                               & (ends[inside] <= s_end[i[inside]]))
+            inside[inside] &= (s_start[i[inside]] <= starts[inside]) & (
+                ends[inside] <= s_end[i[inside]]
+            )
             starts, ends = starts[inside], ends[inside]
             words += [text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
             transcript_parts.append(np.full(len(starts), position[name], dtype=np.int64))
@@ -939,22 +1159,30 @@ def tokens(project: Project, transcripts: Sequence[str] | None = None,
     code = word_codes[raw_codes] if len(raw_codes) else np.zeros(0, dtype=np.int64)
     mask = keep[code] if len(code) else np.zeros(0, dtype=bool)
     used, code = np.unique(code[mask], return_inverse=True)
-    frame = pd.DataFrame({
-        "transcript": pd.Categorical.from_codes(
-            np.concatenate(transcript_parts)[mask] if words else np.zeros(0, dtype=np.int64),
-            categories=names),
-        "start": np.concatenate(start_parts)[mask] if words else np.zeros(0, dtype=np.int64),
-        "end": np.concatenate(end_parts)[mask] if words else np.zeros(0, dtype=np.int64),
-        "word": pd.Categorical.from_codes(code, categories=pd.Index(
-            np.asarray(vocabulary, dtype=object)[used], dtype=object)),
-    })
+    frame = pd.DataFrame(
+        {
+            "transcript": pd.Categorical.from_codes(
+                np.concatenate(transcript_parts)[mask] if words else np.zeros(0, dtype=np.int64),
+                categories=names,
+            ),
+            "start": np.concatenate(start_parts)[mask] if words else np.zeros(0, dtype=np.int64),
+            "end": np.concatenate(end_parts)[mask] if words else np.zeros(0, dtype=np.int64),
+            "word": pd.Categorical.from_codes(
+                code, categories=pd.Index(np.asarray(vocabulary, dtype=object)[used], dtype=object)
+            ),
+        }
+    )
     return Tokens(frame, list(chosen), stop)
 
 
-def word_frequencies(project: Project, *, top: int | None = 100,
-                     transcripts: Sequence[str] | None = None,
-                     speaker_roles: Sequence[str] | None = None,
-                     where: Sequence[str] | None = None) -> pd.DataFrame:
+def word_frequencies(
+    project: Project,
+    *,
+    top: int | None = 100,
+    transcripts: Sequence[str] | None = None,
+    speaker_roles: Sequence[str] | None = None,
+    where: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """The commonest words (see :class:`Tokens` for what counts): ``word``, ``count``,
     ``per 1,000 words`` (of the words counted), ``transcripts`` using it; ``top`` rows (all
     when None), by count then word. ``speaker_roles``: only what speakers with these roles
@@ -963,8 +1191,11 @@ def word_frequencies(project: Project, *, top: int | None = 100,
     found = tokens(project, transcripts, speaker_roles, where).frame
     if found.empty:
         return pd.DataFrame({"word": [], "count": [], "per 1,000 words": [], "transcripts": []})
-    table = found.groupby("word", observed=True).agg(
-        count=("start", "size"), transcripts=("transcript", "nunique")).reset_index()
+    table = (
+        found.groupby("word", observed=True)
+        .agg(count=("start", "size"), transcripts=("transcript", "nunique"))
+        .reset_index()
+    )
     table["word"] = table["word"].astype(str)
     table["per 1,000 words"] = 1000 * table["count"] / len(found)
     table = table.sort_values(["count", "word"], ascending=[False, True], kind="stable")
@@ -989,11 +1220,18 @@ def _covered(spans: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
     return (i >= 0) & (ends[np.clip(i, 0, None)] > p_start)
 
 
-def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *,
-                      top: int = 20, min_count: int = 3, coders: Sequence[str] | None = None,
-                      status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-                      where: Sequence[str] | None = None, rollup: bool = True
-                      ) -> pd.DataFrame:
+def distinctive_words(
+    project: Project,
+    code_ids: Sequence[str] | None = None,
+    *,
+    top: int = 20,
+    min_count: int = 3,
+    coders: Sequence[str] | None = None,
+    status: str = "confirmed",
+    speaker_roles: Sequence[str] | None = None,
+    where: Sequence[str] | None = None,
+    rollup: bool = True,
+) -> pd.DataFrame:
     """The words most distinctive of each code's segments against the rest of the corpus,
     by keyness: the log-likelihood ``G2`` in Rayson and Garside's (2000) form, summed over
     the word's two cells only, ``2 Σ O ln(O / E)`` for its count inside the code's segments
@@ -1017,8 +1255,14 @@ def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *
     from scipy.special import erfc
     from scipy.stats import false_discovery_control
 
-    data = segments(project, coders=coders, status=status, speaker_roles=speaker_roles,
-                    where=where, rollup=rollup)
+    data = segments(
+        project,
+        coders=coders,
+        status=status,
+        speaker_roles=speaker_roles,
+        where=where,
+        rollup=rollup,
+    )
     if code_ids is not None:
         known = set(data.code_ids)
         for code_id in code_ids:
@@ -1029,8 +1273,11 @@ def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *
     word_codes = frame["word"].cat.codes.to_numpy()
     vocabulary = np.asarray(frame["word"].cat.categories, dtype=object)
     totals = np.bincount(word_codes, minlength=len(vocabulary))
-    wanted = (code_ids if code_ids is not None
-              else [i for i in data.code_ids if (data.frame["code"] == i).any()])
+    wanted = (
+        code_ids
+        if code_ids is not None
+        else [i for i in data.code_ids if (data.frame["code"] == i).any()]
+    )
     labels = {info.id: info.label for info in data.codes}
     tables = []
     for code_id in wanted:
@@ -1049,16 +1296,35 @@ def distinctive_words(project: Project, code_ids: Sequence[str] | None = None, *
         if family.any():
             q[family] = false_discovery_control(p[family], method="bh")
         keep = family & (rate_a > rate_b)
-        table = pd.DataFrame({
-            "code_id": code_id, "code": labels.get(code_id, ""), "word": vocabulary[keep],
-            "in code": a[keep].astype(int), "elsewhere": b[keep].astype(int),
-            "per 1,000 in code": 1000 * rate_a[keep], "per 1,000 elsewhere": 1000 * rate_b[keep],
-            "log ratio": np.log2(rate_a[keep] / (np.where(b[keep] > 0, b[keep], 0.5) / size_b)),
-            "G2": g2[keep], "p": p[keep], "q": q[keep],
-        })
+        table = pd.DataFrame(
+            {
+                "code_id": code_id,
+                "code": labels.get(code_id, ""),
+                "word": vocabulary[keep],
+                "in code": a[keep].astype(int),
+                "elsewhere": b[keep].astype(int),
+                "per 1,000 in code": 1000 * rate_a[keep],
+                "per 1,000 elsewhere": 1000 * rate_b[keep],
+                "log ratio": np.log2(rate_a[keep] / (np.where(b[keep] > 0, b[keep], 0.5) / size_b)),
+                "G2": g2[keep],
+                "p": p[keep],
+                "q": q[keep],
+            }
+        )
         tables.append(table.sort_values(["G2", "word"], ascending=[False, True]).head(top))
-    columns = ["code_id", "code", "word", "in code", "elsewhere", "per 1,000 in code",
-               "per 1,000 elsewhere", "log ratio", "G2", "p", "q"]
+    columns = [
+        "code_id",
+        "code",
+        "word",
+        "in code",
+        "elsewhere",
+        "per 1,000 in code",
+        "per 1,000 elsewhere",
+        "log ratio",
+        "G2",
+        "p",
+        "q",
+    ]
     if not tables:
         return pd.DataFrame(columns=columns)
     return pd.concat(tables, ignore_index=True)[columns]
@@ -1093,14 +1359,30 @@ class Kwic:
         return [("hits", self.hits), ("inside other words", self.inside_words)]
 
 
-KWIC_COLUMNS = ["transcript", "sentence", "speaker", "start", "end", "left", "word", "right",
-                "codes"]
+KWIC_COLUMNS = [
+    "transcript",
+    "sentence",
+    "speaker",
+    "start",
+    "end",
+    "left",
+    "word",
+    "right",
+    "codes",
+]
 
 
-def kwic(project: Project, word: str, *, width: int = 20,
-         transcripts: Sequence[str] | None = None, coders: Sequence[str] | None = None,
-         status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-         where: Sequence[str] | None = None) -> Kwic:
+def kwic(
+    project: Project,
+    word: str,
+    *,
+    width: int = 20,
+    transcripts: Sequence[str] | None = None,
+    coders: Sequence[str] | None = None,
+    status: str = "confirmed",
+    speaker_roles: Sequence[str] | None = None,
+    where: Sequence[str] | None = None,
+) -> Kwic:
     """Every occurrence of ``word`` with ``width`` characters of context on each side (within
     its line), the number of the sentence it is in, and the codes (``id 标签``) of the
     codings that overlap it. A hit must start and end on word boundaries of the stored
@@ -1118,8 +1400,9 @@ def kwic(project: Project, word: str, *, width: int = 20,
     names = project.transcript_names() if narrowed is None else narrowed
     labels = {info.id: info.label for info in codes(project)}
     by_transcript: dict[str, list[tuple[int, int, str]]] = {}
-    for name, start, end, code_id, _ in project.coding_rows(coders=coders,
-                                                             statuses=statuses(status)):
+    for name, start, end, code_id, _ in project.coding_rows(
+        coders=coders, statuses=statuses(status)
+    ):
         by_transcript.setdefault(name, []).append((start, end, code_id))
     for spans in by_transcript.values():
         spans.sort()
@@ -1148,12 +1431,22 @@ def kwic(project: Project, word: str, *, width: int = 20,
             before, after = project.context(name, position, stop, width)
             n = bisect_right(sentence_starts, position) - 1
             in_sentence = n >= 0 and sentence_ends[n] > position
-            found = Counter(f"{code_id} {labels.get(code_id, '')}".strip()
-                            for s, e, code_id in by_transcript.get(name, ())
-                            if s < stop and position < e)
-            row = [name, numbers[n] if in_sentence else None,
-                   speakers[n] if in_sentence else "", position, stop, before,
-                   text[position:stop], after, "; ".join(found)]
+            found = Counter(
+                f"{code_id} {labels.get(code_id, '')}".strip()
+                for s, e, code_id in by_transcript.get(name, ())
+                if s < stop and position < e
+            )
+            row = [
+                name,
+                numbers[n] if in_sentence else None,
+                speakers[n] if in_sentence else "",
+                position,
+                stop,
+                before,
+                text[position:stop],
+                after,
+                "; ".join(found),
+            ]
             if position in on_boundary and stop in on_boundary:
                 hits.append(row)
             else:  # the whole word(s) the occurrence is part of
@@ -1161,6 +1454,8 @@ def kwic(project: Project, word: str, *, width: int = 20,
                 last = boundaries[bisect_left(boundaries, stop)]
                 inside.append([*row, text[first:last]])
             position = text.find(word, position + 1)
-    return Kwic(word, pd.DataFrame(hits, columns=KWIC_COLUMNS),
-                pd.DataFrame(inside, columns=[*KWIC_COLUMNS, "in word"]))
-
+    return Kwic(
+        word,
+        pd.DataFrame(hits, columns=KWIC_COLUMNS),
+        pd.DataFrame(inside, columns=[*KWIC_COLUMNS, "in word"]),
+    )

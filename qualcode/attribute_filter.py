@@ -46,8 +46,10 @@ def parse_condition(text: str) -> Condition:
     negated = name.endswith("!")
     name = name.removesuffix("!").strip()
     if not sep or not name:
-        raise AttributesError(f"--where {text!r}: give ATTRIBUTE=VALUE or ATTRIBUTE!=VALUE, "
-                              "e.g. --where gender=女 --where age_group!=60岁及以上")
+        raise AttributesError(
+            f"--where {text!r}: give ATTRIBUTE=VALUE or ATTRIBUTE!=VALUE, "
+            "e.g. --where gender=女 --where age_group!=60岁及以上"
+        )
     return Condition(name, value.strip(), negated)
 
 
@@ -56,8 +58,7 @@ def parse_conditions(texts: Iterable[str] | None) -> list[Condition]:
     return [parse_condition(text) for text in texts or ()]
 
 
-def matching_transcripts(project: Project, where: Sequence[str] | None
-                         ) -> list[str] | None:
+def matching_transcripts(project: Project, where: Sequence[str] | None) -> list[str] | None:
     """The names of the transcripts whose respondent meets every condition of ``where``
     (``ATTR=VALUE`` / ``ATTR!=VALUE`` strings), in the project's order; None when there are
     no conditions (every transcript counts).
@@ -78,13 +79,15 @@ def matching_transcripts(project: Project, where: Sequence[str] | None
         if wanted not in values:
             raise AttributesError(
                 f"--where {condition}: no respondent has {condition.attribute}={wanted}; "
-                f"its values are: {', '.join(values) or 'none'}")
+                f"its values are: {', '.join(values) or 'none'}"
+            )
         kept &= {name for name in names if (group[name] == wanted) != condition.negated}
     return [name for name in names if name in kept]
 
 
-def narrow(project: Project, transcripts: Sequence[str] | None, where: Sequence[str] | None
-           ) -> list[str] | None:
+def narrow(
+    project: Project, transcripts: Sequence[str] | None, where: Sequence[str] | None
+) -> list[str] | None:
     """``transcripts`` (exact names; None: all) kept to those :func:`matching_transcripts`
     lets through, in their order; None when neither narrows anything."""
     matching = matching_transcripts(project, where)
@@ -99,6 +102,8 @@ def narrow(project: Project, transcripts: Sequence[str] | None, where: Sequence[
 def describe(where: Sequence[str] | None, lang: str = "en") -> str:
     """The conditions as a reader sees them under a table: ``gender=女, age_group≠60岁及以上``
     (``；`` between them in Chinese); empty without conditions."""
-    parts = [f"{c.attribute}{'≠' if c.negated else '='}{c.value or '(missing)'}"
-             for c in parse_conditions(where)]
+    parts = [
+        f"{c.attribute}{'≠' if c.negated else '='}{c.value or '(missing)'}"
+        for c in parse_conditions(where)
+    ]
     return ("；" if lang == "zh" else ", ").join(parts)

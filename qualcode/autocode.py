@@ -159,7 +159,7 @@ def _phrases(original: str, new: str, convert: Any) -> list[tuple[int, int, int,
     while i < len(original):
         for k in range(i + 1, len(original) + 1):
             head = convert(original[i:k])
-            if new.startswith(head, j) and convert(original[k:]) == new[j + len(head):]:
+            if new.startswith(head, j) and convert(original[k:]) == new[j + len(head) :]:
                 break
         else:  # pragma: no cover - the whole rest is always consistent
             k, head = len(original), new[j:]
@@ -196,14 +196,23 @@ class Rules:
     and Dask workers get their own compiled copy.
     """
 
-    def __init__(self, codebook: Codebook, codes: Sequence[str] | None = None,
-                 user_dict: str | Path | None = None, conversion: str | None = CONVERSION):
+    def __init__(
+        self,
+        codebook: Codebook,
+        codes: Sequence[str] | None = None,
+        user_dict: str | Path | None = None,
+        conversion: str | None = CONVERSION,
+    ):
         import ahocorasick
 
         from .segment import Segmenter
 
-        self._args = (codebook, tuple(codes) if codes is not None else None,
-                      str(user_dict) if user_dict is not None else None, conversion)
+        self._args = (
+            codebook,
+            tuple(codes) if codes is not None else None,
+            str(user_dict) if user_dict is not None else None,
+            conversion,
+        )
         self.conversion = conversion
         chosen = _chosen_codes(codebook, codes)
         self.code_ids: list[str] = []
@@ -218,8 +227,9 @@ class Rules:
             for keyword in dict.fromkeys(code.keywords):
                 key = self._convert(keyword.strip())
                 if key:
-                    keywords.setdefault(key, []).append(_Keyword(
-                        index, f"keyword:{keyword}", len(key), code.match != "substring"))
+                    keywords.setdefault(key, []).append(
+                        _Keyword(index, f"keyword:{keyword}", len(key), code.match != "substring")
+                    )
             for pattern in code.patterns:
                 self._patterns.append((index, f"pattern:{pattern}", regex.compile(pattern)))
             for pattern in code.token_patterns:
@@ -235,7 +245,8 @@ class Rules:
         every_keyword = codebook.keywords()
         self.segmenter: Segmenter = Segmenter(
             user_words=[*keywords, *every_keyword, *map(self._convert, every_keyword)],
-            user_dict=Path(user_dict) if user_dict is not None else None)
+            user_dict=Path(user_dict) if user_dict is not None else None,
+        )
         self._matcher = None
         self._token_rules: dict[str, tuple[int, str]] = {}
         # Building a spaCy Doc costs far more than the rest: a text is tokenised only when
@@ -252,13 +263,16 @@ class Rules:
                 key = f"qualcode-{number}"
                 # Loading a codebook checks patterns without spaCy; here spaCy checks them all.
                 if problem := spacy_token_pattern_problem(pattern):
-                    raise QualcodeError(f"code '{self.code_ids[index]}': token pattern "
-                                        f"{rule[7:]}: {problem[1]}")
+                    raise QualcodeError(
+                        f"code '{self.code_ids[index]}': token pattern {rule[7:]}: {problem[1]}"
+                    )
                 try:
                     self._matcher.add(key, [pattern])
                 except Exception as error:  # noqa: BLE001 - spaCy raises several types
-                    raise QualcodeError(f"code '{self.code_ids[index]}': spaCy cannot use "
-                                        f"token pattern {rule[7:]}: {error}") from None
+                    raise QualcodeError(
+                        f"code '{self.code_ids[index]}': spaCy cannot use "
+                        f"token pattern {rule[7:]}: {error}"
+                    ) from None
                 self._token_rules[key] = (index, rule)
 
     def __reduce__(self) -> tuple:
@@ -273,8 +287,10 @@ class Rules:
     def find(self, text: str) -> list[Match]:
         """Every hit of every rule in ``text``, by position; spans are into ``text`` as
         given (whatever its script)."""
-        return [Match(start, end, self.code_ids[code], rule)
-                for start, end, code, rule in self._hits(text)]
+        return [
+            Match(start, end, self.code_ids[code], rule)
+            for start, end, code, rule in self._hits(text)
+        ]
 
     def codes(self, text: str) -> dict[str, list[str]]:
         """Code id -> the rules that fired in ``text`` (each once, in order of position),
@@ -312,8 +328,11 @@ class Rules:
                                 continue
                     hits.append((start, end, entry.code, entry.rule))
         for code, rule, pattern in self._patterns:
-            hits.extend((m.start(), m.end(), code, rule)
-                        for m in pattern.finditer(simplified) if m.end() > m.start())
+            hits.extend(
+                (m.start(), m.end(), code, rule)
+                for m in pattern.finditer(simplified)
+                if m.end() > m.start()
+            )
         if self._matcher is not None and self._may_match_tokens(simplified):
             doc = self.segmenter.nlp()(simplified)
             for key, first, last in self._matcher(doc):
@@ -322,18 +341,25 @@ class Rules:
                 if span.end_char > span.start_char:
                     hits.append((span.start_char, span.end_char, code, rule))
         if offsets is not None:
-            hits = [(offsets.starts[s], offsets.ends[e], c, r) for s, e, c, r in hits
-                    if offsets.ends[e] > offsets.starts[s]]
+            hits = [
+                (offsets.starts[s], offsets.ends[e], c, r)
+                for s, e, c, r in hits
+                if offsets.ends[e] > offsets.starts[s]
+            ]
         hits.sort()
         return hits
 
     def _may_match_tokens(self, text: str) -> bool:
         lower = text.lower()
-        return any(all(any(word in (lower if folded else text) for word in words)
-                       for folded, words in required) for required in self._token_filters)
+        return any(
+            all(
+                any(word in (lower if folded else text) for word in words)
+                for folded, words in required
+            )
+            for required in self._token_filters
+        )
 
-    def _whole_word(self, text: str, start: int, end: int,
-                    boundaries: dict[int, set[int]]) -> bool:
+    def _whole_word(self, text: str, start: int, end: int, boundaries: dict[int, set[int]]) -> bool:
         """Whether ``[start, end)`` starts and ends on word boundaries of ``text``."""
         before = _STOP_BEFORE.search(text, 0, start)
         low = before.end() if before else 0
@@ -376,9 +402,13 @@ def _chosen_codes(codebook: Codebook, codes: Sequence[str] | None) -> list[Code]
     return [code for code_id, code in by_id.items() if code_id in wanted]
 
 
-def compile_rules(codebook: Codebook, codes: Sequence[str] | None = None, *,
-                  user_dict: str | Path | None = None,
-                  conversion: str | None = CONVERSION) -> Rules:
+def compile_rules(
+    codebook: Codebook,
+    codes: Sequence[str] | None = None,
+    *,
+    user_dict: str | Path | None = None,
+    conversion: str | None = CONVERSION,
+) -> Rules:
     """The auto-coding rules of ``codebook`` (of ``codes`` only, by id, when given), compiled:
     one automaton for all keywords, each regular expression and token pattern compiled once,
     a segmenter that keeps the keywords whole (plus ``user_dict``, jieba's format).
@@ -412,12 +442,20 @@ class AutocodeResult:
 
     def rows(self, labels: dict[str, str]) -> list[tuple[str, str, int, int]]:
         """``(code_id, code, matched, new)`` per code, in codebook order."""
-        return [(code_id, labels.get(code_id, ""), self.matched.get(code_id, 0),
-                 self.added.get(code_id, 0)) for code_id in self.code_ids]
+        return [
+            (
+                code_id,
+                labels.get(code_id, ""),
+                self.matched.get(code_id, 0),
+                self.added.get(code_id, 0),
+            )
+            for code_id in self.code_ids
+        ]
 
 
-def unit_spans(project: Project, unit: str = "sentence",
-               speaker_roles: Sequence[str] | None = None) -> dict[str, list[tuple[int, int]]]:
+def unit_spans(
+    project: Project, unit: str = "sentence", speaker_roles: Sequence[str] | None = None
+) -> dict[str, list[tuple[int, int]]]:
     """Transcript name -> its units' ``[start, end)`` in text order: sentences, or speaker
     turns' bodies (after the label) trimmed of surrounding whitespace; with
     ``speaker_roles``, only the units of speakers with these roles
@@ -433,14 +471,20 @@ def unit_spans(project: Project, unit: str = "sentence",
     for name, _, start, end, _ in project.unit_rows(unit):
         if unit == "turn":
             body = texts[name][start:end]
-            start, end = start + len(body) - len(body.lstrip()), end - len(body) + len(body.rstrip())
+            start, end = (
+                start + len(body) - len(body.lstrip()),
+                end - len(body) + len(body.rstrip()),
+            )
         if start < end and (allowed is None or overlaps(allowed.get(name, []), start, end)):
             spans.setdefault(name, []).append((start, end))
     return spans
 
 
-def coded_units(project: Project, spans: dict[str, list[tuple[int, int]]],
-                statuses: Sequence[str] = ("confirmed",)) -> dict[tuple[str, int], set[str]]:
+def coded_units(
+    project: Project,
+    spans: dict[str, list[tuple[int, int]]],
+    statuses: Sequence[str] = ("confirmed",),
+) -> dict[tuple[str, int], set[str]]:
     """``(transcript, unit index) -> code ids`` of codings with one of ``statuses`` that
     touch the unit by a character or more."""
     touched: dict[tuple[str, int], set[str]] = {}
@@ -457,9 +501,12 @@ def coded_units(project: Project, spans: dict[str, list[tuple[int, int]]],
     return touched
 
 
-def store_suggestions(project: Project, result: AutocodeResult,
-                      found: Iterable[tuple[str, int, int, str, str, float | None]],
-                      coder: str) -> AutocodeResult:
+def store_suggestions(
+    project: Project,
+    result: AutocodeResult,
+    found: Iterable[tuple[str, int, int, str, str, float | None]],
+    coder: str,
+) -> AutocodeResult:
     """Count ``found`` per code as matched, store the new ones (or, for a dry run, count
     them), and fill in ``result``."""
     found = list(found)
@@ -471,10 +518,16 @@ def store_suggestions(project: Project, result: AutocodeResult,
     return result
 
 
-def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str = "sentence",
-             dry_run: bool = False, coder: str = AUTO_CODER,
-             speaker_roles: Sequence[str] | None = None,
-             progress: Progress = SILENT) -> AutocodeResult:
+def autocode(
+    project: Project,
+    codes: Sequence[str] | None = None,
+    *,
+    unit: str = "sentence",
+    dry_run: bool = False,
+    coder: str = AUTO_CODER,
+    speaker_roles: Sequence[str] | None = None,
+    progress: Progress = SILENT,
+) -> AutocodeResult:
     """Run the codebook's rules (of ``codes`` only, when given) over every sentence (or turn)
     of every transcript and store one suggestion per unit and code that a rule hit, as
     ``coder``'s ``suggested`` coding with the rules that fired.
@@ -490,7 +543,8 @@ def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str 
     if not rules:
         raise QualcodeError(
             "no code has keywords, patterns or token_patterns to auto-code with; add some to "
-            "the codebook (e.g. keywords: [宣传, 推广]) and import it again")
+            "the codebook (e.g. keywords: [宣传, 推广]) and import it again"
+        )
     spans = unit_spans(project, unit, speaker_roles)
     coded = coded_units(project, spans)
     texts = project.transcript_texts()
@@ -503,8 +557,11 @@ def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str 
             if not fired:
                 continue
             already = coded.get((name, index), ())
-            found += [(name, start, end, code_id, "; ".join(rule_texts), None)
-                      for code_id, rule_texts in fired.items() if code_id not in already]
+            found += [
+                (name, start, end, code_id, "; ".join(rule_texts), None)
+                for code_id, rule_texts in fired.items()
+                if code_id not in already
+            ]
         progress.advance(len(units), done=name)
     result = AutocodeResult(unit, rules.code_ids, dry_run=dry_run)
     return store_suggestions(project, result, found, coder)
@@ -513,9 +570,14 @@ def autocode(project: Project, codes: Sequence[str] | None = None, *, unit: str 
 # --- review --------------------------------------------------------------------------------
 
 
-def suggestions(project: Project, *, transcript: str | None = None, code_id: str | None = None,
-                min_score: float | None = None, max_score: float | None = None
-                ) -> list[Coding]:
+def suggestions(
+    project: Project,
+    *,
+    transcript: str | None = None,
+    code_id: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+) -> list[Coding]:
     """Suggested codings waiting for review, in transcript and text order, with their rule
     and score; filters combine. ``min_score``/``max_score`` keep scored (learned) suggestions
     with ``min_score <= score < max_score``; rule suggestions have no score."""
@@ -529,10 +591,16 @@ def suggestions(project: Project, *, transcript: str | None = None, code_id: str
     return found
 
 
-def select_suggestions(project: Project, ids: Iterable[int] = (), *,
-                       transcript: str | None = None, code_id: str | None = None,
-                       min_score: float | None = None, max_score: float | None = None,
-                       everything: bool = False) -> list[Coding]:
+def select_suggestions(
+    project: Project,
+    ids: Iterable[int] = (),
+    *,
+    transcript: str | None = None,
+    code_id: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    everything: bool = False,
+) -> list[Coding]:
     """The suggestions a review action applies to: those with ``ids``, or those the filters
     select. Raises :class:`~qualcode.errors.QualcodeError` for an id that is not a suggestion
     waiting for review, and when nothing at all is named (no ids, no filter, not
@@ -541,10 +609,13 @@ def select_suggestions(project: Project, ids: Iterable[int] = (), *,
     ids = list(dict.fromkeys(ids))
     filtered = any(v is not None for v in (transcript, code_id, min_score, max_score))
     if not ids and not filtered and not everything:
-        raise QualcodeError("name the suggestions: give their ids, or select them with a "
-                            "code, a transcript or a score (or all of them with --all)")
-    pending = suggestions(project, transcript=transcript, code_id=code_id,
-                          min_score=min_score, max_score=max_score)
+        raise QualcodeError(
+            "name the suggestions: give their ids, or select them with a "
+            "code, a transcript or a score (or all of them with --all)"
+        )
+    pending = suggestions(
+        project, transcript=transcript, code_id=code_id, min_score=min_score, max_score=max_score
+    )
     if not ids:
         return pending
     by_id = {c.id: c for c in pending}
@@ -552,16 +623,22 @@ def select_suggestions(project: Project, ids: Iterable[int] = (), *,
     for coding_id in ids:
         if coding_id not in by_id:
             coding = project.coding(coding_id)  # raises for an unknown id
-            why = (f"it is {coding.status}" if coding.status != "suggested"
-                   else "the filters leave it out")
-            raise QualcodeError(f"coding {coding_id} is not a suggestion to review ({why}); "
-                                "list them with: qualcode suggestions PROJECT")
+            why = (
+                f"it is {coding.status}"
+                if coding.status != "suggested"
+                else "the filters leave it out"
+            )
+            raise QualcodeError(
+                f"coding {coding_id} is not a suggestion to review ({why}); "
+                "list them with: qualcode suggestions PROJECT"
+            )
         chosen.append(by_id[coding_id])
     return chosen
 
 
-def accept(project: Project, ids: Iterable[int] = (), *, coder: str | None = None,
-           **filters: Any) -> list[Coding]:
+def accept(
+    project: Project, ids: Iterable[int] = (), *, coder: str | None = None, **filters: Any
+) -> list[Coding]:
     """Accept suggestions (by ``ids`` or filters, as :func:`select_suggestions`): they
     become confirmed codings, ``coder``'s when given (the person who decided; otherwise they
     stay under the auto coder), keeping the rule that suggested them. One undoable action.
@@ -571,8 +648,9 @@ def accept(project: Project, ids: Iterable[int] = (), *, coder: str | None = Non
     return chosen
 
 
-def reject(project: Project, ids: Iterable[int] = (), *, coder: str | None = None,
-           **filters: Any) -> list[Coding]:
+def reject(
+    project: Project, ids: Iterable[int] = (), *, coder: str | None = None, **filters: Any
+) -> list[Coding]:
     """Reject suggestions (by ``ids`` or filters, as :func:`select_suggestions`). A rejected
     suggestion stays in the project so auto-coding never suggests it again. One undoable
     action, in ``coder``'s undo history when given (the person who decided). Returns the

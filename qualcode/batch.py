@@ -89,15 +89,19 @@ class BatchResult:
 
         total = self.documents or 1
         return pd.DataFrame(
-            [(code_id, label, count, round(100.0 * count / total, 2))
-             for code_id, label, count in zip(self.code_ids, self.labels, self.counts,
-                                              strict=True)],
+            [
+                (code_id, label, count, round(100.0 * count / total, 2))
+                for code_id, label, count in zip(
+                    self.code_ids, self.labels, self.counts, strict=True
+                )
+            ],
             columns=FREQUENCY_COLUMNS,
         )
 
 
-def read_documents(path: str | Path, text_column: str, id_column: str | None = None, *,
-                   encoding: str = "utf-8-sig") -> Iterator[tuple[str, str]]:
+def read_documents(
+    path: str | Path, text_column: str, id_column: str | None = None, *, encoding: str = "utf-8-sig"
+) -> Iterator[tuple[str, str]]:
     """``(id, text)`` of each record of a CSV (``.tsv``/``.tab``: tab-separated) file, read
     as a stream; the id is the ``id_column`` value, or the record's number (1 for the first
     record after the header; blank lines are skipped, not counted). Raises :class:`~qualcode.errors.QualcodeError` naming the file
@@ -114,15 +118,19 @@ def read_documents(path: str | Path, text_column: str, id_column: str | None = N
         try:
             header = next(reader, None)
             if header is None:
-                raise QualcodeError("the table is empty; its first row must name the columns",
-                                    path=path)
+                raise QualcodeError(
+                    "the table is empty; its first row must name the columns", path=path
+                )
             header = [name.strip() for name in header]
             columns = [text_column] + ([id_column] if id_column else [])
             for column in columns:
                 if column not in header:
                     raise QualcodeError(
                         f"no column {column!r}; the header has: {', '.join(header)} "
-                        "(choose with --text-column / --id-column)", path=path, line=1)
+                        "(choose with --text-column / --id-column)",
+                        path=path,
+                        line=1,
+                    )
             text_at = header.index(text_column)
             id_at = header.index(id_column) if id_column else None
             number = 0
@@ -138,15 +146,19 @@ def read_documents(path: str | Path, text_column: str, id_column: str | None = N
         except UnicodeDecodeError as error:
             raise QualcodeError(
                 f"not {encoding} text near record {reader.line_num + 1} ({error.reason}); "
-                "give the file's encoding with --encoding (e.g. gb18030)", path=path,
-                line=reader.line_num + 1) from None
+                "give the file's encoding with --encoding (e.g. gb18030)",
+                path=path,
+                line=reader.line_num + 1,
+            ) from None
         except csv.Error as error:
-            raise QualcodeError(f"not a readable CSV table: {error}", path=path,
-                                line=reader.line_num) from None
+            raise QualcodeError(
+                f"not a readable CSV table: {error}", path=path, line=reader.line_num
+            ) from None
 
 
-def _chunks(documents: Iterable[tuple[str, str]], size: int
-            ) -> Iterator[tuple[list[str], list[str]]]:
+def _chunks(
+    documents: Iterable[tuple[str, str]], size: int
+) -> Iterator[tuple[list[str], list[str]]]:
     iterator = iter(documents)
     while chunk := list(islice(iterator, size)):
         yield [i for i, _ in chunk], [t for _, t in chunk]
@@ -166,8 +178,9 @@ def _code_chunk(texts: list[str]) -> list[list[int]]:
     return code_documents(_worker_rules, texts)
 
 
-def _local_results(rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], workers: int
-                   ) -> Iterator[tuple[list[str], list[str], list[list[int]]]]:
+def _local_results(
+    rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], workers: int
+) -> Iterator[tuple[list[str], list[str], list[list[int]]]]:
     if workers == 1:
         for ids, texts in chunks:
             yield ids, texts, code_documents(rules, texts)
@@ -181,17 +194,24 @@ def _local_results(rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], 
     finally:
         gc.unfreeze()
     with pool:
-        yield from _in_order(chunks, lambda texts: pool.apply_async(_code_chunk, (texts,)),
-                             lambda result: result.get(), workers * IN_FLIGHT)
+        yield from _in_order(
+            chunks,
+            lambda texts: pool.apply_async(_code_chunk, (texts,)),
+            lambda result: result.get(),
+            workers * IN_FLIGHT,
+        )
 
 
-def _dask_results(rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], scheduler: str
-                  ) -> Iterator[tuple[list[str], list[str], list[list[int]]]]:
+def _dask_results(
+    rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], scheduler: str
+) -> Iterator[tuple[list[str], list[str], list[list[int]]]]:
     try:
         from distributed import Client
     except ImportError:
-        raise QualcodeError("--scheduler needs Dask: install qualcode with the 'dask' extra "
-                            "(pip install 'qualcode[dask]')") from None
+        raise QualcodeError(
+            "--scheduler needs Dask: install qualcode with the 'dask' extra "
+            "(pip install 'qualcode[dask]')"
+        ) from None
     try:
         client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except OSError as error:
@@ -200,13 +220,19 @@ def _dask_results(rules: Rules, chunks: Iterator[tuple[list[str], list[str]]], s
         threads = sum(client.nthreads().values()) or 1
         remote_rules = client.scatter(rules, broadcast=True)
         yield from _in_order(
-            chunks, lambda texts: client.submit(code_documents, remote_rules, texts, pure=False),
-            lambda future: future.result(), threads * IN_FLIGHT)
+            chunks,
+            lambda texts: client.submit(code_documents, remote_rules, texts, pure=False),
+            lambda future: future.result(),
+            threads * IN_FLIGHT,
+        )
 
 
-def _in_order(chunks: Iterator[tuple[list[str], list[str]]], submit: Callable[[list[str]], Any],
-              collect: Callable[[Any], list[list[int]]], in_flight: int
-              ) -> Iterator[tuple[list[str], list[str], list[list[int]]]]:
+def _in_order(
+    chunks: Iterator[tuple[list[str], list[str]]],
+    submit: Callable[[list[str]], Any],
+    collect: Callable[[Any], list[list[int]]],
+    in_flight: int,
+) -> Iterator[tuple[list[str], list[str], list[list[int]]]]:
     """Each chunk's results, in the chunks' order: ``submit`` hands a chunk's texts to the
     workers and returns a handle, ``collect`` waits for a handle's result. At most
     ``in_flight`` chunks are submitted and not yet collected."""
@@ -229,12 +255,21 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def code_table(source: str | Path, codebook: Codebook, output: str | Path, *,
-               text_column: str = "text", id_column: str | None = None,
-               codes: list[str] | None = None, workers: int | None = None,
-               chunk_size: int = CHUNK_SIZE, scheduler: str | None = None,
-               encoding: str = "utf-8-sig", rules: Rules | None = None,
-               progress: Progress = SILENT) -> BatchResult:
+def code_table(
+    source: str | Path,
+    codebook: Codebook,
+    output: str | Path,
+    *,
+    text_column: str = "text",
+    id_column: str | None = None,
+    codes: list[str] | None = None,
+    workers: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    scheduler: str | None = None,
+    encoding: str = "utf-8-sig",
+    rules: Rules | None = None,
+    progress: Progress = SILENT,
+) -> BatchResult:
     """Code every document of the table ``source`` with ``codebook``'s rules (of ``codes``
     only, when given) and write ``output`` (CSV, UTF-8 with BOM; ``.tsv``: tab-separated):
     one row per document, its id and a 0/1 column per code with a rule.
@@ -246,22 +281,31 @@ def code_table(source: str | Path, codebook: Codebook, output: str | Path, *,
     if rules is None:
         rules = compile_rules(codebook, codes)
     if not rules:
-        raise QualcodeError("no code has keywords, patterns or token_patterns to code with; "
-                            "add some to the codebook (e.g. keywords: [宣传, 推广])")
+        raise QualcodeError(
+            "no code has keywords, patterns or token_patterns to code with; "
+            "add some to the codebook (e.g. keywords: [宣传, 推广])"
+        )
     output = Path(output)
     if output.suffix.lower() not in (".csv", ".tsv", ".tab", ".txt"):
-        raise QualcodeError("the batch path streams its rows to a .csv (or .tsv) file; "
-                            f"name the output e.g. coded.csv, not {output.name}")
+        raise QualcodeError(
+            "the batch path streams its rows to a .csv (or .tsv) file; "
+            f"name the output e.g. coded.csv, not {output.name}"
+        )
     workers = max(1, workers or default_workers())
     labels = [codebook.by_id()[code_id].label for code_id in rules.code_ids]
-    result = BatchResult(output, list(rules.code_ids), labels, counts=[0] * len(rules.code_ids),
-                         workers=workers)
+    result = BatchResult(
+        output, list(rules.code_ids), labels, counts=[0] * len(rules.code_ids), workers=workers
+    )
     started = time.perf_counter()
     progress.start("coding documents", Path(source).stat().st_size or None)
-    chunks = _chunks(read_documents(source, text_column, id_column, encoding=encoding),
-                     max(1, chunk_size))
-    results = (_dask_results(rules, chunks, scheduler) if scheduler
-               else _local_results(rules, chunks, workers))
+    chunks = _chunks(
+        read_documents(source, text_column, id_column, encoding=encoding), max(1, chunk_size)
+    )
+    results = (
+        _dask_results(rules, chunks, scheduler)
+        if scheduler
+        else _local_results(rules, chunks, workers)
+    )
     dialect = csv.excel_tab if output.suffix.lower() in (".tsv", ".tab") else csv.excel
     partial = output.with_name(output.name + ".partial")
     try:

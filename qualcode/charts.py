@@ -53,23 +53,49 @@ WIDTH = 6.3
 FONT_VARIABLE = "QUALCODE_CHART_FONT"
 
 MACHINE_FONTS = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-    "Noto Serif CJK SC", "Noto Serif SC", "Source Han Serif SC", "Microsoft YaHei",
-    "PingFang SC", "Hiragino Sans GB", "SimHei", "SimSun", "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei", "Noto Sans CJK TC", "Noto Sans CJK JP", "Heiti SC", "STHeiti",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Serif CJK SC",
+    "Noto Serif SC",
+    "Source Han Serif SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "SimHei",
+    "SimSun",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Heiti SC",
+    "STHeiti",
 )
 """Chinese fonts looked for on the machine, in order of preference."""
 
-NO_FONT = ("no Chinese font for charts: qualcode's own font package is missing and none of "
-           "{names} is installed. Reinstall qualcode with its dependencies (pip install "
-           "pylopdf-fonts-zh-cn), or install a Chinese font (Debian/Ubuntu: sudo apt-get "
-           "install fonts-noto-cjk; Fedora: sudo dnf install google-noto-sans-cjk-fonts), or "
-           "set {variable} to a .ttf/.otf file of a Chinese font")
+NO_FONT = (
+    "no Chinese font for charts: qualcode's own font package is missing and none of "
+    "{names} is installed. Reinstall qualcode with its dependencies (pip install "
+    "pylopdf-fonts-zh-cn), or install a Chinese font (Debian/Ubuntu: sudo apt-get "
+    "install fonts-noto-cjk; Fedora: sudo dnf install google-noto-sans-cjk-fonts), or "
+    "set {variable} to a .ttf/.otf file of a Chinese font"
+)
 
 _PROBE = "编码受访者"  # characters any usable Chinese font has
 _MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
-_PALETTE = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb",
-            "#332288", "#117733", "#882255")  # Paul Tol's colour-blind-safe sets
+_PALETTE = (
+    "#4477aa",
+    "#ee6677",
+    "#228833",
+    "#ccbb44",
+    "#66ccee",
+    "#aa3377",
+    "#bbbbbb",
+    "#332288",
+    "#117733",
+    "#882255",
+)  # Paul Tol's colour-blind-safe sets
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +119,32 @@ class CodeStyle:
 
 def code_styles(project: Project) -> dict[str, CodeStyle]:
     """Each code of the project's codebook with its depth and colour, for :func:`write_chart`."""
-    return {code.id: CodeStyle(depth, code.color)
-            for code, _, depth in project.codebook().walk()}
+    return {code.id: CodeStyle(depth, code.color) for code, _, depth in project.codebook().walk()}
 
 
-def chart_beside(project: Project, kind: str, tables: Sequence[tuple[str, pd.DataFrame]],
-                 table_path: str | Path, lang: str, label: str = "") -> Path | None:
+def chart_beside(
+    project: Project,
+    kind: str,
+    tables: Sequence[tuple[str, pd.DataFrame]],
+    table_path: str | Path,
+    lang: str,
+    label: str = "",
+) -> Path | None:
     """The report's chart as a PNG beside the table file it was exported to (same name,
     ``.png``), as the workbench's reports screen exports both; None when the report (or
     this form of it, such as distinctive words) has no chart."""
-    if kind not in CHART_KINDS or (kind == "words" and tables
-                                   and "count" not in tables[0][1].columns):
+    if kind not in CHART_KINDS or (
+        kind == "words" and tables and "count" not in tables[0][1].columns
+    ):
         return None
-    return write_chart(Path(table_path).with_suffix(".png"), kind, tables,
-                       codes=code_styles(project), lang=lang, label=label)
+    return write_chart(
+        Path(table_path).with_suffix(".png"),
+        kind,
+        tables,
+        codes=code_styles(project),
+        lang=lang,
+        label=label,
+    )
 
 
 def chart_format(path: str | Path) -> str | None:
@@ -136,8 +174,9 @@ def _register(path: Path, source: str) -> ChartFont:
     return ChartFont(manager.FontProperties(fname=str(path)).get_name(), path, source)
 
 
-def find_font(choice: str | None = None, *, packaged: bool = True,
-              machine: Sequence[str] = MACHINE_FONTS) -> ChartFont:
+def find_font(
+    choice: str | None = None, *, packaged: bool = True, machine: Sequence[str] = MACHINE_FONTS
+) -> ChartFont:
     """The Chinese font charts use (see the module): ``choice`` (a font name or file; by
     default ``$QUALCODE_CHART_FONT``), else the packaged Noto Sans SC when ``packaged``,
     else the first of the ``machine`` font names installed. A :class:`ReportError` saying
@@ -149,14 +188,18 @@ def find_font(choice: str | None = None, *, packaged: bool = True,
         if not path.is_file():
             named = [Path(f.fname) for f in manager.fontManager.ttflist if f.name == choice]
             if not named:
-                raise ReportError(f"{FONT_VARIABLE}={choice}: no such font file, and no font "
-                                  "of that name is installed; give a .ttf/.otf file or the "
-                                  "name of an installed Chinese font")
+                raise ReportError(
+                    f"{FONT_VARIABLE}={choice}: no such font file, and no font "
+                    "of that name is installed; give a .ttf/.otf file or the "
+                    "name of an installed Chinese font"
+                )
             path = named[0]
         if not _covers(path):
-            raise ReportError(f"{FONT_VARIABLE}={choice}: {path.name} has no Chinese "
-                              "characters; choose a Chinese font (Noto Sans CJK SC, "
-                              "Source Han Sans, Microsoft YaHei, SimHei …)")
+            raise ReportError(
+                f"{FONT_VARIABLE}={choice}: {path.name} has no Chinese "
+                "characters; choose a Chinese font (Noto Sans CJK SC, "
+                "Source Han Sans, Microsoft YaHei, SimHei …)"
+            )
         return _register(path, "setting")
     if packaged:
         try:
@@ -171,8 +214,7 @@ def find_font(choice: str | None = None, *, packaged: bool = True,
     for name in machine:
         if name in installed and _covers(installed[name]):
             return ChartFont(name, installed[name], "machine")
-    raise ReportError(NO_FONT.format(names=", ".join(machine[:6]) + " …",
-                                     variable=FONT_VARIABLE))
+    raise ReportError(NO_FONT.format(names=", ".join(machine[:6]) + " …", variable=FONT_VARIABLE))
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -194,15 +236,24 @@ _AXES = {
     "all": {"zh": "全部", "en": "All"},
     "overall": {"zh": "（总体）", "en": "(overall)"},
 }
-_MEASURES = {"percent_agreement": {"zh": "一致率", "en": "Percent agreement"},
-             "cohen_kappa": {"zh": "Cohen's κ", "en": "Cohen's κ"},
-             "fleiss_kappa": {"zh": "Fleiss' κ", "en": "Fleiss' κ"},
-             "krippendorff_alpha": {"zh": "Krippendorff's α", "en": "Krippendorff's α"}}
+_MEASURES = {
+    "percent_agreement": {"zh": "一致率", "en": "Percent agreement"},
+    "cohen_kappa": {"zh": "Cohen's κ", "en": "Cohen's κ"},
+    "fleiss_kappa": {"zh": "Fleiss' κ", "en": "Fleiss' κ"},
+    "krippendorff_alpha": {"zh": "Krippendorff's α", "en": "Krippendorff's α"},
+}
 
 
-def write_chart(path: str | Path, kind: str, tables: Sequence[tuple[str, pd.DataFrame]], *,
-                codes: Mapping[str, CodeStyle] | None = None, lang: str = "zh",
-                label: str = "", font: ChartFont | None = None) -> Path:
+def write_chart(
+    path: str | Path,
+    kind: str,
+    tables: Sequence[tuple[str, pd.DataFrame]],
+    *,
+    codes: Mapping[str, CodeStyle] | None = None,
+    lang: str = "zh",
+    label: str = "",
+    font: ChartFont | None = None,
+) -> Path:
     """Draw the chart of a report (``kind``: one of :data:`CHART_KINDS`) from its tables (as
     :mod:`qualcode.analysis` returns them, with English column names) and write it to
     ``path`` (.png at :data:`DPI`, .svg, .pdf) atomically; returns ``path``.
@@ -218,28 +269,39 @@ def write_chart(path: str | Path, kind: str, tables: Sequence[tuple[str, pd.Data
         ending = path.suffix or "a file without an ending"
         raise ReportError(f"a chart is written as .png, .svg or .pdf, not {ending}", path=path)
     if kind not in CHART_KINDS:
-        raise ReportError(f"the {kind} report has no chart; write its table to .xlsx, .csv, "
-                          ".md or .tex instead", path=path)
+        raise ReportError(
+            f"the {kind} report has no chart; write its table to .xlsx, .csv, .md or .tex instead",
+            path=path,
+        )
     lang = lang if lang in ("zh", "en") else "en"
     font = font or find_font()
     from matplotlib import rc_context
 
-    settings = {"font.family": [font.name, "DejaVu Sans"], "svg.fonttype": "path",
-                "svg.hashsalt": "qualcode",  # the same ids in every run: the same file
-                "pdf.fonttype": 42 if font.path.suffix.lower() == ".ttf" else 3,
-                "axes.spines.top": False, "axes.spines.right": False,
-                "font.size": 9, "axes.titlesize": 11, "axes.unicode_minus": False}
+    settings = {
+        "font.family": [font.name, "DejaVu Sans"],
+        "svg.fonttype": "path",
+        "svg.hashsalt": "qualcode",  # the same ids in every run: the same file
+        "pdf.fonttype": 42 if font.path.suffix.lower() == ".ttf" else 3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "font.size": 9,
+        "axes.titlesize": 11,
+        "axes.unicode_minus": False,
+    }
     with rc_context(settings), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         figure = _DRAW[kind](dict(tables), codes or {}, lang, label)
         out = io.BytesIO()
         figure.savefig(out, format=fmt, dpi=DPI, metadata=_metadata(fmt))
-    missing = sorted({chr(int(m[1])) for w in caught if (m := _MISSING_GLYPH.search(str(
-        w.message)))})
+    missing = sorted(
+        {chr(int(m[1])) for w in caught if (m := _MISSING_GLYPH.search(str(w.message)))}
+    )
     if missing:
-        raise ReportError(f"the font {font.name} ({font.path}) lacks {''.join(missing)}; no "
-                          f"chart was written. Set {FONT_VARIABLE} to a font that has them",
-                          path=path)
+        raise ReportError(
+            f"the font {font.name} ({font.path}) lacks {''.join(missing)}; no "
+            f"chart was written. Set {FONT_VARIABLE} to a font that has them",
+            path=path,
+        )
     atomic_write_bytes(path, out.getvalue())
     return path
 
@@ -292,8 +354,14 @@ def _color(code_id: str, codes: Mapping[str, CodeStyle], fallback: str) -> str:
     return color if color and is_color_like(color) else fallback
 
 
-def _bars(ax: Axes, labels: list[str], series: list[tuple[str, list[float], list[str]]],
-          *, xlabel: str, percent: bool = False) -> None:
+def _bars(
+    ax: Axes,
+    labels: list[str],
+    series: list[tuple[str, list[float], list[str]]],
+    *,
+    xlabel: str,
+    percent: bool = False,
+) -> None:
     """Horizontal bars, first label at the top; several series side by side (with a legend),
     each bar's value written at its end."""
     import numpy as np
@@ -303,10 +371,10 @@ def _bars(ax: Axes, labels: list[str], series: list[tuple[str, list[float], list
     positions = np.arange(len(labels))
     for i, (name, values, colors) in enumerate(series):
         offset = (i - (n - 1) / 2) * height
-        bars = ax.barh(positions + offset, values, height=height * 0.92, color=colors,
-                       label=name or None)
-        ax.bar_label(bars, labels=[_number(v, percent) for v in values], padding=2,
-                     fontsize=7)
+        bars = ax.barh(
+            positions + offset, values, height=height * 0.92, color=colors, label=name or None
+        )
+        ax.bar_label(bars, labels=[_number(v, percent) for v in values], padding=2, fontsize=7)
     _tree_ticks(ax, positions, labels)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
@@ -323,12 +391,12 @@ def _number(value: float, percent: bool = False) -> str:
     return f"{value:g}" if float(value).is_integer() else f"{value:.2f}"
 
 
-def _frequencies(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str,
-                 label: str) -> Figure:
+def _frequencies(
+    tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str, label: str
+) -> Figure:
     frame = _code_rows(next(iter(tables.values())))
     ids = frame["code_id"].astype(str).tolist()
-    labels = [_label(i, lbl, codes) for i, lbl in zip(ids, frame["code"].astype(str),
-                                                       strict=True)]
+    labels = [_label(i, lbl, codes) for i, lbl in zip(ids, frame["code"].astype(str), strict=True)]
     columns = [c for c in frame.columns if str(c).startswith("segments")]
     series = []
     for k, column in enumerate(columns):
@@ -336,8 +404,10 @@ def _frequencies(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle]
         if len(columns) == 1:
             # Parents in their own colour, children lighter in theirs (or the parent's).
             colors = [_color(i, codes, _PALETTE[0]) for i in ids]
-            colors = [c if codes.get(i, CodeStyle()).depth == 0 else _lighter(c)
-                      for i, c in zip(ids, colors, strict=True)]
+            colors = [
+                c if codes.get(i, CodeStyle()).depth == 0 else _lighter(c)
+                for i, c in zip(ids, colors, strict=True)
+            ]
         else:
             colors = [_PALETTE[k % len(_PALETTE)]] * len(ids)
         coder = re.fullmatch(r"segments \((.+)\)", str(column))
@@ -355,8 +425,9 @@ def _lighter(color: str) -> tuple[float, float, float]:
     return tuple(0.45 * c + 0.55 for c in to_rgb(color))  # type: ignore[return-value]
 
 
-def _crosstab(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str,
-              label: str) -> Figure:
+def _crosstab(
+    tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str, label: str
+) -> Figure:
     import numpy as np
 
     frame = tables["row %"]
@@ -364,8 +435,7 @@ def _crosstab(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], l
     rows = _code_rows(frame)
     base = frame[frame["code_id"].astype(str) == ""]
     ids = rows["code_id"].astype(str).tolist()
-    labels = [_label(i, lbl, codes) for i, lbl in zip(ids, rows["code"].astype(str),
-                                                       strict=True)]
+    labels = [_label(i, lbl, codes) for i, lbl in zip(ids, rows["code"].astype(str), strict=True)]
     body = rows[values].astype(float).fillna(0).to_numpy()
     if len(base):  # the distribution of all respondents (or segments): the reference bar
         labels.append(_AXES["all"][lang])
@@ -377,26 +447,36 @@ def _crosstab(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], l
     for k, value in enumerate(values):
         color = "#cccccc" if value == "(missing)" else _PALETTE[k % len(_PALETTE)]
         name = {"zh": "（缺失）", "en": "(missing)"}[lang] if value == "(missing)" else value
-        bars = ax.barh(positions, body[:, k], left=left, color=color, label=str(name),
-                       height=0.75)
-        ax.bar_label(bars, labels=[f"{v:.0f}" if v >= 8 else "" for v in body[:, k]],
-                     label_type="center", fontsize=6, color="white")
+        bars = ax.barh(positions, body[:, k], left=left, color=color, label=str(name), height=0.75)
+        ax.bar_label(
+            bars,
+            labels=[f"{v:.0f}" if v >= 8 else "" for v in body[:, k]],
+            label_type="center",
+            fontsize=6,
+            color="white",
+        )
         left += body[:, k]
     _tree_ticks(ax, positions, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    counted = "respondents" if "(respondents)" in frame["code"].astype(str).tolist() else \
-        "segments"
+    counted = "respondents" if "(respondents)" in frame["code"].astype(str).tolist() else "segments"
     ax.set_xlabel(_AXES["row %" if counted == "respondents" else "row % segments"][lang])
-    ax.set_title(_TITLES["crosstab"][lang].format(
-        label=label or {"zh": "属性", "en": "attribute"}[lang]))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08 - 0.3 / max(len(labels), 1)),
-              ncols=min(len(values), 5), fontsize=7, frameon=False)
+    ax.set_title(
+        _TITLES["crosstab"][lang].format(label=label or {"zh": "属性", "en": "attribute"}[lang])
+    )
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08 - 0.3 / max(len(labels), 1)),
+        ncols=min(len(values), 5),
+        fontsize=7,
+        frameon=False,
+    )
     return figure
 
 
-def _heatmap(frame: pd.DataFrame, row_labels: list[str], column_labels: list[str],
-             title: str) -> Figure:
+def _heatmap(
+    frame: pd.DataFrame, row_labels: list[str], column_labels: list[str], title: str
+) -> Figure:
     import numpy as np
 
     body = frame.to_numpy(dtype=float)
@@ -404,12 +484,14 @@ def _heatmap(frame: pd.DataFrame, row_labels: list[str], column_labels: list[str
     width = min(max(WIDTH, 2.2 + 0.28 * n_columns), 16)
     figure = _figure(0.24 * n_rows + 1.6, width)
     ax = figure.subplots()
-    image = ax.imshow(np.ma.masked_invalid(body), cmap="Blues", aspect="auto",
-                      interpolation="nearest")
+    image = ax.imshow(
+        np.ma.masked_invalid(body), cmap="Blues", aspect="auto", interpolation="nearest"
+    )
     _tree_ticks(ax, np.arange(n_rows), row_labels)
     if n_columns <= 80:
-        ax.set_xticks(np.arange(n_columns), column_labels, rotation=60, ha="right",
-                      rotation_mode="anchor")
+        ax.set_xticks(
+            np.arange(n_columns), column_labels, rotation=60, ha="right", rotation_mode="anchor"
+        )
     else:
         ax.set_xticks([])
     ax.spines[:].set_visible(False)
@@ -417,42 +499,60 @@ def _heatmap(frame: pd.DataFrame, row_labels: list[str], column_labels: list[str
         peak = np.nanmax(body) if np.isfinite(body).any() else 0
         for (i, j), value in np.ndenumerate(body):
             if np.isfinite(value) and value:
-                ax.text(j, i, _number(value), ha="center", va="center", fontsize=6,
-                        color="white" if value > peak * 0.6 else "#222222")
+                ax.text(
+                    j,
+                    i,
+                    _number(value),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if value > peak * 0.6 else "#222222",
+                )
     figure.colorbar(image, ax=ax, shrink=0.6)
     ax.set_title(title)
     return figure
 
 
-def _matrix(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str,
-            label: str) -> Figure:
+def _matrix(
+    tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str, label: str
+) -> Figure:
     frame = _code_rows(next(iter(tables.values())))
     columns = [c for c in frame.columns if c not in ("code_id", "code", "Total")]
-    labels = [_label(i, lbl, codes) for i, lbl in zip(frame["code_id"].astype(str),
-                                                       frame["code"].astype(str), strict=True)]
-    return _heatmap(frame[columns], labels, [str(c) for c in columns],
-                    _TITLES["matrix"][lang])
+    labels = [
+        _label(i, lbl, codes)
+        for i, lbl in zip(frame["code_id"].astype(str), frame["code"].astype(str), strict=True)
+    ]
+    return _heatmap(frame[columns], labels, [str(c) for c in columns], _TITLES["matrix"][lang])
 
 
-def _cooccurrence(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str,
-                  label: str) -> Figure:
+def _cooccurrence(
+    tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str, label: str
+) -> Figure:
     frame = _code_rows(next(iter(tables.values())))
     ids = frame["code_id"].astype(str).tolist()
     names = dict(zip(ids, frame["code"].astype(str), strict=True))
     labels = [_label(i, names[i], codes) for i in ids]
-    return _heatmap(frame[ids], labels, [names[i] or i for i in ids],
-                    _TITLES["cooccurrence"][lang])
+    return _heatmap(frame[ids], labels, [names[i] or i for i in ids], _TITLES["cooccurrence"][lang])
 
 
-def _agreement(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str,
-               label: str) -> Figure:
+def _agreement(
+    tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str, label: str
+) -> Figure:
     frame = next(iter(tables.values()))
     ids = frame["code_id"].astype(str).tolist()
-    labels = [_AXES["overall"][lang] if i.startswith("(") else _label(i, lbl, codes)
-              for i, lbl in zip(ids, frame["code"].astype(str), strict=True)]
+    labels = [
+        _AXES["overall"][lang] if i.startswith("(") else _label(i, lbl, codes)
+        for i, lbl in zip(ids, frame["code"].astype(str), strict=True)
+    ]
     measures = [m for m in _MEASURES if m in frame.columns]
-    series = [(_MEASURES[m][lang], frame[m].astype(float).tolist(),
-               [_PALETTE[k % len(_PALETTE)]] * len(ids)) for k, m in enumerate(measures)]
+    series = [
+        (
+            _MEASURES[m][lang],
+            frame[m].astype(float).tolist(),
+            [_PALETTE[k % len(_PALETTE)]] * len(ids),
+        )
+        for k, m in enumerate(measures)
+    ]
     figure = _figure(0.22 * len(ids) * len(measures) + 1.2)
     ax = figure.subplots()
     _bars(ax, labels, series, xlabel=_AXES["agreement"][lang])
@@ -464,21 +564,33 @@ def _agreement(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], 
     return figure
 
 
-def _words(tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str,
-           label: str) -> Figure:
+def _words(
+    tables: dict[str, pd.DataFrame], codes: Mapping[str, CodeStyle], lang: str, label: str
+) -> Figure:
     frame = next(iter(tables.values()))
     if "count" not in frame.columns:
-        raise ReportError("distinctive words have no chart; write their table to .xlsx, "
-                          ".csv, .md or .tex")
+        raise ReportError(
+            "distinctive words have no chart; write their table to .xlsx, .csv, .md or .tex"
+        )
     frame = frame.head(40)
     words = frame["word"].astype(str).tolist()
     figure = _figure(0.22 * len(words) + 1.0)
     ax = figure.subplots()
-    _bars(ax, words, [("", frame["count"].astype(float).tolist(), [_PALETTE[0]] * len(words))],
-          xlabel=_AXES["count"][lang])
+    _bars(
+        ax,
+        words,
+        [("", frame["count"].astype(float).tolist(), [_PALETTE[0]] * len(words))],
+        xlabel=_AXES["count"][lang],
+    )
     ax.set_title(_TITLES["words"][lang])
     return figure
 
 
-_DRAW = {"frequencies": _frequencies, "crosstab": _crosstab, "matrix": _matrix,
-         "cooccurrence": _cooccurrence, "agreement": _agreement, "words": _words}
+_DRAW = {
+    "frequencies": _frequencies,
+    "crosstab": _crosstab,
+    "matrix": _matrix,
+    "cooccurrence": _cooccurrence,
+    "agreement": _agreement,
+    "words": _words,
+}

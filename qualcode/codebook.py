@@ -429,8 +429,11 @@ class _Converter:
             return []
         example = "token_patterns: [[{LOWER: 不}, {LOWER: 方便}]]"
         if not isinstance(value, SequenceNode):
-            raise self.error(f"'token_patterns' must be a list of patterns, each a list of "
-                             f"tokens; e.g. {example}", value)
+            raise self.error(
+                f"'token_patterns' must be a list of patterns, each a list of "
+                f"tokens; e.g. {example}",
+                value,
+            )
         patterns = []
         for number, item in enumerate(value.value, start=1):
             if not isinstance(item, SequenceNode) or not all(
@@ -438,7 +441,9 @@ class _Converter:
             ):
                 raise self.error(
                     f"code '{code_id}': token pattern {number} must be a list of tokens, each "
-                    f"a mapping such as {{LOWER: 方便}}; e.g. {example}", item)
+                    f"a mapping such as {{LOWER: 方便}}; e.g. {example}",
+                    item,
+                )
             pattern = self.data(item)
             if problem := token_pattern_problem(pattern):
                 token, message = problem
@@ -524,9 +529,12 @@ def duplicate_labels(codebook: Codebook) -> dict[str, list[str]]:
 
 def duplicate_label_warnings(codebook: Codebook) -> list[str]:
     """One line per label used by several codes, saying which programs need them unique."""
-    return [f"the label {label!r} is used by {len(ids)} codes ({', '.join(ids)}): "
-            f"{UNIQUE_LABEL_TOOLS} need every label unique, so rename all but one before "
-            "exporting to them" for label, ids in duplicate_labels(codebook).items()]
+    return [
+        f"the label {label!r} is used by {len(ids)} codes ({', '.join(ids)}): "
+        f"{UNIQUE_LABEL_TOOLS} need every label unique, so rename all but one before "
+        "exporting to them"
+        for label, ids in duplicate_labels(codebook).items()
+    ]
 
 
 def validate_codebook(codebook: Codebook) -> None:
@@ -552,8 +560,9 @@ def validate_codebook(codebook: Codebook) -> None:
             if any(not isinstance(item, str) or not item for item in getattr(code, name)):
                 raise CodebookError(f"code '{code.id}': empty or non-text item in '{name}'")
         if code.match not in MATCH_MODES:
-            raise CodebookError(f"code '{code.id}': 'match' must be word or substring, "
-                                f"not {code.match!r}")
+            raise CodebookError(
+                f"code '{code.id}': 'match' must be word or substring, not {code.match!r}"
+            )
         for pattern in code.patterns:
             if not isinstance(pattern, str) or not pattern:
                 raise CodebookError(f"code '{code.id}': empty or non-text item in 'patterns'")
@@ -566,9 +575,19 @@ def validate_codebook(codebook: Codebook) -> None:
 
 # Token attributes our pipeline never sets (a blank Chinese pipeline: words and sentences,
 # no tagger, parser or entity recogniser), so a pattern testing them could never match.
-_UNSET_TOKEN_ATTRS = frozenset({
-    "POS", "TAG", "MORPH", "LEMMA", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID",
-})
+_UNSET_TOKEN_ATTRS = frozenset(
+    {
+        "POS",
+        "TAG",
+        "MORPH",
+        "LEMMA",
+        "DEP",
+        "ENT_TYPE",
+        "ENT_IOB",
+        "ENT_ID",
+        "ENT_KB_ID",
+    }
+)
 
 
 def pattern_problem(pattern: str) -> str | None:
@@ -579,8 +598,10 @@ def pattern_problem(pattern: str) -> str | None:
     except regex.error as error:
         return f"is not a valid regular expression: {error}"
     if compiled.search("") is not None:
-        return ("matches empty text, so it would code every sentence; make it match at "
-                "least one character (e.g. '+' instead of '*')")
+        return (
+            "matches empty text, so it would code every sentence; make it match at "
+            "least one character (e.g. '+' instead of '*')"
+        )
     return None
 
 
@@ -589,17 +610,65 @@ def pattern_problem(pattern: str) -> str | None:
 # when a codebook loads without importing spaCy (over a second). The full schema is checked
 # by spaCy itself when the patterns are compiled for auto-coding
 # (:func:`spacy_token_pattern_problem`); a test keeps these lists in step with spaCy's.
-TOKEN_ATTRS = frozenset({
-    "ORTH", "TEXT", "LOWER", "POS", "TAG", "MORPH", "DEP", "LEMMA", "SHAPE", "ENT_TYPE",
-    "ENT_IOB", "ENT_ID", "ENT_KB_ID", "NORM", "LENGTH", "SPACY", "IS_ALPHA", "IS_ASCII",
-    "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_BRACKET",
-    "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT", "IS_CURRENCY", "IS_STOP", "IS_SENT_START",
-    "SENT_START", "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "OP", "_",
-})
-TOKEN_PREDICATES = frozenset({
-    "REGEX", "IN", "NOT_IN", "IS_SUBSET", "IS_SUPERSET", "INTERSECTS", "FUZZY",
-    *(f"FUZZY{n}" for n in range(1, 10)), "==", "!=", ">=", "<=", ">", "<",
-})
+TOKEN_ATTRS = frozenset(
+    {
+        "ORTH",
+        "TEXT",
+        "LOWER",
+        "POS",
+        "TAG",
+        "MORPH",
+        "DEP",
+        "LEMMA",
+        "SHAPE",
+        "ENT_TYPE",
+        "ENT_IOB",
+        "ENT_ID",
+        "ENT_KB_ID",
+        "NORM",
+        "LENGTH",
+        "SPACY",
+        "IS_ALPHA",
+        "IS_ASCII",
+        "IS_DIGIT",
+        "IS_LOWER",
+        "IS_UPPER",
+        "IS_TITLE",
+        "IS_PUNCT",
+        "IS_SPACE",
+        "IS_BRACKET",
+        "IS_QUOTE",
+        "IS_LEFT_PUNCT",
+        "IS_RIGHT_PUNCT",
+        "IS_CURRENCY",
+        "IS_STOP",
+        "IS_SENT_START",
+        "SENT_START",
+        "LIKE_NUM",
+        "LIKE_URL",
+        "LIKE_EMAIL",
+        "OP",
+        "_",
+    }
+)
+TOKEN_PREDICATES = frozenset(
+    {
+        "REGEX",
+        "IN",
+        "NOT_IN",
+        "IS_SUBSET",
+        "IS_SUPERSET",
+        "INTERSECTS",
+        "FUZZY",
+        *(f"FUZZY{n}" for n in range(1, 10)),
+        "==",
+        "!=",
+        ">=",
+        "<=",
+        ">",
+        "<",
+    }
+)
 _TOKEN_OP = re.compile(r"[+*?!]|\{\d+\}|\{\d+,\d*\}|\{\d*,\d+\}")
 
 
@@ -613,25 +682,35 @@ def token_pattern_problem(pattern: object) -> tuple[int | None, str] | None:
         if not isinstance(token, dict):
             return index, f"token {index + 1} must be a mapping such as {{LOWER: 方便}}"
         if unset := sorted(_UNSET_TOKEN_ATTRS.intersection(token)):
-            return index, (f"token {index + 1} tests {', '.join(unset)}, which qualcode's "
-                           "pipeline does not tag (it has words and sentences only), so it "
-                           "would never match; use ORTH, TEXT, LOWER, LENGTH, IS_* or REGEX")
+            return index, (
+                f"token {index + 1} tests {', '.join(unset)}, which qualcode's "
+                "pipeline does not tag (it has words and sentences only), so it "
+                "would never match; use ORTH, TEXT, LOWER, LENGTH, IS_* or REGEX"
+            )
         for key, value in token.items():
             where = f"token {index + 1} ({key})"
             if not isinstance(key, str) or key.upper() not in TOKEN_ATTRS:
-                return index, (f"{where}: not a token attribute; use ORTH, TEXT, LOWER, "
-                               "NORM, LENGTH, IS_* or LIKE_* (upper case), with OP for repeats")
+                return index, (
+                    f"{where}: not a token attribute; use ORTH, TEXT, LOWER, "
+                    "NORM, LENGTH, IS_* or LIKE_* (upper case), with OP for repeats"
+                )
             if value is None:
                 return index, f"{where}: None / null is not allowed"
-            if key.upper() == "OP" and not (isinstance(value, str)
-                                            and _TOKEN_OP.fullmatch(value)):
-                return index, (f"{where}: {value!r} is not an operator; use +, *, ?, ! or "
-                               "{n}, {n,m}, {n,}, {,m}")
-            unknown = (sorted(str(k) for k in value if str(k).upper() not in TOKEN_PREDICATES)
-                       if isinstance(value, dict) and key != "_" else [])
+            if key.upper() == "OP" and not (isinstance(value, str) and _TOKEN_OP.fullmatch(value)):
+                return index, (
+                    f"{where}: {value!r} is not an operator; use +, *, ?, ! or "
+                    "{n}, {n,m}, {n,}, {,m}"
+                )
+            unknown = (
+                sorted(str(k) for k in value if str(k).upper() not in TOKEN_PREDICATES)
+                if isinstance(value, dict) and key != "_"
+                else []
+            )
             if unknown:
-                return index, (f"{where}: {', '.join(unknown)} is not a predicate; use "
-                               "IN, NOT_IN, REGEX, FUZZY, ==, !=, >=, <=, >, <")
+                return index, (
+                    f"{where}: {', '.join(unknown)} is not a predicate; use "
+                    "IN, NOT_IN, REGEX, FUZZY, ==, !=, >=, <=, >, <"
+                )
     return None
 
 
@@ -947,9 +1026,13 @@ class CodebookMerge:
         if not self.missing:
             return []
         codes = self.codebook.by_id()
-        lines = [(f"? theirs lacks {len(self.missing)} of our codes, kept here; if they "
-                  "renamed or merged them, do the same in the project (qualcode codes rename "
-                  "PROJECT ID --id NEW_ID, qualcode codes merge PROJECT FROM_ID INTO_ID)")]
+        lines = [
+            (
+                f"? theirs lacks {len(self.missing)} of our codes, kept here; if they "
+                "renamed or merged them, do the same in the project (qualcode codes rename "
+                "PROJECT ID --id NEW_ID, qualcode codes merge PROJECT FROM_ID INTO_ID)"
+            )
+        ]
         by_label: dict[str, list[str]] = {}
         for code_id in self.missing:
             by_label.setdefault(self.missing_labels.get(code_id, ""), []).append(code_id)
@@ -957,24 +1040,31 @@ class CodebookMerge:
         for code_id in self.added:
             label = codes[code_id].label
             for ours in by_label.get(label, []):
-                lines.append(f"? + {code_id} came in as a new code with the label of {ours}; "
-                             f"if it is {ours} renamed: qualcode codes merge PROJECT {code_id} "
-                             f"{ours}, then qualcode codes rename PROJECT {ours} --id {code_id}")
+                lines.append(
+                    f"? + {code_id} came in as a new code with the label of {ours}; "
+                    f"if it is {ours} renamed: qualcode codes merge PROJECT {code_id} "
+                    f"{ours}, then qualcode codes rename PROJECT {ours} --id {code_id}"
+                )
         if self.added and len(lines) == len(self.missing) + 1:
-            lines.append(f"? the {len(self.added)} new codes (+) may include ours renamed: "
-                         "compare their labels and definitions")
+            lines.append(
+                f"? the {len(self.added)} new codes (+) may include ours renamed: "
+                "compare their labels and definitions"
+            )
         return lines
 
     def render(self) -> str:
         """Lines for a terminal: a summary, then every addition, blank filled and conflict."""
         settled = f", settled as {self.prefer}" if self.conflicts and self.prefer else ""
-        summary = (f"{len(self.added)} added, {len(self.filled)} blanks filled, "
-                   f"{len(self.conflicts)} conflicts{settled}")
+        summary = (
+            f"{len(self.added)} added, {len(self.filled)} blanks filled, "
+            f"{len(self.conflicts)} conflicts{settled}"
+        )
         lines = [summary]
         codes = self.codebook.by_id()
         lines += [f"+ {code_id}  {codes[code_id].label}" for code_id in self.added]
-        lines += [f"~ {code_id or 'codebook'} {name}: filled from theirs"
-                  for code_id, name in self.filled]
+        lines += [
+            f"~ {code_id or 'codebook'} {name}: filled from theirs" for code_id, name in self.filled
+        ]
         lines += [f"! {conflict}" for conflict in self.conflicts]
         lines += self.undecided()
         return "\n".join(lines)
@@ -1041,8 +1131,9 @@ def merge_codebooks(ours: Codebook, theirs: Codebook, prefer: str | None = None)
         for name in MERGE_FIELDS:
             settle(copy, code.id, name, getattr(code, name), getattr(other, name))
         if ours_parents[code.id] != theirs_parents[code.id]:
-            conflicts.append(MergeConflict(
-                code.id, "parent", ours_parents[code.id], theirs_parents[code.id]))
+            conflicts.append(
+                MergeConflict(code.id, "parent", ours_parents[code.id], theirs_parents[code.id])
+            )
             if prefer == "theirs":
                 parent[code.id] = theirs_parents[code.id]
     added = [code.id for code, _, _ in theirs.walk() if code.id not in merged]
@@ -1073,16 +1164,16 @@ def merge_codebooks(ours: Codebook, theirs: Codebook, prefer: str | None = None)
         # Placing after an anchor again went right after it, before what was placed there
         # earlier: hence reversed. What follows a placed code comes right after that code.
         order: list[str] = []
-        stack = [*reversed(ours_children.get(parent_id, [])),
-                 *after.get((parent_id, None), [])]
+        stack = [*reversed(ours_children.get(parent_id, [])), *after.get((parent_id, None), [])]
         while stack:
             code_id = stack.pop()
             order.append(code_id)
             stack += after.get((parent_id, code_id), [])
         return order
 
-    children = {parent_id: in_order(parent_id)
-                for parent_id in {*ours_children, *(key[0] for key in after)}}
+    children = {
+        parent_id: in_order(parent_id) for parent_id in {*ours_children, *(key[0] for key in after)}
+    }
 
     def build(parent_id: str) -> list[Code]:
         codes = [merged[code_id] for code_id in children.get(parent_id, [])]
@@ -1092,16 +1183,31 @@ def merge_codebooks(ours: Codebook, theirs: Codebook, prefer: str | None = None)
 
     header.codes = build("")
     missing = [code.id for code, _, _ in ours.walk() if code.id not in theirs_codes]
-    return CodebookMerge(header, added, filled, conflicts, prefer, missing,
-                         {code_id: merged[code_id].label for code_id in missing})
+    return CodebookMerge(
+        header,
+        added,
+        filled,
+        conflicts,
+        prefer,
+        missing,
+        {code_id: merged[code_id].label for code_id in missing},
+    )
 
 
 def _bare_copy(code: Code) -> Code:
     return Code(
-        id=code.id, label=code.label, label_en=code.label_en, color=code.color,
-        description=code.description, include=code.include, exclude=code.exclude,
-        examples=list(code.examples), keywords=list(code.keywords), match=code.match,
-        patterns=list(code.patterns), token_patterns=copy.deepcopy(code.token_patterns),
+        id=code.id,
+        label=code.label,
+        label_en=code.label_en,
+        color=code.color,
+        description=code.description,
+        include=code.include,
+        exclude=code.exclude,
+        examples=list(code.examples),
+        keywords=list(code.keywords),
+        match=code.match,
+        patterns=list(code.patterns),
+        token_patterns=copy.deepcopy(code.token_patterns),
     )
 
 

@@ -28,8 +28,7 @@ from .model import Code, Codebook
 from .store import CodebookEntry, Project, code_image
 from .store.schema import _now
 
-FIELDS = ("label", "label_en", "color", "description", "include", "exclude", "examples",
-          "keywords")
+FIELDS = ("label", "label_en", "color", "description", "include", "exclude", "examples", "keywords")
 """The fields of a code that :func:`edit_code` changes (besides its id)."""
 LIST_FIELDS = ("examples", "keywords")
 TOP = None
@@ -94,8 +93,10 @@ class _Codes:
             return self.rows[code_id]
         by_label = [i for i, r in self.rows.items() if code_id in (r["label"], r["label_en"])]
         hint = f"; did you mean {by_label[0]!r}?" if by_label else ""
-        raise ProjectError(f"no code {code_id!r} in the project's codebook{hint}; see the ids "
-                           "with: qualcode codebook show PROJECT")
+        raise ProjectError(
+            f"no code {code_id!r} in the project's codebook{hint}; see the ids "
+            "with: qualcode codebook show PROJECT"
+        )
 
     def parent(self, code_id: str) -> str | None:
         parent = self.rows[code_id]["parent_id"]
@@ -116,8 +117,9 @@ class _Codes:
         """The code as a :class:`Code` (without children), as the store would rebuild it."""
         return self.project.codebook().by_id()[code_id]
 
-    def changes(self, after: dict[str, dict[str, Any]],
-                children: dict[str | None, list[str]]) -> list[Change]:
+    def changes(
+        self, after: dict[str, dict[str, Any]], children: dict[str | None, list[str]]
+    ) -> list[Change]:
         """The codes rows to change so the table holds ``after`` (id -> row image) in the
         tree ``children`` describes, positions numbered anew in walk order."""
         position: dict[str, int] = {}
@@ -128,8 +130,11 @@ class _Codes:
                 visit(child)
 
         visit(None)
-        changes = [_change("codes", code_id, before, None)
-                   for code_id, before in self.rows.items() if code_id not in after]
+        changes = [
+            _change("codes", code_id, before, None)
+            for code_id, before in self.rows.items()
+            if code_id not in after
+        ]
         for code_id, row in after.items():
             row = {**row, "position": position[code_id]}
             if row != self.rows.get(code_id):
@@ -137,8 +142,9 @@ class _Codes:
         return changes
 
 
-def _change(table: str, key: Any, before: dict[str, Any] | None,
-            after: dict[str, Any] | None) -> Change:
+def _change(
+    table: str, key: Any, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> Change:
     return {"table": table, "key": key, "before": before, "after": after}
 
 
@@ -175,8 +181,9 @@ def usage(project: Project, code_id: str, *, with_children: bool = False) -> Usa
 # --- recoding codings: merge and split ------------------------------------------------------
 
 
-def _recode(project: Project, sources: Iterable[dict[str, Any]], into: str, now: str
-            ) -> tuple[list[Change], int, set[int]]:
+def _recode(
+    project: Project, sources: Iterable[dict[str, Any]], into: str, now: str
+) -> tuple[list[Change], int, set[int]]:
     """Move the codings ``sources`` (row images) onto code ``into``. A coding that then
     coincides with one ``into`` has (or one moved before it), same transcript, span, coder
     and status, is removed and its memo joined to that one's. Returns the changes, how many
@@ -217,8 +224,9 @@ def _follow(project: Project, gone: Sequence[str], into: str, now: str) -> list[
     changes: list[Change] = []
     memos = {r["coder"]: r for r in project.row_images("code_memos", "code_id = ?", (into,))}
     marks = ", ".join("?" * len(gone))
-    for row in sorted(project.row_images("code_memos", f"code_id IN ({marks})", gone),
-                      key=lambda r: r["id"]):
+    for row in sorted(
+        project.row_images("code_memos", f"code_id IN ({marks})", gone), key=lambda r: r["id"]
+    ):
         mine = memos.get(row["coder"])
         if mine is None:
             memos[row["coder"]] = moved = {**row, "code_id": into, "changed": now}
@@ -227,8 +235,9 @@ def _follow(project: Project, gone: Sequence[str], into: str, now: str) -> list[
         changes.append(_change("code_memos", row["id"], row, None))
         text = _joined(mine["text"], row["text"])
         if text != mine["text"]:
-            previous = next((c for c in changes if c["table"] == "code_memos"
-                             and c["key"] == mine["id"]), None)
+            previous = next(
+                (c for c in changes if c["table"] == "code_memos" and c["key"] == mine["id"]), None
+            )
             joined = {**mine, "text": text, "changed": now}
             if previous is None:
                 changes.append(_change("code_memos", mine["id"], mine, joined))
@@ -239,8 +248,11 @@ def _follow(project: Project, gone: Sequence[str], into: str, now: str) -> list[
     has_key = into in favourites
     for code_id in gone:
         if (row := favourites.get(code_id)) is not None:
-            changes.append(_change("favourites", row["key"], row,
-                                   None if has_key else {**row, "code_id": into}))
+            changes.append(
+                _change(
+                    "favourites", row["key"], row, None if has_key else {**row, "code_id": into}
+                )
+            )
             has_key = True
     changes += _forget_guids(project, gone)
     return changes
@@ -252,8 +264,9 @@ def _forget_guids(project: Project, gone: Sequence[str]) -> list[Change]:
     return [_change("meta", row["key"], row, None) for row in rows]
 
 
-def merge_codes(project: Project, from_id: str, into_id: str, coder: str, *,
-                with_children: bool = False) -> CodeChange:
+def merge_codes(
+    project: Project, from_id: str, into_id: str, coder: str, *, with_children: bool = False
+) -> CodeChange:
     """Merge code ``from_id`` into ``into_id``: every coding of it (with ``with_children``,
     of its descendants too) becomes a coding of ``into_id``, codings that then coincide
     become one with their memos joined, code memos and favourite keys follow, and
@@ -270,7 +283,8 @@ def merge_codes(project: Project, from_id: str, into_id: str, coder: str, *,
         if into_id in below:
             raise ProjectError(
                 f"{into_id!r} is below {from_id!r}: merge the child into its parent instead "
-                f"(qualcode codes merge PROJECT {into_id} {from_id}), or move it out first")
+                f"(qualcode codes merge PROJECT {into_id} {from_id}), or move it out first"
+            )
         gone = [from_id, *below] if with_children else [from_id]
         now = _now()
         codings, joined, touched = _recode(project, _usage(project, gone), into_id, now)
@@ -284,38 +298,53 @@ def merge_codes(project: Project, from_id: str, into_id: str, coder: str, *,
             siblings = children.setdefault(into_id, [])
             if from_id in siblings:  # a child merged into its parent: its children take its place
                 index = siblings.index(from_id)
-                siblings[index:index + 1] = moved
+                siblings[index : index + 1] = moved
             else:
                 siblings.extend(moved)
         for parent in list(children):
             children[parent] = [c for c in children[parent] if c not in gone]
         for code_id in gone:
             children.pop(code_id, None)
-        changes = [*codings, *codes.changes(after, children), *_follow(project, gone, into_id,
-                                                                       now)]
+        changes = [*codings, *codes.changes(after, children), *_follow(project, gone, into_id, now)]
         moved_codings = sum(1 for c in codings if c["before"]["code_id"] in gone)
-        entry = CodebookEntry("merge", from_id, into_id, moved_codings, {
-            "label": codes.label(from_id), "into_label": codes.label(into_id),
-            "joined": joined, "with_children": len(below) if with_children else 0,
-            "moved_children": len(moved)})
+        entry = CodebookEntry(
+            "merge",
+            from_id,
+            into_id,
+            moved_codings,
+            {
+                "label": codes.label(from_id),
+                "into_label": codes.label(into_id),
+                "joined": joined,
+                "with_children": len(below) if with_children else 0,
+                "moved_children": len(moved),
+            },
+        )
         project.rewrite_rows(f"merge {moved_codings}", coder, changes, history=entry)
     return _result(project, entry, into_id, touched, removed=tuple(gone))
 
 
-def split_codings(project: Project, from_id: str, into_id: str, coding_ids: Iterable[int],
-                  coder: str, *, new_code: Code | None = None,
-                  parent_id: str | None | object = SAME_PARENT) -> CodeChange:
+def split_codings(
+    project: Project,
+    from_id: str,
+    into_id: str,
+    coding_ids: Iterable[int],
+    coder: str,
+    *,
+    new_code: Code | None = None,
+    parent_id: str | None | object = SAME_PARENT,
+) -> CodeChange:
     """Recode the chosen codings of ``from_id`` (by coding id) to ``into_id``, the way a
     theme is split: with ``new_code`` (whose id is ``into_id``) that code is created first,
     under ``parent_id`` (by default beside ``from_id``), in the same action. A coding that
     then coincides with one of ``into_id`` becomes one with it, memos joined."""
     ids = list(dict.fromkeys(coding_ids))
     if not ids:
-        raise ProjectError("choose the codings to split off (their ids: qualcode codings "
-                           "PROJECT --code CODE)")
+        raise ProjectError(
+            "choose the codings to split off (their ids: qualcode codings PROJECT --code CODE)"
+        )
     if from_id == into_id:
-        raise ProjectError(f"the codings are already coded {into_id!r}; split them to another "
-                           "code")
+        raise ProjectError(f"the codings are already coded {into_id!r}; split them to another code")
     _need_coder(coder)
     with project.transaction():
         codes = _Codes(project)
@@ -341,13 +370,22 @@ def split_codings(project: Project, from_id: str, into_id: str, coding_ids: Iter
             raise ProjectError(
                 f"coding {', '.join(map(str, other))} is not coded {from_id!r} (but "
                 f"{', '.join(sorted({found[i]['code_id'] for i in other}))}); split only "
-                f"codings of the code split")
+                f"codings of the code split"
+            )
         codings, joined, touched = _recode(project, rows, into_id, _now())
         changes = [*codings, *codes.changes(after, children)]
-        entry = CodebookEntry("split", from_id, into_id, len(ids), {
-            "label": codes.label(from_id),
-            "into_label": new_code.label if new_code else codes.label(into_id),
-            "new": new_code is not None, "joined": joined})
+        entry = CodebookEntry(
+            "split",
+            from_id,
+            into_id,
+            len(ids),
+            {
+                "label": codes.label(from_id),
+                "into_label": new_code.label if new_code else codes.label(into_id),
+                "new": new_code is not None,
+                "joined": joined,
+            },
+        )
         project.rewrite_rows(f"split {len(ids)}", coder, changes, history=entry)
     return _result(project, entry, into_id, touched)
 
@@ -372,8 +410,9 @@ def _validate(code: Code) -> None:
 # --- editing, renaming, moving, deleting ----------------------------------------------------
 
 
-def edit_code(project: Project, code_id: str, coder: str, *, new_id: str | None = None,
-              **fields: Any) -> CodeChange | None:
+def edit_code(
+    project: Project, code_id: str, coder: str, *, new_id: str | None = None, **fields: Any
+) -> CodeChange | None:
     """Change a code's id (``new_id``) and fields (label, label_en, color, description,
     include, exclude, examples, keywords; a list for the last two). Through an id rename,
     every coding, child, code memo, favourite key and the REFI-QDA GUID follow the code.
@@ -392,30 +431,44 @@ def edit_code(project: Project, code_id: str, coder: str, *, new_id: str | None 
         for name in LIST_FIELDS:
             if name in fields:
                 fields[name] = [item.strip() for item in fields[name] if item.strip()]
-        changed = {name: (getattr(code, name), fields[name]) for name in FIELDS
-                   if name in fields and getattr(code, name) != fields[name]}
+        changed = {
+            name: (getattr(code, name), fields[name])
+            for name in FIELDS
+            if name in fields and getattr(code, name) != fields[name]
+        }
         new_id = new_id.strip() if new_id else code_id
         if new_id != code_id:
             from .codebook import CODE_ID
 
             if not CODE_ID.fullmatch(new_id):
-                raise ProjectError(f"code id {new_id!r} may only contain ASCII letters, "
-                                   "digits, '_', '-' and '.' (put the Chinese name in the label)")
+                raise ProjectError(
+                    f"code id {new_id!r} may only contain ASCII letters, "
+                    "digits, '_', '-' and '.' (put the Chinese name in the label)"
+                )
             if new_id in codes.rows:
-                raise ProjectError(f"a code with id {new_id!r} already exists; to make the two "
-                                   f"one, merge them: qualcode codes merge PROJECT {code_id} "
-                                   f"{new_id}")
+                raise ProjectError(
+                    f"a code with id {new_id!r} already exists; to make the two "
+                    f"one, merge them: qualcode codes merge PROJECT {code_id} "
+                    f"{new_id}"
+                )
         elif not changed:
             return None
-        edited = dataclasses.replace(code, id=new_id, children=[],
-                                     **{name: new for name, (_, new) in changed.items()})
+        edited = dataclasses.replace(
+            code, id=new_id, children=[], **{name: new for name, (_, new) in changed.items()}
+        )
         try:
             _validate(edited)
         except CodebookError as error:
             raise ProjectError(error.message) from None
         image = code_image(edited, before["parent_id"], before["position"])
-        row = {**before, **{column: image[column] for column in before
-                            if column not in ("parent_id", "position", "rules")}}
+        row = {
+            **before,
+            **{
+                column: image[column]
+                for column in before
+                if column not in ("parent_id", "position", "rules")
+            },
+        }
         after = {i: r for i, r in codes.rows.items() if i != code_id}
         after[new_id] = row
         children = codes.children
@@ -423,46 +476,73 @@ def edit_code(project: Project, code_id: str, coder: str, *, new_id: str | None 
         touched: set[int] = set()
         carried = 0
         if new_id != code_id:
-            children = {(new_id if parent == code_id else parent):
-                        [new_id if c == code_id else c for c in ids]
-                        for parent, ids in codes.children.items()}
+            children = {
+                (new_id if parent == code_id else parent): [
+                    new_id if c == code_id else c for c in ids
+                ]
+                for parent, ids in codes.children.items()
+            }
             for child in codes.children.get(code_id, []):
                 after[child] = {**after[child], "parent_id": new_id}
             changes, carried, touched = _rename_everywhere(project, code_id, new_id)
         changes = [*changes, *codes.changes(after, children)]
         action = "rename" if new_id != code_id or "label" in changed else "edit"
-        entry = CodebookEntry(action, code_id, new_id if new_id != code_id else "", carried, {
-            "label": before["label"], "new_label": row["label"],
-            "fields": {name: [old, new] for name, (old, new) in changed.items()}})
+        entry = CodebookEntry(
+            action,
+            code_id,
+            new_id if new_id != code_id else "",
+            carried,
+            {
+                "label": before["label"],
+                "new_label": row["label"],
+                "fields": {name: [old, new] for name, (old, new) in changed.items()},
+            },
+        )
         project.rewrite_rows(f"{action} code", coder, changes, history=entry)
-    return _result(project, entry, new_id, touched,
-                   renamed={code_id: new_id} if new_id != code_id else {})
+    return _result(
+        project, entry, new_id, touched, renamed={code_id: new_id} if new_id != code_id else {}
+    )
 
 
-def _rename_everywhere(project: Project, old: str, new: str
-                       ) -> tuple[list[Change], int, set[int]]:
+def _rename_everywhere(project: Project, old: str, new: str) -> tuple[list[Change], int, set[int]]:
     """What names code ``old`` by its id, named ``new``: codings, code memos, the favourite
     key and the GUID (recorded, or derived from the old id, so exports keep it)."""
     from .exchange.refi import code_guids, project_namespace
 
     codings = project.row_images("codings", "code_id = ?", (old,))
     changes = [_change("codings", r["id"], r, {**r, "code_id": new}) for r in codings]
-    changes += [_change("code_memos", r["id"], r, {**r, "code_id": new})
-                for r in project.row_images("code_memos", "code_id = ?", (old,))]
-    changes += [_change("favourites", r["key"], r, {**r, "code_id": new})
-                for r in project.row_images("favourites", "code_id = ?", (old,))]
-    guid = code_guids(Codebook("", [Code(old, old)]), project_namespace(project),
-                      project.exchange_guids("code"))[old]
-    keys = {f"refi.code.{old}": None, f"refi.code.{new}": {"key": f"refi.code.{new}",
-                                                            "value": guid}}
+    changes += [
+        _change("code_memos", r["id"], r, {**r, "code_id": new})
+        for r in project.row_images("code_memos", "code_id = ?", (old,))
+    ]
+    changes += [
+        _change("favourites", r["key"], r, {**r, "code_id": new})
+        for r in project.row_images("favourites", "code_id = ?", (old,))
+    ]
+    guid = code_guids(
+        Codebook("", [Code(old, old)]), project_namespace(project), project.exchange_guids("code")
+    )[old]
+    keys = {
+        f"refi.code.{old}": None,
+        f"refi.code.{new}": {"key": f"refi.code.{new}", "value": guid},
+    }
     found = {r["key"]: r for r in project.row_images("meta", "key IN (?, ?)", tuple(keys))}
-    changes += [_change("meta", key, found.get(key), image) for key, image in keys.items()
-                if found.get(key) != image]
+    changes += [
+        _change("meta", key, found.get(key), image)
+        for key, image in keys.items()
+        if found.get(key) != image
+    ]
     return changes, len(codings), {r["transcript_id"] for r in codings}
 
 
-def move_code(project: Project, code_id: str, coder: str, *, parent_id: Any = SAME_PARENT,
-              position: int | None = None) -> CodeChange | None:
+def move_code(
+    project: Project,
+    code_id: str,
+    coder: str,
+    *,
+    parent_id: Any = SAME_PARENT,
+    position: int | None = None,
+) -> CodeChange | None:
     """Move a code (with its descendants) under ``parent_id`` (:data:`TOP`: to the top
     level; left out: its parent stays), to ``position`` among its new siblings (0-based;
     None: last, or where it is when the parent stays). Returns None when nothing moves."""
@@ -475,8 +555,9 @@ def move_code(project: Project, code_id: str, coder: str, *, parent_id: Any = SA
         if parent is not None:
             codes.require(parent)
             if parent == code_id or parent in codes.descendants(code_id):
-                raise ProjectError(f"cannot move {code_id!r} under {parent!r}, which is "
-                                   "itself or below it")
+                raise ProjectError(
+                    f"cannot move {code_id!r} under {parent!r}, which is itself or below it"
+                )
         children = {p: list(ids) for p, ids in codes.children.items()}
         old_index = children[old_parent].index(code_id)
         children[old_parent].remove(code_id)
@@ -484,24 +565,40 @@ def move_code(project: Project, code_id: str, coder: str, *, parent_id: Any = SA
         if position is None:
             position = old_index if parent == old_parent else len(siblings)
         if not 0 <= position <= len(siblings):
-            raise ProjectError(f"position {position + 1} is outside 1 to {len(siblings) + 1} "
-                               f"under {parent or 'the top level'}")
+            raise ProjectError(
+                f"position {position + 1} is outside 1 to {len(siblings) + 1} "
+                f"under {parent or 'the top level'}"
+            )
         siblings.insert(position, code_id)
         if parent == old_parent and position == old_index:
             return None
         after = dict(codes.rows)
         after[code_id] = {**row, "parent_id": parent}
         action = "move" if parent != old_parent else "reorder"
-        entry = CodebookEntry(action, code_id, (parent or "") if action == "move" else "", 0, {
-            "label": row["label"], "from_parent": codes.label(old_parent),
-            "to_parent": codes.label(parent), "position": position + 1})
-        project.rewrite_rows(f"{action} code", coder, codes.changes(after, children),
-                             history=entry)
+        entry = CodebookEntry(
+            action,
+            code_id,
+            (parent or "") if action == "move" else "",
+            0,
+            {
+                "label": row["label"],
+                "from_parent": codes.label(old_parent),
+                "to_parent": codes.label(parent),
+                "position": position + 1,
+            },
+        )
+        project.rewrite_rows(f"{action} code", coder, codes.changes(after, children), history=entry)
     return _result(project, entry, code_id, set())
 
 
-def delete_code(project: Project, code_id: str, coder: str, *, with_codings: bool = False,
-                with_children: bool = False) -> CodeChange:
+def delete_code(
+    project: Project,
+    code_id: str,
+    coder: str,
+    *,
+    with_codings: bool = False,
+    with_children: bool = False,
+) -> CodeChange:
     """Remove a code from the working codebook, with its memos, key and GUID. Refused while
     codings use it (saying how many, and offering a merge) unless ``with_codings``, which
     deletes them too; refused while it has child codes unless ``with_children``."""
@@ -514,7 +611,8 @@ def delete_code(project: Project, code_id: str, coder: str, *, with_codings: boo
             shown = ", ".join(below[:5]) + (" ..." if len(below) > 5 else "")
             raise ProjectError(
                 f"{code_id!r} ({row['label']}) has {_count(len(below), 'child code')} "
-                f"({shown}); move or merge them first, or delete them too with --with-children")
+                f"({shown}); move or merge them first, or delete them too with --with-children"
+            )
         gone = [code_id, *below]
         codings = _usage(project, gone)
         if codings and not with_codings:
@@ -522,54 +620,96 @@ def delete_code(project: Project, code_id: str, coder: str, *, with_codings: boo
             raise ProjectError(
                 f"{code_id!r} ({row['label']}) is used by {found.text()}; merge it into "
                 f"another code instead (qualcode codes merge PROJECT {code_id} INTO_ID), or "
-                "delete the codings too with --with-codings")
-        children = {p: [c for c in ids if c not in gone] for p, ids in codes.children.items()
-                    if p not in gone}
+                "delete the codings too with --with-codings"
+            )
+        children = {
+            p: [c for c in ids if c not in gone]
+            for p, ids in codes.children.items()
+            if p not in gone
+        }
         after = {i: r for i, r in codes.rows.items() if i not in gone}
         marks = ", ".join("?" * len(gone))
         changes = [_change("codings", r["id"], r, None) for r in codings]
-        changes += [_change("code_memos", r["id"], r, None)
-                    for r in project.row_images("code_memos", f"code_id IN ({marks})", gone)]
-        changes += [_change("favourites", r["key"], r, None)
-                    for r in project.row_images("favourites", f"code_id IN ({marks})", gone)]
+        changes += [
+            _change("code_memos", r["id"], r, None)
+            for r in project.row_images("code_memos", f"code_id IN ({marks})", gone)
+        ]
+        changes += [
+            _change("favourites", r["key"], r, None)
+            for r in project.row_images("favourites", f"code_id IN ({marks})", gone)
+        ]
         changes += _forget_guids(project, gone)
         changes += codes.changes(after, children)
-        entry = CodebookEntry("delete", code_id, "", len(codings), {
-            "label": row["label"], "children": len(below)})
+        entry = CodebookEntry(
+            "delete", code_id, "", len(codings), {"label": row["label"], "children": len(below)}
+        )
         project.rewrite_rows("delete code", coder, changes, history=entry)
-    return _result(project, entry, codes.parent(code_id) or "",
-                   {r["transcript_id"] for r in codings}, removed=tuple(gone))
+    return _result(
+        project,
+        entry,
+        codes.parent(code_id) or "",
+        {r["transcript_id"] for r in codings},
+        removed=tuple(gone),
+    )
 
 
 def _need_coder(coder: str) -> None:
     if not coder.strip():
-        raise ProjectError("say who changes the codebook: --coder NAME (it goes into the "
-                           "codebook's history and the coder's undo)")
+        raise ProjectError(
+            "say who changes the codebook: --coder NAME (it goes into the "
+            "codebook's history and the coder's undo)"
+        )
     # A coder changing the codebook is a coder of the project (as one who codes is).
 
 
-def _result(project: Project, entry: CodebookEntry, code_id: str, touched: set[int], *,
-            renamed: dict[str, str] | None = None, removed: tuple[str, ...] = ()) -> CodeChange:
+def _result(
+    project: Project,
+    entry: CodebookEntry,
+    code_id: str,
+    touched: set[int],
+    *,
+    renamed: dict[str, str] | None = None,
+    removed: tuple[str, ...] = (),
+) -> CodeChange:
     names = project.transcript_names_by_id()
     recorded = project.codebook_history()[-1]
-    return CodeChange(recorded, code_id, tuple(sorted(names[i] for i in touched if i in names)),
-                      renamed or {}, removed)
+    return CodeChange(
+        recorded,
+        code_id,
+        tuple(sorted(names[i] for i in touched if i in names)),
+        renamed or {},
+        removed,
+    )
 
 
 # --- the history, in words ------------------------------------------------------------------
 
 _ACTIONS = {
-    "start": ("history began", "开始记录"), "codebook": ("codebook set", "设定编码本"),
-    "add": ("add", "新建"), "rename": ("rename", "更名"), "edit": ("edit", "修改"),
-    "move": ("move", "移动"), "reorder": ("reorder", "排序"), "merge": ("merge", "合并"),
-    "split": ("split", "拆分"), "delete": ("delete", "删除"),
+    "start": ("history began", "开始记录"),
+    "codebook": ("codebook set", "设定编码本"),
+    "add": ("add", "新建"),
+    "rename": ("rename", "更名"),
+    "edit": ("edit", "修改"),
+    "move": ("move", "移动"),
+    "reorder": ("reorder", "排序"),
+    "merge": ("merge", "合并"),
+    "split": ("split", "拆分"),
+    "delete": ("delete", "删除"),
 }
 _FIELD_NAMES = {
-    "label": "标签", "label_en": "英文标签", "color": "颜色", "description": "说明",
-    "include": "包括", "exclude": "不包括", "examples": "示例", "keywords": "关键词",
+    "label": "标签",
+    "label_en": "英文标签",
+    "color": "颜色",
+    "description": "说明",
+    "include": "包括",
+    "exclude": "不包括",
+    "examples": "示例",
+    "keywords": "关键词",
 }
-HISTORY_COLUMNS = {"en": ("when", "coder", "action", "code", "change"),
-                   "zh": ("时间", "编码员", "操作", "编码", "变更")}
+HISTORY_COLUMNS = {
+    "en": ("when", "coder", "action", "code", "change"),
+    "zh": ("时间", "编码员", "操作", "编码", "变更"),
+}
 
 
 def describe(entry: CodebookEntry, lang: str = "en") -> str:
@@ -580,18 +720,25 @@ def describe(entry: CodebookEntry, lang: str = "en") -> str:
     label = d.get("label") or entry.code_id
     n = entry.codings
     if entry.action == "start":
-        return (f"开始记录时编码本有 {d.get('codes', 0)} 个编码" if zh else
-                f"the working codebook had {_count(d.get('codes', 0), 'code')} when its "
-                "history began")
+        return (
+            f"开始记录时编码本有 {d.get('codes', 0)} 个编码"
+            if zh
+            else f"the working codebook had {_count(d.get('codes', 0), 'code')} when its "
+            "history began"
+        )
     if entry.action == "codebook":
         source = d.get("source", "")
         counts = (d.get("codes", 0), d.get("added", 0), d.get("removed", 0), d.get("changed", 0))
         if zh:
-            return (f"设定工作编码本{f'（来自 {source}）' if source else ''}：{counts[0]} 个编码"
-                    f"（新增 {counts[1]}，删除 {counts[2]}，修改 {counts[3]}）")
-        return (f"set the working codebook{f' from {source}' if source else ''}: "
-                f"{_count(counts[0], 'code')} ({counts[1]} added, {counts[2]} removed, "
-                f"{counts[3]} changed)")
+            return (
+                f"设定工作编码本{f'（来自 {source}）' if source else ''}：{counts[0]} 个编码"
+                f"（新增 {counts[1]}，删除 {counts[2]}，修改 {counts[3]}）"
+            )
+        return (
+            f"set the working codebook{f' from {source}' if source else ''}: "
+            f"{_count(counts[0], 'code')} ({counts[1]} added, {counts[2]} removed, "
+            f"{counts[3]} changed)"
+        )
     if entry.action == "add":
         parent = d.get("parent", "")
         if zh:
@@ -603,15 +750,23 @@ def describe(entry: CodebookEntry, lang: str = "en") -> str:
         where = d.get("to_parent", "")
         if entry.action == "reorder":
             if zh:
-                return f"将“{label}”排到{f'“{where}”下' if where else '顶层'}第 {d.get('position')} 位"
-            return (f"put {label} in place {d.get('position')} "
-                    f"{f'under {where}' if where else 'at the top level'}")
+                return (
+                    f"将“{label}”排到{f'“{where}”下' if where else '顶层'}第 {d.get('position')} 位"
+                )
+            return (
+                f"put {label} in place {d.get('position')} "
+                f"{f'under {where}' if where else 'at the top level'}"
+            )
         old = d.get("from_parent", "")
         if zh:
-            return (f"将“{label}”从{f'“{old}”下' if old else '顶层'}移到"
-                    f"{f'“{where}”下' if where else '顶层'}")
-        return (f"moved {label} from {f'under {old}' if old else 'the top level'} to "
-                f"{f'under {where}' if where else 'the top level'}")
+            return (
+                f"将“{label}”从{f'“{old}”下' if old else '顶层'}移到"
+                f"{f'“{where}”下' if where else '顶层'}"
+            )
+        return (
+            f"moved {label} from {f'under {old}' if old else 'the top level'} to "
+            f"{f'under {where}' if where else 'the top level'}"
+        )
     into = d.get("into_label") or entry.target_id
     joined = d.get("joined", 0)
     if entry.action == "merge":
@@ -631,20 +786,27 @@ def describe(entry: CodebookEntry, lang: str = "en") -> str:
     if entry.action == "split":
         new = d.get("new")
         if zh:
-            return (f"将“{label}”的 {n} 处编码拆分到“{into}”{'（新编码）' if new else ''}"
-                    + (f"，其中 {joined} 处与已有编码重合" if joined else ""))
-        return (f"split {_count(n, 'coding')} of {label} into {into}"
-                f"{' (a new code)' if new else ''}"
-                + (f", {joined} joined with codings already there" if joined else ""))
+            return f"将“{label}”的 {n} 处编码拆分到“{into}”{'（新编码）' if new else ''}" + (
+                f"，其中 {joined} 处与已有编码重合" if joined else ""
+            )
+        return (
+            f"split {_count(n, 'coding')} of {label} into {into}"
+            f"{' (a new code)' if new else ''}"
+            + (f", {joined} joined with codings already there" if joined else "")
+        )
     if entry.action == "delete":
         children = d.get("children", 0)
         if zh:
-            return (f"删除“{label}”（{entry.code_id}）"
-                    + (f"及其 {children} 个下级编码" if children else "")
-                    + (f"，连同 {n} 处编码" if n else ""))
-        return (f"deleted {label} ({entry.code_id})"
-                + (f" with its {_count(children, 'child code')}" if children else "")
-                + (f" and {_count(n, 'coding')}" if n else ""))
+            return (
+                f"删除“{label}”（{entry.code_id}）"
+                + (f"及其 {children} 个下级编码" if children else "")
+                + (f"，连同 {n} 处编码" if n else "")
+            )
+        return (
+            f"deleted {label} ({entry.code_id})"
+            + (f" with its {_count(children, 'child code')}" if children else "")
+            + (f" and {_count(n, 'coding')}" if n else "")
+        )
     return f"{entry.action} {entry.code_id}"
 
 
@@ -656,15 +818,20 @@ def _describe_edit(entry: CodebookEntry, zh: bool) -> str:
     parts = []
     if entry.target_id:  # the id changed
         if zh:
-            parts.append(f"将“{label}”（{entry.code_id}）更名为“{new_label}”（{entry.target_id}），"
-                         f"{entry.codings} 处编码随之更改")
+            parts.append(
+                f"将“{label}”（{entry.code_id}）更名为“{new_label}”（{entry.target_id}），"
+                f"{entry.codings} 处编码随之更改"
+            )
         else:
-            parts.append(f"renamed {label} ({entry.code_id}) to {new_label} ({entry.target_id}): "
-                         f"{_count(entry.codings, 'coding')} "
-                         f"follow{'s' if entry.codings == 1 else ''}")
+            parts.append(
+                f"renamed {label} ({entry.code_id}) to {new_label} ({entry.target_id}): "
+                f"{_count(entry.codings, 'coding')} "
+                f"follow{'s' if entry.codings == 1 else ''}"
+            )
     elif "label" in fields:
-        parts.append(f"将“{label}”更名为“{new_label}”" if zh else
-                     f"relabelled {label} as {new_label}")
+        parts.append(
+            f"将“{label}”更名为“{new_label}”" if zh else f"relabelled {label} as {new_label}"
+        )
     if others:
         names = [_FIELD_NAMES[n] if zh else n for n in others]
         if zh:

@@ -62,15 +62,21 @@ def check_project(folder: str | Path) -> list[Finding]:
     folder = Path(folder)
     db = project_db(folder)
     if not db.is_file():
-        return [Finding("problem", f"no qualcode project here (missing {db.name})",
-                        f"create one with: qualcode init {folder}, or give the project's folder")]
+        return [
+            Finding(
+                "problem",
+                f"no qualcode project here (missing {db.name})",
+                f"create one with: qualcode init {folder}, or give the project's folder",
+            )
+        ]
     findings = list(_check_permissions(db)) + _check_redaction_backups(db)
     try:
         with closing(_connect(db)) as conn:
             findings += _check_database(conn, db)
     except sqlite3.DatabaseError as error:
-        findings.append(Finding("problem", f"the database cannot be read: {error}",
-                                _restore_hint(db)))
+        findings.append(
+            Finding("problem", f"the database cannot be read: {error}", _restore_hint(db))
+        )
     return findings
 
 
@@ -109,8 +115,12 @@ def repair_project(folder: str | Path) -> list[str]:
 
 def _connect(db: Path) -> sqlite3.Connection:
     # mode=rw: never create a database where there was none.
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=rw", uri=True,
-                           timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn = sqlite3.connect(
+        f"{db.resolve().as_uri()}?mode=rw",
+        uri=True,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+    )
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -130,7 +140,8 @@ def _check_permissions(db: Path) -> Iterator[Finding]:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             yield Finding(
-                "problem", f"{path} can be read by other users (mode {mode:o}); interview data "
+                "problem",
+                f"{path} can be read by other users (mode {mode:o}); interview data "
                 "should be readable by its owner only",
                 f"chmod 600 {path}  (or: qualcode doctor {db.parent} --repair)",
                 fix=("chmod", str(path)),
@@ -143,43 +154,74 @@ def _check_redaction_backups(db: Path) -> list[Finding]:
     from .privacy import BACKUP_LABEL
 
     private = db.parent.parent / f"{db.parent.name}-private"
-    return [Finding(
-        "problem", f"{backup} holds the text from before redaction and the key to every "
-        "pseudonym; anyone given this folder can read who said what",
-        f"move it out of the project folder to a private place that is not shared or synced: "
-        f"mkdir -p {private} && mv {backup} {private}/  (to redact this project again with the "
-        "same pseudonyms, put it back beside the project first: the key is read from there)",
-    ) for backup in sorted(db.parent.glob(f"{db.stem}.{BACKUP_LABEL}*.db"))]
+    return [
+        Finding(
+            "problem",
+            f"{backup} holds the text from before redaction and the key to every "
+            "pseudonym; anyone given this folder can read who said what",
+            f"move it out of the project folder to a private place that is not shared or synced: "
+            f"mkdir -p {private} && mv {backup} {private}/  (to redact this project again with the "
+            "same pseudonyms, put it back beside the project first: the key is read from there)",
+        )
+        for backup in sorted(db.parent.glob(f"{db.stem}.{BACKUP_LABEL}*.db"))
+    ]
 
 
 def _restore_hint(db: Path) -> str:
     backups = sorted(db.parent.glob(f"{db.stem}.*.db"), key=lambda p: p.stat().st_mtime)
-    restore = (f"restore the latest backup ({backups[-1].name}: copy it over {db.name}), or "
-               if backups else "")
-    return (f"copy the project folder first; then {restore}recover what is readable with: "
-            f"sqlite3 {db} .recover | sqlite3 recovered.db")
+    restore = (
+        f"restore the latest backup ({backups[-1].name}: copy it over {db.name}), or "
+        if backups
+        else ""
+    )
+    return (
+        f"copy the project folder first; then {restore}recover what is readable with: "
+        f"sqlite3 {db} .recover | sqlite3 recovered.db"
+    )
 
 
 def _check_database(conn: sqlite3.Connection, db: Path) -> list[Finding]:
     integrity = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
     findings = []
     if integrity != ["ok"]:
-        findings.append(Finding(
-            "problem", "SQLite's integrity check fails: " + "; ".join(integrity[:_SHOWN]),
-            _restore_hint(db), fix=("restore", str(db)),
-        ))
+        findings.append(
+            Finding(
+                "problem",
+                "SQLite's integrity check fails: " + "; ".join(integrity[:_SHOWN]),
+                _restore_hint(db),
+                fix=("restore", str(db)),
+            )
+        )
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if not {"migrations", "transcripts", "codings", "codes"} <= tables:
-        findings.append(Finding("problem", "this database holds no qualcode project (its tables "
-                                "are missing)", _restore_hint(db), fix=("restore", str(db))))
+        findings.append(
+            Finding(
+                "problem",
+                "this database holds no qualcode project (its tables are missing)",
+                _restore_hint(db),
+                fix=("restore", str(db)),
+            )
+        )
         return findings
-    for check in (_check_schema, _check_foreign_keys, _check_codings, _check_codes,
-                  _check_structure, _check_unplaced):
+    for check in (
+        _check_schema,
+        _check_foreign_keys,
+        _check_codings,
+        _check_codes,
+        _check_structure,
+        _check_unplaced,
+    ):
         try:
             findings += check(conn, db)
         except sqlite3.DatabaseError as error:  # a damaged page: report, go on with the rest
-            findings.append(Finding("problem", f"cannot check ({check.__name__[7:]}): {error}",
-                                    _restore_hint(db), fix=("restore", str(db))))
+            findings.append(
+                Finding(
+                    "problem",
+                    f"cannot check ({check.__name__[7:]}): {error}",
+                    _restore_hint(db),
+                    fix=("restore", str(db)),
+                )
+            )
     return findings
 
 
@@ -187,21 +229,34 @@ def _check_schema(conn: sqlite3.Connection, db: Path) -> list[Finding]:
     done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
     known = {name for name, _ in MIGRATIONS}
     if newer := sorted(done - known):
-        return [Finding("problem", f"a newer version of qualcode wrote this project (schema "
-                        f"step {newer[-1]})", "update qualcode before using this project")]
+        return [
+            Finding(
+                "problem",
+                f"a newer version of qualcode wrote this project (schema step {newer[-1]})",
+                "update qualcode before using this project",
+            )
+        ]
     if pending := sorted(known - done):
-        return [Finding("note", f"an older version of qualcode wrote this project (schema steps "
-                        f"{', '.join(pending)} to apply)", "nothing to do: opening the project "
-                        "brings it up to date, after backing it up")]
+        return [
+            Finding(
+                "note",
+                f"an older version of qualcode wrote this project (schema steps "
+                f"{', '.join(pending)} to apply)",
+                "nothing to do: opening the project brings it up to date, after backing it up",
+            )
+        ]
     return []
 
 
 def _check_foreign_keys(conn: sqlite3.Connection, db: Path) -> list[Finding]:
     broken = Counter((row[0], row[2]) for row in conn.execute("PRAGMA foreign_key_check"))
     return [
-        Finding("problem", f"{n} rows of {table} point to {parent} rows that do not exist",
-                f"restore a backup, or remove those rows; list them with: sqlite3 {db} "
-                f"'PRAGMA foreign_key_check({table})'")
+        Finding(
+            "problem",
+            f"{n} rows of {table} point to {parent} rows that do not exist",
+            f"restore a backup, or remove those rows; list them with: sqlite3 {db} "
+            f"'PRAGMA foreign_key_check({table})'",
+        )
         for (table, parent), n in sorted(broken.items())
     ]
 
@@ -219,26 +274,33 @@ def _check_codings(conn: sqlite3.Connection, db: Path) -> list[Finding]:
         "WHERE c.start < 0 OR c.end <= c.start OR c.end > length(t.text) ORDER BY c.id"
     ).fetchall()
     if outside:
-        examples = [f"#{r['id']} {r['name']} {r['start']}:{r['end']} (of {r['length']})"
-                    for r in outside]
-        findings.append(Finding(
-            "problem", f"{len(outside)} codings point outside their transcript's text: "
-            f"{_listed(examples)}",
-            f"look at them with: qualcode codings {db.parent} --status all; remove each with: "
-            "qualcode uncode PROJECT TRANSCRIPT --chars START:END CODE --coder CODER, "
-            "or restore a backup",
-        ))
+        examples = [
+            f"#{r['id']} {r['name']} {r['start']}:{r['end']} (of {r['length']})" for r in outside
+        ]
+        findings.append(
+            Finding(
+                "problem",
+                f"{len(outside)} codings point outside their transcript's text: "
+                f"{_listed(examples)}",
+                f"look at them with: qualcode codings {db.parent} --status all; remove each with: "
+                "qualcode uncode PROJECT TRANSCRIPT --chars START:END CODE --coder CODER, "
+                "or restore a backup",
+            )
+        )
     missing = conn.execute(
         "SELECT code_id, count(*) AS n FROM codings WHERE code_id NOT IN (SELECT id FROM codes) "
         "GROUP BY code_id ORDER BY code_id"
     ).fetchall()
     if missing:
-        findings.append(Finding(
-            "problem", f"{sum(r['n'] for r in missing)} codings use codes missing from the "
-            f"codebook: {_listed([r['code_id'] for r in missing])}",
-            f"add codes with these ids back, e.g. with: qualcode codebook import {db.parent} "
-            "CODEBOOK.yaml --merge",
-        ))
+        findings.append(
+            Finding(
+                "problem",
+                f"{sum(r['n'] for r in missing)} codings use codes missing from the "
+                f"codebook: {_listed([r['code_id'] for r in missing])}",
+                f"add codes with these ids back, e.g. with: qualcode codebook import {db.parent} "
+                "CODEBOOK.yaml --merge",
+            )
+        )
     return findings
 
 
@@ -249,53 +311,72 @@ def _check_codes(conn: sqlite3.Connection, db: Path) -> list[Finding]:
     ).fetchall()
     if not orphans:
         return []
-    return [Finding(
-        "problem", f"{len(orphans)} codes have a parent code that does not exist: "
-        f"{_listed([f'{r[0]} (parent {r[1]})' for r in orphans])}",
-        f"import a codebook that has those parents: qualcode codebook import {db.parent} "
-        "CODEBOOK.yaml --merge",
-    )]
+    return [
+        Finding(
+            "problem",
+            f"{len(orphans)} codes have a parent code that does not exist: "
+            f"{_listed([f'{r[0]} (parent {r[1]})' for r in orphans])}",
+            f"import a codebook that has those parents: qualcode codebook import {db.parent} "
+            "CODEBOOK.yaml --merge",
+        )
+    ]
 
 
 def _check_structure(conn: sqlite3.Connection, db: Path) -> list[Finding]:
     findings = []
-    for t in conn.execute("SELECT id, name, length(text) AS length, hash FROM transcripts "
-                          "ORDER BY name").fetchall():
+    for t in conn.execute(
+        "SELECT id, name, length(text) AS length, hash FROM transcripts ORDER BY name"
+    ).fetchall():
         if faults := _structure_faults(conn, t["id"], t["length"], t["hash"]):
-            findings.append(Finding(
-                "problem", f"transcript {t['name']}: {'; '.join(faults)}",
-                f"rebuild its turns and sentences from its stored text: qualcode doctor "
-                f"{db.parent} --repair (codings are not touched)", fix=("rebuild", t["name"]),
-            ))
+            findings.append(
+                Finding(
+                    "problem",
+                    f"transcript {t['name']}: {'; '.join(faults)}",
+                    f"rebuild its turns and sentences from its stored text: qualcode doctor "
+                    f"{db.parent} --repair (codings are not touched)",
+                    fix=("rebuild", t["name"]),
+                )
+            )
     return findings
 
 
-def _structure_faults(conn: sqlite3.Connection, transcript_id: int, length: int,
-                      text_hash: str) -> list[str]:
+def _structure_faults(
+    conn: sqlite3.Connection, transcript_id: int, length: int, text_hash: str
+) -> list[str]:
     from .store.rows import _unpack_ends, _unpack_spans
 
-    turns = conn.execute("SELECT idx, start, end, body_start FROM turns WHERE transcript_id = ? "
-                         "ORDER BY idx", (transcript_id,)).fetchall()
-    sentences = conn.execute("SELECT idx, start, end, turn_idx FROM sentences WHERE "
-                             "transcript_id = ? ORDER BY idx", (transcript_id,)).fetchall()
+    turns = conn.execute(
+        "SELECT idx, start, end, body_start FROM turns WHERE transcript_id = ? ORDER BY idx",
+        (transcript_id,),
+    ).fetchall()
+    sentences = conn.execute(
+        "SELECT idx, start, end, turn_idx FROM sentences WHERE transcript_id = ? ORDER BY idx",
+        (transcript_id,),
+    ).fetchall()
     faults = []
     if [r["idx"] for r in turns] != list(range(len(turns))):
         faults.append("some of its turns are missing")
-    if any(not 0 <= r["start"] <= r["body_start"] <= r["end"] <= length or r["start"] >= r["end"]
-           for r in turns):
+    if any(
+        not 0 <= r["start"] <= r["body_start"] <= r["end"] <= length or r["start"] >= r["end"]
+        for r in turns
+    ):
         faults.append("turns lie outside its text")
     valid_turns = range(len(turns)) if turns else range(_NO_TURN, _NO_TURN + 1)
-    if any(not 0 <= r["start"] < r["end"] <= length or r["turn_idx"] not in valid_turns
-           for r in sentences):
+    if any(
+        not 0 <= r["start"] < r["end"] <= length or r["turn_idx"] not in valid_turns
+        for r in sentences
+    ):
         faults.append("sentences lie outside its text or point to missing turns")
-    segmentations = conn.execute("SELECT words, sentences FROM segmentations WHERE hash = ?",
-                                 (text_hash,)).fetchall()
+    segmentations = conn.execute(
+        "SELECT words, sentences FROM segmentations WHERE hash = ?", (text_hash,)
+    ).fetchall()
     if not segmentations:
         faults.append("its word boundaries are missing")
         return faults
     stored = [(r["start"], r["end"], r["turn_idx"]) for r in sentences]
-    if (not any(_unpack_spans(s["sentences"]) == stored for s in segmentations)
-            or [r["idx"] for r in sentences] != list(range(len(sentences)))):
+    if not any(_unpack_spans(s["sentences"]) == stored for s in segmentations) or [
+        r["idx"] for r in sentences
+    ] != list(range(len(sentences))):
         faults.append("some of its sentences are missing or differ from its segmentation")
     if not any((ends := _unpack_ends(s["words"])) and ends[-1] == length for s in segmentations):
         faults.append("its word boundaries do not cover its text")
@@ -309,12 +390,15 @@ def _check_unplaced(conn: sqlite3.Connection, db: Path) -> list[Finding]:
     ).fetchall()
     if not rows:
         return []
-    return [Finding(
-        "note", f"{sum(r[1] for r in rows)} codings could not be placed when their transcripts "
-        f"changed ({_listed([f'{r[0]}: {r[1]}' for r in rows])})",
-        f"review them with: qualcode codings {db.parent} --status unplaced; code the passage "
-        "again where it belongs, then remove the unplaced coding",
-    )]
+    return [
+        Finding(
+            "note",
+            f"{sum(r[1] for r in rows)} codings could not be placed when their transcripts "
+            f"changed ({_listed([f'{r[0]}: {r[1]}' for r in rows])})",
+            f"review them with: qualcode codings {db.parent} --status unplaced; code the passage "
+            "again where it belongs, then remove the unplaced coding",
+        )
+    ]
 
 
 # --- repairs --------------------------------------------------------------------------------
@@ -340,13 +424,20 @@ def _rebuild_structure(project, name: str, segmenter) -> None:
     with project.transaction() as conn:
         conn.execute("DELETE FROM sentences WHERE transcript_id = ?", (row["id"],))
         project.write_turns(row["id"], parsed)  # turns and speakers, keeping roles set by hand
-        conn.executemany("INSERT INTO sentences VALUES (?,?,?,?,?)", [
-            (row["id"], i, s.start, s.end, turn)
-            for i, (s, turn) in enumerate(segmentation.sentences)
-        ])
+        conn.executemany(
+            "INSERT INTO sentences VALUES (?,?,?,?,?)",
+            [
+                (row["id"], i, s.start, s.end, turn)
+                for i, (s, turn) in enumerate(segmentation.sentences)
+            ],
+        )
         # Replaced, not deleted: a transcript with the same text under another name may use it.
-        conn.execute("INSERT OR REPLACE INTO segmentations VALUES (?,?,?,?)", (
-            row["hash"], segmenter.signature, _pack_ends(segmentation.words),
-            _pack_spans((s.start, s.end, turn) for s, turn in segmentation.sentences),
-        ))
-
+        conn.execute(
+            "INSERT OR REPLACE INTO segmentations VALUES (?,?,?,?)",
+            (
+                row["hash"],
+                segmenter.signature,
+                _pack_ends(segmentation.words),
+                _pack_spans((s.start, s.end, turn) for s, turn in segmentation.sentences),
+            ),
+        )

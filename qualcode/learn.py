@@ -47,12 +47,29 @@ if TYPE_CHECKING:
 
     from .store import Project
 
-__all__ = ["EVALUATION_COLUMNS", "MIN_EXAMPLES", "Units", "evaluate", "load_units", "pipeline",
-           "suggest"]
+__all__ = [
+    "EVALUATION_COLUMNS",
+    "MIN_EXAMPLES",
+    "Units",
+    "evaluate",
+    "load_units",
+    "pipeline",
+    "suggest",
+]
 
 MIN_EXAMPLES = 10  # coded units a code needs before a classifier is trained for it
-EVALUATION_COLUMNS = ["code_id", "code", "support", "units", "transcripts", "folds",
-                      "precision", "recall", "f1", "note"]
+EVALUATION_COLUMNS = [
+    "code_id",
+    "code",
+    "support",
+    "units",
+    "transcripts",
+    "folds",
+    "precision",
+    "recall",
+    "f1",
+    "note",
+]
 
 
 @dataclass(slots=True)
@@ -79,11 +96,14 @@ def load_units(project: Project, unit: str = "sentence") -> Units:
         for index, (start, end) in enumerate(unit_list):
             original = text[start:end]
             simplified, offsets = to_simplified(original, CONVERSION)
-            cuts = [start, *ends[bisect_right(ends, start):bisect_left(ends, end)], end]
+            cuts = [start, *ends[bisect_right(ends, start) : bisect_left(ends, end)], end]
             words = []
             for a, b in pairwise(cuts):
-                word = (simplified[a - start:b - start] if offsets is None
-                        else to_simplified(text[a:b], CONVERSION)[0])
+                word = (
+                    simplified[a - start : b - start]
+                    if offsets is None
+                    else to_simplified(text[a:b], CONVERSION)[0]
+                )
                 if _is_word(word):
                     words.append(word)
             units.keys.append((name, start, end))
@@ -103,8 +123,9 @@ def _frame(units: Units, rows: Sequence[int]) -> pd.DataFrame:
     """The pipeline's input for the units ``rows``: their words and their text."""
     import pandas as pd
 
-    return pd.DataFrame({"words": [units.words[i] for i in rows],
-                         "text": [units.texts[i] for i in rows]})
+    return pd.DataFrame(
+        {"words": [units.words[i] for i in rows], "text": [units.texts[i] for i in rows]}
+    )
 
 
 def _features() -> Any:
@@ -113,8 +134,9 @@ def _features() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
-    chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
-                            max_features=200_000)
+    chars = TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_features=200_000
+    )
     return ColumnTransformer([("words", words, "words"), ("chars", chars, "text")])
 
 
@@ -126,8 +148,7 @@ def _classifier() -> Any:
     from sklearn.linear_model import LogisticRegression
 
     # liblinear: deterministic, and quick on sparse features of a few thousand units.
-    return LogisticRegression(solver="liblinear", class_weight="balanced", C=4.0,
-                              max_iter=1000)
+    return LogisticRegression(solver="liblinear", class_weight="balanced", C=4.0, max_iter=1000)
 
 
 def pipeline() -> Any:
@@ -138,8 +159,9 @@ def pipeline() -> Any:
     return Pipeline([("features", _features()), ("classifier", _classifier())])
 
 
-def _labels(project: Project, units: Units, codes: Sequence[str] | None,
-            rollup: bool = False) -> list[tuple[str, str, list[int], int]]:
+def _labels(
+    project: Project, units: Units, codes: Sequence[str] | None, rollup: bool = False
+) -> list[tuple[str, str, list[int], int]]:
     """``(code_id, label, labels over the labelled units, descendants)`` of each chosen
     code; with ``rollup``, a unit coded with a descendant counts for the code too."""
     codebook = project.codebook()
@@ -147,8 +169,9 @@ def _labels(project: Project, units: Units, codes: Sequence[str] | None,
     lineage: dict[str, tuple[str, ...]] = {}
     for code, parent, _ in walked:
         lineage[code.id] = (code.id, *(lineage[parent.id] if parent else ()))
-    below = {code.id: {c for c, line in lineage.items() if code.id in line[1:]}
-             for code, _, _ in walked}
+    below = {
+        code.id: {c for c, line in lineage.items() if code.id in line[1:]} for code, _, _ in walked
+    }
     chosen = [code for code, _, _ in walked]  # codebook order
     if codes is not None:
         from .codebook import find_code
@@ -159,15 +182,26 @@ def _labels(project: Project, units: Units, codes: Sequence[str] | None,
     found = []
     for code in chosen:
         counted = {code.id} | (below[code.id] if rollup else set())
-        found.append((code.id, code.label,
-                      [int(not counted.isdisjoint(units.codes[i])) for i in labelled],
-                      len(below[code.id])))
+        found.append(
+            (
+                code.id,
+                code.label,
+                [int(not counted.isdisjoint(units.codes[i])) for i in labelled],
+                len(below[code.id]),
+            )
+        )
     return found
 
 
-def evaluate(project: Project, codes: Sequence[str] | None = None, *, unit: str = "sentence",
-             min_examples: int = MIN_EXAMPLES, folds: int = 5,
-             rollup: bool = False) -> pd.DataFrame:
+def evaluate(
+    project: Project,
+    codes: Sequence[str] | None = None,
+    *,
+    unit: str = "sentence",
+    min_examples: int = MIN_EXAMPLES,
+    folds: int = 5,
+    rollup: bool = False,
+) -> pd.DataFrame:
     """Cross-validated precision, recall and F1 of each code's :func:`pipeline` on the
     confirmed codings: ``folds`` folds grouped by transcript (at most one per transcript with
     codings), every fold's TF-IDF and classifier fitted on its training units only.
@@ -186,14 +220,18 @@ def evaluate(project: Project, codes: Sequence[str] | None = None, *, unit: str 
 
     units = load_units(project, unit)
     if not any(units.labelled):
-        raise QualcodeError("no confirmed codings to learn from: code some sentences first "
-                            "(or accept suggestions), then evaluate again")
+        raise QualcodeError(
+            "no confirmed codings to learn from: code some sentences first "
+            "(or accept suggestions), then evaluate again"
+        )
     labelled = np.flatnonzero(units.labelled)
     groups = np.asarray([units.keys[i][0] for i in labelled], dtype=object)
     n_groups = len(set(groups.tolist()))
     if n_groups < 2:
-        raise QualcodeError("the confirmed codings are all in one transcript: folds are grouped "
-                            "by transcript, so code in two or more before evaluating")
+        raise QualcodeError(
+            "the confirmed codings are all in one transcript: folds are grouped "
+            "by transcript, so code in two or more before evaluating"
+        )
     splits = list(GroupKFold(n_splits=min(folds, n_groups)).split(labelled, groups=groups))
     frame = _frame(units, labelled)
     chosen = _labels(project, units, codes, rollup)
@@ -202,20 +240,30 @@ def evaluate(project: Project, codes: Sequence[str] | None = None, *, unit: str 
     fitted = []
     for train, test in splits:
         features = _features().fit(frame.iloc[train])
-        fitted.append((features.transform(frame.iloc[train]),
-                       features.transform(frame.iloc[test])))
+        fitted.append((features.transform(frame.iloc[train]), features.transform(frame.iloc[test])))
     rows = []
     for code_id, label, targets, n_below in chosen:
         y = np.asarray(targets)
         positives, negatives = int(y.sum()), int(len(y) - y.sum())
-        row: dict[str, Any] = {"code_id": code_id, "code": label, "support": positives,
-                               "units": len(y), "transcripts": n_groups,
-                               "folds": len(splits), "precision": math.nan,
-                               "recall": math.nan, "f1": math.nan, "note": ""}
+        row: dict[str, Any] = {
+            "code_id": code_id,
+            "code": label,
+            "support": positives,
+            "units": len(y),
+            "transcripts": n_groups,
+            "folds": len(splits),
+            "precision": math.nan,
+            "recall": math.nan,
+            "f1": math.nan,
+            "note": "",
+        }
         notes = []
         if n_below:
-            notes.append(f"with its {n_below} descendant codes rolled up" if rollup else
-                         f"as coded, without its {n_below} descendant codes")
+            notes.append(
+                f"with its {n_below} descendant codes rolled up"
+                if rollup
+                else f"as coded, without its {n_below} descendant codes"
+            )
         if positives < max(min_examples, 2):
             notes.append(f"needs {max(min_examples, 2)} coded units, has {positives}")
         elif negatives < 2:
@@ -234,17 +282,26 @@ def evaluate(project: Project, codes: Sequence[str] | None = None, *, unit: str 
             if one_class:
                 notes.append(f"{one_class} training folds held no unit of the code")
             precision, recall, f1, _ = precision_recall_fscore_support(
-                y, predicted, average="binary", zero_division=0)
+                y, predicted, average="binary", zero_division=0
+            )
             row.update(precision=float(precision), recall=float(recall), f1=float(f1))
         row["note"] = "; ".join(notes)
         rows.append(row)
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
 
 
-def suggest(project: Project, codes: Sequence[str] | None = None, *, unit: str = "sentence",
-            min_examples: int = MIN_EXAMPLES, min_score: float = 0.5, limit: int | None = 50,
-            dry_run: bool = False, coder: str = AUTO_CODER,
-            speaker_roles: Sequence[str] | None = None) -> AutocodeResult:
+def suggest(
+    project: Project,
+    codes: Sequence[str] | None = None,
+    *,
+    unit: str = "sentence",
+    min_examples: int = MIN_EXAMPLES,
+    min_score: float = 0.5,
+    limit: int | None = 50,
+    dry_run: bool = False,
+    coder: str = AUTO_CODER,
+    speaker_roles: Sequence[str] | None = None,
+) -> AutocodeResult:
     """Train a classifier for each code with at least ``min_examples`` coded units, score
     every unit without a confirmed coding (of speakers with ``speaker_roles`` only, when
     given: the classifiers still learn from every coded unit), and store the best as ``coder``'s suggestions:
@@ -258,17 +315,29 @@ def suggest(project: Project, codes: Sequence[str] | None = None, *, unit: str =
     units = load_units(project, unit)
     labelled = np.flatnonzero(units.labelled)
     allowed = unit_spans(project, unit, speaker_roles) if speaker_roles else None
-    wanted = ({(name, start, end) for name, spans in allowed.items() for start, end in spans}
-              if allowed is not None else None)
-    candidates = np.asarray([i for i, codes_here in enumerate(units.codes) if not codes_here
-                             and (wanted is None or units.keys[i] in wanted)])
-    trainable = [(code_id, y) for code_id, _, y, _ in _labels(project, units, codes)
-                 if sum(y) >= max(min_examples, 2) and len(y) - sum(y) >= 2]
+    wanted = (
+        {(name, start, end) for name, spans in allowed.items() for start, end in spans}
+        if allowed is not None
+        else None
+    )
+    candidates = np.asarray(
+        [
+            i
+            for i, codes_here in enumerate(units.codes)
+            if not codes_here and (wanted is None or units.keys[i] in wanted)
+        ]
+    )
+    trainable = [
+        (code_id, y)
+        for code_id, _, y, _ in _labels(project, units, codes)
+        if sum(y) >= max(min_examples, 2) and len(y) - sum(y) >= 2
+    ]
     if not trainable:
         raise QualcodeError(
             f"no code has {max(min_examples, 2)} coded units to learn from; code more "
             "sentences (or lower --min-examples), and see which codes can be learned with: "
-            "qualcode autocode PROJECT --learned --evaluate")
+            "qualcode autocode PROJECT --learned --evaluate"
+        )
     result = AutocodeResult(unit, [code_id for code_id, _ in trainable], dry_run=dry_run)
     if not len(candidates):
         return store_suggestions(project, result, [], coder)

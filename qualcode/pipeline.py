@@ -53,8 +53,9 @@ class Source:
     size: int = 1
 
     @classmethod
-    def parsed(cls, name: str, parsed: ParsedTranscript, source_path: str | Path,
-               case: str | None = None) -> Source:
+    def parsed(
+        cls, name: str, parsed: ParsedTranscript, source_path: str | Path, case: str | None = None
+    ) -> Source:
         """A source already read (a survey answer, a REFI-QDA source)."""
         return cls(name, lambda: parsed, str(source_path), case, len(parsed.text) or 1)
 
@@ -76,8 +77,13 @@ class Prepared:
     case: str | None
 
 
-def prepare(project: Project, sources: Iterable[Source], *, segmenter: Segmenter | None = None,
-            progress: Progress = SILENT) -> list[Prepared]:
+def prepare(
+    project: Project,
+    sources: Iterable[Source],
+    *,
+    segmenter: Segmenter | None = None,
+    progress: Progress = SILENT,
+) -> list[Prepared]:
     """Read and segment each source, writing nothing; raise the first reading error.
 
     ``segmenter`` defaults to the project's (`qualcode.study.segmenter_for`), built only
@@ -100,14 +106,18 @@ def prepare(project: Project, sources: Iterable[Source], *, segmenter: Segmenter
     prepared = []
     for source in sources:
         parsed = source.read()
-        prepared.append(Prepared(_prepare_one(project, source, parsed, get_segmenter, batch,
-                                              progress), source.case))
+        prepared.append(
+            Prepared(
+                _prepare_one(project, source, parsed, get_segmenter, batch, progress), source.case
+            )
+        )
         progress.advance(0, done=source.name)
     return prepared
 
 
-def write(project: Project, prepared: Iterable[Prepared], *,
-          progress: Progress = SILENT) -> list[ImportResult]:
+def write(
+    project: Project, prepared: Iterable[Prepared], *, progress: Progress = SILENT
+) -> list[ImportResult]:
     """Store what :func:`prepare` made, in the caller's transaction (or one per text when
     there is none). Progress: one stage counting texts, ``done`` naming each."""
     prepared = list(prepared)
@@ -119,8 +129,9 @@ def write(project: Project, prepared: Iterable[Prepared], *,
     return results
 
 
-def import_sources(project: Project, sources: Iterable[Source], *,
-                   progress: Progress = SILENT) -> list[ImportResult]:
+def import_sources(
+    project: Project, sources: Iterable[Source], *, progress: Progress = SILENT
+) -> list[ImportResult]:
     """:func:`prepare` then :func:`write` in one transaction: all the sources or none."""
     prepared = prepare(project, sources, progress=progress)
     with project.transaction():
@@ -128,8 +139,11 @@ def import_sources(project: Project, sources: Iterable[Source], *,
 
 
 def _prepare_one(
-    project: Project, source: Source, parsed: ParsedTranscript,
-    segmenter: Callable[[], Segmenter], batch: dict[str, tuple[array | bytes, array | bytes]],
+    project: Project,
+    source: Source,
+    parsed: ParsedTranscript,
+    segmenter: Callable[[], Segmenter],
+    batch: dict[str, tuple[array | bytes, array | bytes]],
     progress: Progress,
 ) -> PreparedImport:
     text = parsed.text
@@ -137,11 +151,18 @@ def _prepare_one(
     existing = project.stored_hash(source.name)
     if existing is not None and existing[1] == digest:
         progress.advance(source.size)
-        return PreparedImport(source.name, parsed, source.source_path, digest, "", existing[0],
-                              unchanged=True)
+        return PreparedImport(
+            source.name, parsed, source.source_path, digest, "", existing[0], unchanged=True
+        )
     signature = segmenter().signature
-    prepared = PreparedImport(source.name, parsed, source.source_path, digest, signature,
-                              existing[0] if existing else None)
+    prepared = PreparedImport(
+        source.name,
+        parsed,
+        source.source_path,
+        digest,
+        signature,
+        existing[0] if existing else None,
+    )
     if existing is not None and (old_text := project.coded_text(existing[0])) is not None:
         prepared.old_hash, prepared.opcodes = existing[1], diff_texts(old_text, text)
     cached = batch.get(digest) or project.stored_segmentation(digest, signature)

@@ -91,8 +91,14 @@ from .store import DB_NAME, USER_DICT_NAME, Project, building_beside
 from .transcripts import is_role_label
 
 KINDS: dict[str, str] = {
-    "id_number": "身份证", "bank_card": "银行卡", "mobile": "手机号", "landline": "电话",
-    "phone_tail": "尾号", "email": "邮箱", "address": "地址", "person": "人名",
+    "id_number": "身份证",
+    "bank_card": "银行卡",
+    "mobile": "手机号",
+    "landline": "电话",
+    "phone_tail": "尾号",
+    "email": "邮箱",
+    "address": "地址",
+    "person": "人名",
 }
 """Each kind of personal data and the word its pseudonyms are made of, in order of precedence:
 a stretch found as two kinds (overlapping) goes to the earlier one, then to the longer."""
@@ -121,47 +127,78 @@ class Finding:
 
 # Full-width forms (and dashes) read as ASCII, one character for one, so offsets stay.
 _ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_ASCII.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x2D,
-               0x2014: 0x2D, 0x2212: 0x2D})
+_ASCII.update(
+    {
+        0x3000: 0x20,
+        0x2010: 0x2D,
+        0x2011: 0x2D,
+        0x2012: 0x2D,
+        0x2013: 0x2D,
+        0x2014: 0x2D,
+        0x2212: 0x2D,
+    }
+)
 
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9]"
-                    r"[ -]?[0-9]{3}[0-9Xx](?![0-9A-Za-z])")
+_ID_RE = re.compile(
+    r"(?<![0-9A-Za-z])[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9]"
+    r"[ -]?[0-9]{3}[0-9Xx](?![0-9A-Za-z])"
+)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_CARD_RE = re.compile(r"(?<![0-9])[3-6](?:[0-9]{15,18}|[0-9]{3}(?:[ -][0-9]{4}){3}"
-                      r"(?:[ -]?[0-9]{1,3})?)(?![0-9])")
-_MOBILE_RE = re.compile(r"(?<![0-9+])(?:(?:\+|00)?86[ -]?|\(\+?86\)[ -]?)?"
-                        r"1[3-9][0-9]([ -]?)[0-9]{4}\1[0-9]{4}(?![0-9])")
+_CARD_RE = re.compile(
+    r"(?<![0-9])[3-6](?:[0-9]{15,18}|[0-9]{3}(?:[ -][0-9]{4}){3}"
+    r"(?:[ -]?[0-9]{1,3})?)(?![0-9])"
+)
+_MOBILE_RE = re.compile(
+    r"(?<![0-9+])(?:(?:\+|00)?86[ -]?|\(\+?86\)[ -]?)?"
+    r"1[3-9][0-9]([ -]?)[0-9]{4}\1[0-9]{4}(?![0-9])"
+)
 # Area codes: 010 and 020-029 (three digits), 03xx-09xx (four).
 _AREA = r"(?:010|02[0-9]|0[3-9][0-9]{2})"
 _LANDLINE_RE = re.compile(rf"(?<![0-9])(?:\({_AREA}\)|{_AREA})[ -]?[2-9][0-9]{{6,7}}(?![0-9])")
 # Words naming a number that is not a phone (发票代码 044031900111 looks like a landline).
-_DOCUMENT_NUMBER_RE = re.compile(r"(?:发票|代码|编号|编码|单号|订单|流水|合同|凭证|工号|学号|批号|序号|"
-                                 r"票号|税号|账号|帐号|运单|快递|货号|条码|型号|证号)[^0-9]{0,6}$")
+_DOCUMENT_NUMBER_RE = re.compile(
+    r"(?:发票|代码|编号|编码|单号|订单|流水|合同|凭证|工号|学号|批号|序号|"
+    r"票号|税号|账号|帐号|运单|快递|货号|条码|型号|证号)[^0-9]{0,6}$"
+)
 # A phone's last four digits: 手机尾号5417, 尾号是5417, 后四位5417.
-_PHONE_TAIL_RE = re.compile(r"(?:尾号|尾数|后四位|后4位|末四位|末4位)(?:是|为|：|:)?\s*"
-                            r"(?P<digits>[0-9]{4})(?![0-9])")
-_EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]"
-                       r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
-                       r"[A-Za-z0-9])?)*\.[A-Za-z]{2,}")
+_PHONE_TAIL_RE = re.compile(
+    r"(?:尾号|尾数|后四位|后4位|末四位|末4位)(?:是|为|：|:)?\s*"
+    r"(?P<digits>[0-9]{4})(?![0-9])"
+)
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]"
+    r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
+    r"[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
+)
 
 # A character of a place name: Han, but not the words that lead up to an address (我住在…).
-_NOT_PLACE = ("我你您他她它们在住到于是从去的了和与跟及就也都还说叫个这那哪有要把被给对往离由着过吗呢吧"
-              "啊呀嘛么没不很太又才再会能可想知等家旁边近附")
+_NOT_PLACE = (
+    "我你您他她它们在住到于是从去的了和与跟及就也都还说叫个这那哪有要把被给对往离由着过吗呢吧"
+    "啊呀嘛么没不很太又才再会能可想知等家旁边近附"
+)
 _P = rf"(?:(?![{_NOT_PLACE}])[\u4e00-\u9fff])"
 _N = r"(?:[0-9]{1,5}|[一二三四五六七八九十百零〇两]{1,4})"
-_ADMIN = (rf"(?:{_P}{{2,6}}?(?:省|自治区))?(?:{_P}{{1,6}}?(?:市|州|盟))?"
-          rf"(?:{_P}{{1,6}}?(?:区|县|旗))?(?:{_P}{{1,6}}?(?:镇|乡|街道))?")
+_ADMIN = (
+    rf"(?:{_P}{{2,6}}?(?:省|自治区))?(?:{_P}{{1,6}}?(?:市|州|盟))?"
+    rf"(?:{_P}{{1,6}}?(?:区|县|旗))?(?:{_P}{{1,6}}?(?:镇|乡|街道))?"
+)
 _ROAD = rf"{_P}{{1,8}}?(?:大街|大道|路|街|巷|胡同|弄)(?:{_N}段)?{_N}[号弄](?:院)?"
-_ESTATE = (rf"(?:(?:{_P}|[A-Za-z0-9]){{2,10}}?(?:小区|花园|公寓|大厦|新村|家园|广场|苑)"
-           rf"|{_P}苑)")  # 翠苑
+_ESTATE = (
+    rf"(?:(?:{_P}|[A-Za-z0-9]){{2,10}}?(?:小区|花园|公寓|大厦|新村|家园|广场|苑)"
+    rf"|{_P}苑)"
+)  # 翠苑
 _ROOM = rf"(?:[0-9]{{1,4}}(?:室|号房|房|(?![0-9年月日号个岁元块点分]))|{_N}室)"
-_TAIL = (rf"(?:{_N}(?:号楼|栋|幢|座|楼)|[A-Z]座)(?:{_N}单元)?{_ROOM}?"
-         rf"|[0-9]{{1,3}}-[0-9]{{1,3}}(?:-[0-9]{{1,4}})?(?![0-9])")
+_TAIL = (
+    rf"(?:{_N}(?:号楼|栋|幢|座|楼)|[A-Z]座)(?:{_N}单元)?{_ROOM}?"
+    rf"|[0-9]{{1,3}}-[0-9]{{1,3}}(?:-[0-9]{{1,4}})?(?![0-9])"
+)
 _ADDRESS_RE = re.compile(rf"{_ADMIN}(?:{_ROAD}(?:{_ESTATE})?(?:{_TAIL})?|{_ESTATE}(?:{_TAIL}))")
 # Only the stretch around a street number or building is searched (the full pattern is slow).
-_ADDRESS_HINT_RE = re.compile(r"(?:路|街|道|巷|胡同|弄|小区|花园|公寓|大厦|新村|家园|广场|苑)"
-                              r"(?:[0-9]|[一二三四五六七八九十百零〇两])")
+_ADDRESS_HINT_RE = re.compile(
+    r"(?:路|街|道|巷|胡同|弄|小区|花园|公寓|大厦|新村|家园|广场|苑)"
+    r"(?:[0-9]|[一二三四五六七八九十百零〇两])"
+)
 
 
 def valid_id_number(text: str) -> bool:
@@ -193,8 +230,13 @@ def _number_findings(text: str) -> list[Finding]:
     """ID, card and phone numbers and e-mail addresses in ``text`` (read as ASCII)."""
     ascii_text = text.translate(_ASCII)
     found: list[Finding] = []
-    for kind, regex in (("id_number", _ID_RE), ("bank_card", _CARD_RE), ("mobile", _MOBILE_RE),
-                        ("landline", _LANDLINE_RE), ("email", _EMAIL_RE)):
+    for kind, regex in (
+        ("id_number", _ID_RE),
+        ("bank_card", _CARD_RE),
+        ("mobile", _MOBILE_RE),
+        ("landline", _LANDLINE_RE),
+        ("email", _EMAIL_RE),
+    ):
         for m in regex.finditer(ascii_text):
             if kind == "id_number" and not valid_id_number(m.group()):
                 continue
@@ -203,9 +245,10 @@ def _number_findings(text: str) -> list[Finding]:
                 if not 16 <= len(digits) <= 19 or not luhn_valid(digits):
                     continue
             if kind == "landline" and _DOCUMENT_NUMBER_RE.search(
-                    ascii_text, max(0, m.start() - 12), m.start()):
+                ascii_text, max(0, m.start() - 12), m.start()
+            ):
                 continue  # an invoice code or order number, not a phone
-            found.append(Finding(kind, m.start(), m.end(), text[m.start():m.end()]))
+            found.append(Finding(kind, m.start(), m.end(), text[m.start() : m.end()]))
     for m in _PHONE_TAIL_RE.finditer(ascii_text):
         start, end = m.span("digits")
         found.append(Finding("phone_tail", start, end, text[start:end]))
@@ -223,7 +266,7 @@ def _address_findings(text: str) -> list[Finding]:
         low, high = max(searched_to, hint.start() - 40), min(len(text), hint.end() + 25)
         for m in _ADDRESS_RE.finditer(ascii_text, low, high):
             if m.end() > hint.start() and m.end() - m.start() >= 4:
-                found.append(Finding("address", m.start(), m.end(), text[m.start():m.end()]))
+                found.append(Finding("address", m.start(), m.end(), text[m.start() : m.end()]))
                 searched_to = m.end()
                 break
     return found
@@ -246,18 +289,70 @@ _NAME_TITLES = (
     "先生|女士|小姐|老师|老師|教授|博士|医生|醫生|主任|经理|經理|书记|書記|局长|局長|科长|科長|"
     "处长|處長|部长|部長|委员|委員|同学|同學|阿姨|师傅|師傅|律师|律師|村长|村長|社长|社長"
 )
-_COMPOUND_SURNAMES = ("欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛", "上官", "司徒", "东方", "東方",
-                      "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "夏侯", "令狐")
+_COMPOUND_SURNAMES = (
+    "欧阳",
+    "歐陽",
+    "司马",
+    "司馬",
+    "诸葛",
+    "諸葛",
+    "上官",
+    "司徒",
+    "东方",
+    "東方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "夏侯",
+    "令狐",
+)
 # Surnames that also begin everyday words (高兴, 方面, 石头 ...): only for words jieba's
 # dictionary does not have.
 _MORE_SURNAMES = _SURNAMES + "高方石江文"
 # 于 is a surname and a preposition (于是, 对于): a name only where the context says so.
 _CONTEXT_SURNAMES = _MORE_SURNAMES + "于"
-_TITLES = sorted({*_NAME_TITLES.split("|"), "大爷", "大妈", "大姐", "大哥", "奶奶", "爷爷",
-                  "阿婆", "叔叔", "伯伯", "姐姐", "哥哥", "姐", "哥", "叔", "婶", "姨", "总",
-                  "警官", "大夫", "护士", "院长", "校长", "所长", "站长", "队长", "组长", "厂长",
-                  "镇长", "县长", "市长", "会计", "老板"},
-                 key=len, reverse=True)
+_TITLES = sorted(
+    {
+        *_NAME_TITLES.split("|"),
+        "大爷",
+        "大妈",
+        "大姐",
+        "大哥",
+        "奶奶",
+        "爷爷",
+        "阿婆",
+        "叔叔",
+        "伯伯",
+        "姐姐",
+        "哥哥",
+        "姐",
+        "哥",
+        "叔",
+        "婶",
+        "姨",
+        "总",
+        "警官",
+        "大夫",
+        "护士",
+        "院长",
+        "校长",
+        "所长",
+        "站长",
+        "队长",
+        "组长",
+        "厂长",
+        "镇长",
+        "县长",
+        "市长",
+        "会计",
+        "老板",
+    },
+    key=len,
+    reverse=True,
+)
 _TITLE_WORDS = frozenset(_TITLES) | {"同志", "主席"}
 _SURNAME_RE = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAMES}])"
 _TITLED_RE = re.compile(rf"(?:{_SURNAME_RE}|于)(?:{'|'.join(_TITLES)})")
@@ -265,12 +360,40 @@ _FAMILIAR_RE = re.compile(rf"[小老][{_SURNAMES}于]")
 _FAMILIAR_WORDS = frozenset({"小童", "小苗", "老汤", "老姜", "老钱", "老鲁", "小柯", "老倪"})
 _NAME_CUES = frozenset({"叫", "叫做", "名叫", "姓名", "名字", "名字叫", "名字是", "署名"})
 # Words rjieba tags nr that are things or places (three characters, a surname first).
-_NOT_NAMES = frozenset({
-    "黄金周", "杜鹃花", "胡萝卜", "许可证", "马尾松", "庄稼人", "麦克风", "段时间", "谢谢您",
-    "张家口", "莫斯科", "武昌鱼", "黄鹤楼", "马其顿", "孟加拉", "马德里", "卢森堡", "夏威夷",
-    "胡杨林", "梅雨期", "尤伯杯", "许可费", "马拉松", "白内障", "老太太", "老头子", "老人家",
-    "傅里叶", "曹操", "诸葛亮",
-})
+_NOT_NAMES = frozenset(
+    {
+        "黄金周",
+        "杜鹃花",
+        "胡萝卜",
+        "许可证",
+        "马尾松",
+        "庄稼人",
+        "麦克风",
+        "段时间",
+        "谢谢您",
+        "张家口",
+        "莫斯科",
+        "武昌鱼",
+        "黄鹤楼",
+        "马其顿",
+        "孟加拉",
+        "马德里",
+        "卢森堡",
+        "夏威夷",
+        "胡杨林",
+        "梅雨期",
+        "尤伯杯",
+        "许可费",
+        "马拉松",
+        "白内障",
+        "老太太",
+        "老头子",
+        "老人家",
+        "傅里叶",
+        "曹操",
+        "诸葛亮",
+    }
+)
 # Three-character words that are things, not people, by their last character (朱红色, 宋体字).
 _NOT_NAME_ENDS = "色字体型式类性族费率"
 _PLACE_ENDS = "市县镇乡村湖路街站线口楼殿岛港桥湾岭墩塘沟区省坡庄屯寨铺营堡滩洲坝井园苑府门场"
@@ -278,14 +401,18 @@ _NOT_FAMILY = frozenset({"老公", "老婆", "师傅", "阿姨", "先生", "小�
 # Characters the HMM sometimes joins to a name it has not seen (李秀兰接了, 张伟说).
 _AFTER_NAME = "说讲问答接是在把给跟和叫让去来到也都就又还对向被找带帮"
 # Characters a given name is not made of: pronouns, particles, adverbs, numbers (曾在, 于是我).
-_NOT_GIVEN = set("我你您他她它们的了是在和跟就也都还说讲个这那哪有不没很太又才再会能要把被给对从"
-                 "到去来过着吗呢吧啊呀嘛么一二三四五六七八九十百千万两几多次些每各该其此且而与或"
-                 "及等让叫使向往朝经已曾正将帮找问带拿用做办打上下里外前后中年月日号点时分岁元块")
+_NOT_GIVEN = set(
+    "我你您他她它们的了是在和跟就也都还说讲个这那哪有不没很太又才再会能要把被给对从"
+    "到去来过着吗呢吧啊呀嘛么一二三四五六七八九十百千万两几多次些每各该其此且而与或"
+    "及等让叫使向往朝经已曾正将帮找问带拿用做办打上下里外前后中年月日号点时分岁元块"
+)
 # What comes right after a name in speech: a title (张伟老师), a verb or particle (张伟说,
 # 张伟帮我), punctuation. A title is evidence enough; the rest needs evidence before the name.
-_NAME_END_RE = re.compile(rf"(?P<title>{'|'.join(_TITLES)}|同志)"
-                          rf"|(?P<verb>(?P<says>[说讲问帮给跟找带叫让教]|告诉)|一起|已经|那时"
-                          rf"|[{_AFTER_NAME}])|[的，。！？；：、,.!?;:\s”」）)]|$")
+_NAME_END_RE = re.compile(
+    rf"(?P<title>{'|'.join(_TITLES)}|同志)"
+    rf"|(?P<verb>(?P<says>[说讲问帮给跟找带叫让教]|告诉)|一起|已经|那时"
+    rf"|[{_AFTER_NAME}])|[的，。！？；：、,.!?;:\s”」）)]|$"
+)
 # What comes right before a name: a cue (我叫, 名叫) is evidence enough; a preposition or
 # verb (跟, 问, 找, 是), a role (网格员), punctuation or a word boundary is a weaker sign.
 _NAME_CUE_RE = re.compile(r"(?:叫|名叫|叫做|名字是|姓名[:：]?|署名)$")
@@ -294,19 +421,28 @@ _BEFORE_NAME = set("跟和与找问是给让把被向帮员叫请等及下，。
 _CLASSIFIER_BEFORE = set("那这一两几每哪某半整多数0123456789")
 
 
-def _looks_like_name(word: str, in_dictionary: bool, *, cue: bool = False,
-                     titled: bool = False) -> bool:
+def _looks_like_name(
+    word: str, in_dictionary: bool, *, cue: bool = False, titled: bool = False
+) -> bool:
     """Whether a word rjieba tagged ``nr`` is a person's name (see the module docstring)."""
-    if (word in _NOT_NAMES or word in _TITLE_WORDS or word in _NOT_FAMILY
-            or not _HAN_ONLY.fullmatch(word) or is_role_label(word)):
+    if (
+        word in _NOT_NAMES
+        or word in _TITLE_WORDS
+        or word in _NOT_FAMILY
+        or not _HAN_ONLY.fullmatch(word)
+        or is_role_label(word)
+    ):
         return False
     if word[:2] in _COMPOUND_SURNAMES:
         return len(word) in (3, 4)
     if len(word) == 2:
         return word[0] in _MORE_SURNAMES and (cue or titled or not in_dictionary)
     if len(word) == 3:  # 张家界, 张家口: places
-        return word[-1] not in _PLACE_ENDS + _NOT_NAME_ENDS and not (in_dictionary and word[1] == "家") and (
-            word[0] in _SURNAMES or (word[0] in _MORE_SURNAMES and not in_dictionary))
+        return (
+            word[-1] not in _PLACE_ENDS + _NOT_NAME_ENDS
+            and not (in_dictionary and word[1] == "家")
+            and (word[0] in _SURNAMES or (word[0] in _MORE_SURNAMES and not in_dictionary))
+        )
     return False
 
 
@@ -315,12 +451,16 @@ def _speaker_is_name(label: str) -> bool:
     label = label.strip()
     if not label or is_role_label(label) or not _HAN_ONLY.fullmatch(label):
         return False
-    if _TITLED_RE.fullmatch(label) or (_FAMILIAR_RE.fullmatch(label)
-                                       and label not in _FAMILIAR_WORDS):
+    if _TITLED_RE.fullmatch(label) or (
+        _FAMILIAR_RE.fullmatch(label) and label not in _FAMILIAR_WORDS
+    ):
         return True
     surname = 2 if label[:2] in _COMPOUND_SURNAMES else 1
-    return (label[:surname] in _COMPOUND_SURNAMES or label[0] in _SURNAMES) and (
-        1 <= len(label) - surname <= 2) and label[-1] not in "说講讲道问問曰"
+    return (
+        (label[:surname] in _COMPOUND_SURNAMES or label[0] in _SURNAMES)
+        and (1 <= len(label) - surname <= 2)
+        and label[-1] not in "说講讲道问問曰"
+    )
 
 
 class _Tagger:
@@ -373,36 +513,61 @@ class _Tagger:
         return out
 
 
-def _name_spans(tokens: Sequence[tuple[int, int, str, str]], text: str,
-                tagger: _Tagger) -> list[tuple[int, int]]:
+def _name_spans(
+    tokens: Sequence[tuple[int, int, str, str]], text: str, tagger: _Tagger
+) -> list[tuple[int, int]]:
     """Where names are in a text, from its tagged tokens, the title and familiar patterns
     and the words around a surname (:func:`_context_names`)."""
     spans: list[tuple[int, int]] = []
     for i, (start, end, word, pos) in enumerate(tokens):
         before = tokens[i - 1][2] if i else ""
         after = tokens[i + 1] if i + 1 < len(tokens) else None
-        if (pos.startswith("nr") and len(word) in (3, 4) and word[-1] in _AFTER_NAME
-                and not tagger.in_dictionary(word)):
+        if (
+            pos.startswith("nr")
+            and len(word) in (3, 4)
+            and word[-1] in _AFTER_NAME
+            and not tagger.in_dictionary(word)
+        ):
             word, end = word[:-1], end - 1  # the HMM took the next word's first character
-        if (pos.startswith("nr") and len(word) == 2 and word[1] in _AFTER_NAME
-                and before not in _NAME_CUES and not tagger.in_dictionary(word)):
+        if (
+            pos.startswith("nr")
+            and len(word) == 2
+            and word[1] in _AFTER_NAME
+            and before not in _NAME_CUES
+            and not tagger.in_dictionary(word)
+        ):
             continue  # a surname and a verb the HMM joined: (小)陈帮(我)
         if word[0] in "张毛" and start and text[start - 1] in _CLASSIFIER_BEFORE:
             continue  # a classifier: 那张卡, 一毛钱
         if pos.startswith("nr") and _looks_like_name(
-            word, tagger.in_dictionary(word), cue=before in _NAME_CUES,
+            word,
+            tagger.in_dictionary(word),
+            cue=before in _NAME_CUES,
             titled=after is not None and after[2] in _TITLE_WORDS,
         ):
             spans.append((start, end))
-        elif (pos == "ns" and len(word) == 3 and word[0] in _SURNAMES
-              and not tagger.in_dictionary(word) and _looks_like_name(word, False)):
+        elif (
+            pos == "ns"
+            and len(word) == 3
+            and word[0] in _SURNAMES
+            and not tagger.in_dictionary(word)
+            and _looks_like_name(word, False)
+        ):
             spans.append((start, end))  # an unseen name the HMM took for a place: 郑国强
-        elif (after is not None and (word in _COMPOUND_SURNAMES or word in _SURNAMES)
-              and len(word) <= 2 and 1 <= len(after[2]) <= 2
-              and (after[3].startswith("nr")  # or a doubled given name: 何/婷婷
-                   or (after[3] == "z" and after[2][:1] * 2 == after[2]))
-              and _HAN_ONLY.fullmatch(after[2]) and after[2] not in _TITLE_WORDS
-              and after[2] not in _NOT_FAMILY and after[2][0] != word[-1]):  # not 张/张嘴
+        elif (
+            after is not None
+            and (word in _COMPOUND_SURNAMES or word in _SURNAMES)
+            and len(word) <= 2
+            and 1 <= len(after[2]) <= 2
+            and (
+                after[3].startswith("nr")  # or a doubled given name: 何/婷婷
+                or (after[3] == "z" and after[2][:1] * 2 == after[2])
+            )
+            and _HAN_ONLY.fullmatch(after[2])
+            and after[2] not in _TITLE_WORDS
+            and after[2] not in _NOT_FAMILY
+            and after[2][0] != word[-1]
+        ):  # not 张/张嘴
             spans.append((start, after[1]))  # a surname and a given name jieba split: 王/秀英
     boundaries = {0, *(end for _, end, _, _ in tokens)}
     for m in _TITLED_RE.finditer(text):
@@ -413,16 +578,22 @@ def _name_spans(tokens: Sequence[tuple[int, int, str, str]], text: str,
         # punctuation mark after it, or a verb before it, is boundary enough.
         start_ok = m.start() in boundaries or text[m.start() - 1] in _BEFORE_NAME
         end_ok = m.end() in boundaries or _NAME_END_RE.match(text, m.end()) is not None
-        if start_ok and end_ok and m.group() not in _FAMILIAR_WORDS and (
-                m.end() in boundaries or text[m.end():m.end() + 1] not in _NOT_GIVEN
-                or text[m.end():m.end() + 1] in _AFTER_NAME):
+        if (
+            start_ok
+            and end_ok
+            and m.group() not in _FAMILIAR_WORDS
+            and (
+                m.end() in boundaries
+                or text[m.end() : m.end() + 1] not in _NOT_GIVEN
+                or text[m.end() : m.end() + 1] in _AFTER_NAME
+            )
+        ):
             spans.append((m.start(), m.end()))
     spans += _context_names(text, boundaries, tagger)
     return spans
 
 
-def _context_names(text: str, boundaries: set[int],
-                   tagger: _Tagger) -> list[tuple[int, int]]:
+def _context_names(text: str, boundaries: set[int], tagger: _Tagger) -> list[tuple[int, int]]:
     """Names of a surname and one or two characters that jieba did not tag (or split wrongly:
     员于/平来, 曾/超帮), found by the words around them: a cue before (我叫于海涛), a title
     after (曹国庆主任), or a verb or punctuation after and a preposition, role or word
@@ -441,8 +612,11 @@ def _context_names(text: str, boundaries: set[int],
         for length in (3, 2):
             end = at + length
             name = text[at:end]
-            if end > len(text) or not _HAN_ONLY.fullmatch(name) or any(
-                    c in _NOT_GIVEN for c in name[1:]):
+            if (
+                end > len(text)
+                or not _HAN_ONLY.fullmatch(name)
+                or any(c in _NOT_GIVEN for c in name[1:])
+            ):
                 continue
             following = _NAME_END_RE.match(text, end)
             if following is None:
@@ -450,23 +624,48 @@ def _context_names(text: str, boundaries: set[int],
             titled = following.group("title") is not None
             if not (cue or before_ok):
                 continue
-            if (name[1:] in _TITLE_WORDS or name in _NOT_NAMES or is_role_label(name)
-                    or any(name[1:].startswith(t) for t in _TITLES)):
+            if (
+                name[1:] in _TITLE_WORDS
+                or name in _NOT_NAMES
+                or is_role_label(name)
+                or any(name[1:].startswith(t) for t in _TITLES)
+            ):
                 continue
             if tagger.in_dictionary(name) and not (
-                    cue or titled or (before_ok and following.group("says") is not None
-                                      and tagger.tag_of(name).startswith("nr"))):
+                cue
+                or titled
+                or (
+                    before_ok
+                    and following.group("says") is not None
+                    and tagger.tag_of(name).startswith("nr")
+                )
+            ):
                 continue  # a word (高兴), or a public figure's name without a cue
-            if length == 3 and tagger.in_dictionary(name[:2]) and not (
-                    tagger.tag_of(name[:2]).startswith("nr") or cue or titled
-                    or (tagger.in_dictionary(name[1:])  # 韩国强: 国强 is a given name
-                        and name[-1] not in _PLACE_ENDS + _NOT_NAME_ENDS)):
+            if (
+                length == 3
+                and tagger.in_dictionary(name[:2])
+                and not (
+                    tagger.tag_of(name[:2]).startswith("nr")
+                    or cue
+                    or titled
+                    or (
+                        tagger.in_dictionary(name[1:])  # 韩国强: 国强 is a given name
+                        and name[-1] not in _PLACE_ENDS + _NOT_NAME_ENDS
+                    )
+                )
+            ):
                 continue  # 许多人, 周末人: a word and a character
-            if length == 3 and (name[-1] in _NOT_NAME_ENDS or (
-                    titled and name[-1] in _SURNAMES and tagger.in_dictionary(name[:2]))):
+            if length == 3 and (
+                name[-1] in _NOT_NAME_ENDS
+                or (titled and name[-1] in _SURNAMES and tagger.in_dictionary(name[:2]))
+            ):
                 continue  # 朱红色; 谢谢/王师傅
-            if char == "于" and not (cue or titled or (at and text[at - 1] in _BEFORE_NAME)
-                                    or following.group("verb") is not None):
+            if char == "于" and not (
+                cue
+                or titled
+                or (at and text[at - 1] in _BEFORE_NAME)
+                or following.group("verb") is not None
+            ):
                 continue  # 于 at a word boundary is mostly the preposition (毕业于北京大学)
             spans.append((at, end))
             break
@@ -509,11 +708,18 @@ class _Detector:
         self.listed = {n.strip() for n in names if n.strip() and n.strip() not in self.keep}
         self.tagger = _Tagger(self.listed)
 
-    def detect(self, texts: Mapping[str, str],
-               speakers: Mapping[str, Iterable[str]] | None = None,
-               progress: Progress = SILENT) -> Detection:
-        speaker_names = {label.strip() for labels in (speakers or {}).values()
-                         for label in labels if _speaker_is_name(label)} - self.keep
+    def detect(
+        self,
+        texts: Mapping[str, str],
+        speakers: Mapping[str, Iterable[str]] | None = None,
+        progress: Progress = SILENT,
+    ) -> Detection:
+        speaker_names = {
+            label.strip()
+            for labels in (speakers or {}).values()
+            for label in labels
+            if _speaker_is_name(label)
+        } - self.keep
         self.tagger.add(speaker_names)
         trusted = self.listed | speaker_names
         found: dict[str, list[Finding]] = {}
@@ -541,28 +747,40 @@ class _Detector:
                         if boundaries is None:
                             boundaries = {0, *(e for _, e, _, _ in self.tagger.tokens(text))}
                         start_ok = m.start() in boundaries or text[m.start() - 1] in _BEFORE_NAME
-                        if not start_ok or (m.end() not in boundaries and _NAME_END_RE.match(
-                                text, m.end()) is None):
+                        if not start_ok or (
+                            m.end() not in boundaries and _NAME_END_RE.match(text, m.end()) is None
+                        ):
                             continue
                     found[name].append(Finding("person", m.start(), m.end(), m.group()))
         return Detection(
-            {name: _resolve(f for f in findings if f.text.strip() not in self.keep
-                            and _value(f.kind, f.text) not in self.keep)
-             for name, findings in found.items()},
+            {
+                name: _resolve(
+                    f
+                    for f in findings
+                    if f.text.strip() not in self.keep and _value(f.kind, f.text) not in self.keep
+                )
+                for name, findings in found.items()
+            },
             speaker_names,
         )
 
 
-def detect(texts: Mapping[str, str], *, speakers: Mapping[str, Iterable[str]] | None = None,
-           names: Iterable[str] = (), keep: Iterable[str] = ()) -> Detection:
+def detect(
+    texts: Mapping[str, str],
+    *,
+    speakers: Mapping[str, Iterable[str]] | None = None,
+    names: Iterable[str] = (),
+    keep: Iterable[str] = (),
+) -> Detection:
     """Personal data in each of ``texts`` (name -> stored text): non-overlapping findings in
     text order. ``speakers`` gives each text's speaker labels (those that are names are names
     everywhere), ``names`` the researcher's list of names, ``keep`` words never to redact."""
     return _Detector(names, keep).detect(texts, speakers)
 
 
-def find_personal_data(text: str, *, speakers: Iterable[str] = (), names: Iterable[str] = (),
-                       keep: Iterable[str] = ()) -> list[Finding]:
+def find_personal_data(
+    text: str, *, speakers: Iterable[str] = (), names: Iterable[str] = (), keep: Iterable[str] = ()
+) -> list[Finding]:
     """Personal data in one text (see :func:`detect`)."""
     return detect({"": text}, speakers={"": list(speakers)}, names=names, keep=keep).findings[""]
 
@@ -583,8 +801,10 @@ def _value(kind: str, text: str) -> str:
 # --- pseudonyms -----------------------------------------------------------------------------
 
 _LABELS = "|".join(label for kind, label in KINDS.items() if kind != "person")
-_PSEUDONYM_RE = re.compile(rf"\[({_LABELS})([0-9]+)\]|(人名)([0-9]+)|({SPEAKER_PSEUDONYM})"
-                           r"([A-Z]{1,3})(?![A-Za-z])")
+_PSEUDONYM_RE = re.compile(
+    rf"\[({_LABELS})([0-9]+)\]|(人名)([0-9]+)|({SPEAKER_PSEUDONYM})"
+    r"([A-Z]{1,3})(?![A-Za-z])"
+)
 
 
 def _letters(n: int) -> str:
@@ -638,8 +858,9 @@ class _Pseudonyms:
             elif m.group(3):
                 self.used["人名"] = max(self.used["人名"], int(m.group(4)))
             else:
-                self.used[SPEAKER_PSEUDONYM] = max(self.used[SPEAKER_PSEUDONYM],
-                                                   _number(m.group(6)))
+                self.used[SPEAKER_PSEUDONYM] = max(
+                    self.used[SPEAKER_PSEUDONYM], _number(m.group(6))
+                )
 
     def get(self, kind: str, text: str, *, speaker: bool = False) -> str:
         key = (kind, _value(kind, text))
@@ -658,9 +879,10 @@ class _Pseudonyms:
         return self.assigned[key]
 
     def entries(self) -> list[KeyEntry]:
-        return [(kind, value, pseudonym, self.originals[kind, value])
-                for (kind, value), pseudonym in self.assigned.items()] + [
-            ("keep", word, "", word) for word in sorted(self.keep)]
+        return [
+            (kind, value, pseudonym, self.originals[kind, value])
+            for (kind, value), pseudonym in self.assigned.items()
+        ] + [("keep", word, "", word) for word in sorted(self.keep)]
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -732,10 +954,11 @@ class RedactionPlan:
         edits: list[tuple[int, int, int, int]] = []
         at = shift = 0
         for r in self.replacements.get(name, []):
-            if text[r.start:r.end] != r.original:
-                raise ProjectError(f"{name} changed after the redaction was planned; run the "
-                                   "redaction again")
-            pieces += [text[at:r.start], r.pseudonym]
+            if text[r.start : r.end] != r.original:
+                raise ProjectError(
+                    f"{name} changed after the redaction was planned; run the redaction again"
+                )
+            pieces += [text[at : r.start], r.pseudonym]
             edits.append((r.start, r.end, r.start + shift, r.start + shift + len(r.pseudonym)))
             shift += len(r.pseudonym) - (r.end - r.start)
             at = r.end
@@ -748,16 +971,20 @@ class RedactionPlan:
         if not text or not text.strip():
             return text
         if text not in self._notes:
-            known = [original for (kind, _), original in self._pseudonyms.originals.items()
-                     if kind == "person"]
+            known = [
+                original
+                for (kind, _), original in self._pseudonyms.originals.items()
+                if kind == "person"
+            ]
             self._detector.listed.update(known)
             self._detector.tagger.add(known)
             findings = self._detector.detect({"": text}).findings[""]
             pieces, at = [], 0
             for f in findings:
-                pseudonym = self._pseudonyms.get(f.kind, f.text,
-                                                 speaker=f.text in self.speaker_names)
-                pieces += [text[at:f.start], pseudonym]
+                pseudonym = self._pseudonyms.get(
+                    f.kind, f.text, speaker=f.text in self.speaker_names
+                )
+                pieces += [text[at : f.start], pseudonym]
                 at = f.end
             self._notes[text] = "".join(pieces) + text[at:]
         return self._notes[text]
@@ -768,10 +995,15 @@ class RedactionPlan:
         return self._pseudonyms.entries()
 
 
-def plan_redaction(texts: Mapping[str, str], *,
-                   speakers: Mapping[str, Iterable[str]] | None = None,
-                   names: Iterable[str] = (), keep: Iterable[str] = (),
-                   key: Iterable[KeyEntry] = (), progress: Progress = SILENT) -> RedactionPlan:
+def plan_redaction(
+    texts: Mapping[str, str],
+    *,
+    speakers: Mapping[str, Iterable[str]] | None = None,
+    names: Iterable[str] = (),
+    keep: Iterable[str] = (),
+    key: Iterable[KeyEntry] = (),
+    progress: Progress = SILENT,
+) -> RedactionPlan:
     """The redaction of ``texts`` (transcript name -> stored text): each finding of
     :func:`detect` and its pseudonym, one per distinct value of a kind across all texts,
     numbered in order of first occurrence (transcripts by name), speakers first. ``key`` is the
@@ -790,9 +1022,16 @@ def plan_redaction(texts: Mapping[str, str], *,
             if f.kind == "person" and f.text in detection.speaker_names:
                 pseudonyms.get(f.kind, f.text, speaker=True)
     replacements = {
-        name: [Replacement(f.kind, f.start, f.end, f.text, pseudonyms.get(
-            f.kind, f.text, speaker=f.text in detection.speaker_names))
-            for f in detection.findings[name]]
+        name: [
+            Replacement(
+                f.kind,
+                f.start,
+                f.end,
+                f.text,
+                pseudonyms.get(f.kind, f.text, speaker=f.text in detection.speaker_names),
+            )
+            for f in detection.findings[name]
+        ]
         for name in ordered
     }
     return RedactionPlan(replacements, detection.speaker_names, pseudonyms, detector)
@@ -811,8 +1050,11 @@ def read_word_list(path: str | Path) -> list[str]:
         text, _ = decode(path.read_bytes(), path)
     except OSError as error:
         raise QualcodeError(f"cannot read the word list: {error.strerror}", path=path) from None
-    return [line.strip() for line in text.splitlines()
-            if line.strip() and not line.strip().startswith("#")]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 def stored_key(project: Project) -> list[KeyEntry]:
@@ -822,25 +1064,36 @@ def stored_key(project: Project) -> list[KeyEntry]:
     entries: list[KeyEntry] = list(project.redaction_key())
     for backup in sorted(project.folder.glob(f"{project.db_path.stem}.{BACKUP_LABEL}*.db")):
         try:
-            with closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro",
-                                         uri=True)) as conn:
+            with closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)) as conn:
                 entries += conn.execute(
-                    "SELECT kind, value, pseudonym, original FROM redaction_key").fetchall()
+                    "SELECT kind, value, pseudonym, original FROM redaction_key"
+                ).fetchall()
         except sqlite3.Error:
             continue  # a backup that is not ours or unreadable holds no key
     return entries
 
 
-def plan_for(project: Project, *, names: Iterable[str] = (), keep: Iterable[str] = (),
-             progress: Progress = SILENT) -> RedactionPlan:
+def plan_for(
+    project: Project,
+    *,
+    names: Iterable[str] = (),
+    keep: Iterable[str] = (),
+    progress: Progress = SILENT,
+) -> RedactionPlan:
     """The redaction plan of a project's transcripts, with their speaker labels, the stored
     key (:func:`stored_key`) and the researcher's ``names`` and ``keep`` lists."""
     speakers: dict[str, set[str]] = {}
     for transcript, _, _, _, speaker in project.unit_rows("turn"):
         if speaker:
             speakers.setdefault(transcript, set()).add(speaker)
-    return plan_redaction(project.transcript_texts(), speakers=speakers, names=names,
-                          keep=keep, key=stored_key(project), progress=progress)
+    return plan_redaction(
+        project.transcript_texts(),
+        speakers=speakers,
+        names=names,
+        keep=keep,
+        key=stored_key(project),
+        progress=progress,
+    )
 
 
 @dataclass(slots=True)
@@ -898,31 +1151,37 @@ def _copy(project: Project, folder: Path, plan: RedactionPlan) -> Path:
             try:
                 text = source.read_text(encoding="utf-8-sig")
             except UnicodeDecodeError:
-                raise QualcodeError("this word list is not UTF-8 text: save it as UTF-8, one "
-                                    "word a line, and redact again; nothing was written",
-                                    path=source) from None
-            (folder / name).write_text("\n".join(plan.redact_note(line)
-                                                 for line in text.split("\n")),
-                                       encoding="utf-8")
+                raise QualcodeError(
+                    "this word list is not UTF-8 text: save it as UTF-8, one "
+                    "word a line, and redact again; nothing was written",
+                    path=source,
+                ) from None
+            (folder / name).write_text(
+                "\n".join(plan.redact_note(line) for line in text.split("\n")), encoding="utf-8"
+            )
     return db
 
 
-def _result(folder: Path, plan: RedactionPlan, key: Path,
-            backup: Path | None = None) -> RedactionResult:
-    return RedactionResult(folder, plan.counts(),
-                           sum(1 for rs in plan.replacements.values() if rs), key, backup)
+def _result(
+    folder: Path, plan: RedactionPlan, key: Path, backup: Path | None = None
+) -> RedactionResult:
+    return RedactionResult(
+        folder, plan.counts(), sum(1 for rs in plan.replacements.values() if rs), key, backup
+    )
 
 
-def redact_project(project: Project, target: str | Path,
-                   plan: RedactionPlan | None = None) -> RedactionResult:
+def redact_project(
+    project: Project, target: str | Path, plan: RedactionPlan | None = None
+) -> RedactionResult:
     """Write a redacted copy of ``project`` as the new project folder ``target``, built in a
     temporary folder beside it and renamed into place, so a failure leaves nothing behind.
     The copy has no key and no undo history; the key goes into ``project``'s own
     ``redaction_key`` table, which it holds with the original text."""
     target = Path(target)
     if target.exists():
-        raise ProjectError("this folder already exists; give a new folder for the redacted "
-                           "project", path=target)
+        raise ProjectError(
+            "this folder already exists; give a new folder for the redacted project", path=target
+        )
     plan = plan if plan is not None else plan_for(project)
     target.parent.mkdir(parents=True, exist_ok=True)
     with building_beside(target, "building") as building:
@@ -973,4 +1232,3 @@ def redacted_copy(project: Project) -> Iterator[Project]:
 def redaction_summary(counts: Mapping[str, int]) -> str:
     """``3 身份证 (id_number), 5 手机号 (mobile)`` …, or ``nothing``."""
     return ", ".join(f"{n} {KINDS[kind]} ({kind})" for kind, n in counts.items()) or "nothing"
-

@@ -31,30 +31,34 @@ QUOTE_FORMATS = {".docx": "docx", ".md": "markdown", ".html": "html", ".htm": "h
 
 SELECTION_RULE = {
     "zh": "按受访者轮流选取：先取每位受访者的第一条（该主题片段多的受访者在前，其次按编号），"
-          "再取第二条，依此类推，直到满 {n} 条；同一受访者的引文按原文顺序",
+    "再取第二条，依此类推，直到满 {n} 条；同一受访者的引文按原文顺序",
     "en": "respondents taken in turn: the first quote of each respondent (those with more "
-          "segments of the theme first, then by id), then the second, and so on up to {n}; "
-          "one respondent's quotes in text order",
+    "segments of the theme first, then by id), then the second, and so on up to {n}; "
+    "one respondent's quotes in text order",
 }
 """How ``max_per_code`` chooses quotes, as the report states it."""
 
 _WORDS = {
     "title": {"zh": "引文报告：{name}", "en": "Quotes: {name}"},
     "definition": {"zh": "定义：", "en": "Definition: "},
-    "counts": {"zh": "片段数 {segments}，受访者 {respondents} 位（共 {base} 位）",
-               "en": "{segments} segments, {respondents} of {base} respondents"},
+    "counts": {
+        "zh": "片段数 {segments}，受访者 {respondents} 位（共 {base} 位）",
+        "en": "{segments} segments, {respondents} of {base} respondents",
+    },
     "shown": {"zh": "；本节引文 {shown} 条（共 {total} 条）", "en": "; {shown} of {total} quotes"},
-    "none": {"zh": "（本编码本身没有引文，见下级编码）", "en": "(no quotes coded with this code "
-             "itself; see the codes below)"},
+    "none": {
+        "zh": "（本编码本身没有引文，见下级编码）",
+        "en": "(no quotes coded with this code itself; see the codes below)",
+    },
     "sentence": {"zh": "第{first}句", "en": "sentence {first}"},
     "sentences": {"zh": "第{first}–{last}句", "en": "sentences {first}–{last}"},
     "memo": {"zh": "备忘（{coder}）：", "en": "Memo ({coder}): "},
     "intro": {
         "zh": "按主题（编码本顺序）列出受访者原话。片段数与受访者数包含下级编码，同一片段只计一次；"
-              "一份访谈记录为一位受访者。",
+        "一份访谈记录为一位受访者。",
         "en": "What respondents said, by theme in codebook order. Segments and respondents "
-              "include those of the codes below, each segment once; one transcript is one "
-              "respondent.",
+        "include those of the codes below, each segment once; one transcript is one "
+        "respondent.",
     },
     "filters": {"zh": "范围：", "en": "Scope: "},
     "rule": {"zh": "引文选取：", "en": "Quotes chosen: "},
@@ -89,16 +93,27 @@ class Quote:
     def caption(self, lang: str) -> str:
         """``A01_zhang（女，60岁及以上）· 受访者 · 第12句`` — who said it, and where."""
         values = [value for _, value in self.attributes if value]
-        who = self.respondent + (("（" + "，".join(values) + "）") if lang == "zh" else
-                                 (" (" + ", ".join(values) + ")")) if values else self.respondent
+        who = (
+            self.respondent
+            + (
+                ("（" + "，".join(values) + "）")
+                if lang == "zh"
+                else (" (" + ", ".join(values) + ")")
+            )
+            if values
+            else self.respondent
+        )
         parts = [who]
         if self.speaker:
             parts.append(self.speaker)
         place = self.transcript if self.transcript != self.respondent else ""
         if self.sentences:
             first, last = self.sentences
-            number = (words("sentence", lang, first=first) if first == last
-                      else words("sentences", lang, first=first, last=last))
+            number = (
+                words("sentence", lang, first=first)
+                if first == last
+                else words("sentences", lang, first=first, last=last)
+            )
             place = f"{place} {number}".strip() if place else number
         if place:
             parts.append(place)
@@ -156,8 +171,11 @@ class QuotesReport:
         if self.coders:
             parts.append(words("coders", lang, names=", ".join(self.coders)))
         if self.speaker_roles:
-            roles = ("、".join(_ROLE_WORDS.get(r, r) for r in self.speaker_roles)
-                     if lang == "zh" else ", ".join(self.speaker_roles))
+            roles = (
+                "、".join(_ROLE_WORDS.get(r, r) for r in self.speaker_roles)
+                if lang == "zh"
+                else ", ".join(self.speaker_roles)
+            )
             parts.append(words("roles", lang, roles=roles))
         if self.status != "confirmed":
             parts.append(words("status", lang, status=self.status))
@@ -170,18 +188,29 @@ class QuotesReport:
         return SELECTION_RULE["zh" if lang == "zh" else "en"].format(n=self.max_per_code)
 
     def counts(self, theme: Theme, lang: str) -> str:
-        text = words("counts", lang, segments=theme.segments, respondents=theme.respondents,
-                     base=self.respondents)
+        text = words(
+            "counts",
+            lang,
+            segments=theme.segments,
+            respondents=theme.respondents,
+            base=self.respondents,
+        )
         if self.max_per_code is not None and theme.total > len(theme.quotes):
             text += words("shown", lang, shown=len(theme.quotes), total=theme.total)
         return text + ("。" if lang == "zh" else ".")
 
 
-def quotes_report(project: Project, *, code_ids: Sequence[str] | None = None,
-                  where: Sequence[str] | None = None, coders: Sequence[str] | None = None,
-                  status: str = "confirmed", speaker_roles: Sequence[str] | None = None,
-                  max_per_code: int | None = None,
-                  attributes: Sequence[str] | None = None) -> QuotesReport:
+def quotes_report(
+    project: Project,
+    *,
+    code_ids: Sequence[str] | None = None,
+    where: Sequence[str] | None = None,
+    coders: Sequence[str] | None = None,
+    status: str = "confirmed",
+    speaker_roles: Sequence[str] | None = None,
+    max_per_code: int | None = None,
+    attributes: Sequence[str] | None = None,
+) -> QuotesReport:
     """Collect the quotes report (see the module) of ``project``.
 
     ``code_ids``: these themes and the codes below them (default: every code used);
@@ -199,8 +228,9 @@ def quotes_report(project: Project, *, code_ids: Sequence[str] | None = None,
     if max_per_code is not None and max_per_code < 1:
         raise ReportError(f"--max-per-code {max_per_code}: give 1 or more")
     roles = check_roles(speaker_roles)
-    data = analysis.segments(project, coders=coders, status=status, speaker_roles=roles,
-                             where=where)
+    data = analysis.segments(
+        project, coders=coders, status=status, speaker_roles=roles, where=where
+    )
     chosen = matching_transcripts(project, where)
     wanted = _wanted_codes(project, data.codes, code_ids)
     case_of = project.transcript_cases()
@@ -210,8 +240,13 @@ def quotes_report(project: Project, *, code_ids: Sequence[str] | None = None,
     code_index = frame["code"].cat.codes.to_numpy(np.int64)
     case_names = [case_of.get(t, t) for t in data.transcripts]
     case_index = {name: i for i, name in enumerate(dict.fromkeys(case_names))}
-    case_of_row = np.array([case_index[c] for c in case_names] or [0], dtype=np.int64)[
-        frame["transcript"].cat.codes.to_numpy(np.int64)] if len(frame) else np.zeros(0, int)
+    case_of_row = (
+        np.array([case_index[c] for c in case_names] or [0], dtype=np.int64)[
+            frame["transcript"].cat.codes.to_numpy(np.int64)
+        ]
+        if len(frame)
+        else np.zeros(0, int)
+    )
     n_segments = np.bincount(code_index, minlength=len(data.codes))
     pairs = np.unique(code_index * max(len(case_index), 1) + case_of_row)
     n_respondents = np.bincount(pairs // max(len(case_index), 1), minlength=len(data.codes))
@@ -220,20 +255,24 @@ def quotes_report(project: Project, *, code_ids: Sequence[str] | None = None,
     allowed = set(chosen) if chosen is not None else None
     spans = allowed_spans(project, roles) if roles is not None else None
     by_code: dict[str, dict[tuple[str, int, int], list[tuple[str, str]]]] = {
-        info.id: {} for info in wanted}
+        info.id: {} for info in wanted
+    }
     for _, transcript, start, end, code_id, coder, memo in project.memo_coding_rows(
-            coders=coders, statuses=analysis.statuses(status)):
+        coders=coders, statuses=analysis.statuses(status)
+    ):
         found = by_code.get(code_id)
         if found is None or (allowed is not None and transcript not in allowed):
             continue
         if spans is not None and not overlaps(spans.get(transcript, []), start, end):
             continue
         found.setdefault((transcript, start, end), []).append((coder, memo))
-    picked = {code_id: _choose(spans, case_of, max_per_code) for code_id, spans in
-              by_code.items()}
+    picked = {code_id: _choose(spans, case_of, max_per_code) for code_id, spans in by_code.items()}
 
-    details = _Details(project, {t for quotes in picked.values() for t, _, _ in quotes},
-                       _attribute_names(project, attributes))
+    details = _Details(
+        project,
+        {t for quotes in picked.values() for t, _, _ in quotes},
+        _attribute_names(project, attributes),
+    )
     position = {info.id: i for i, info in enumerate(data.codes)}
     codebook = project.codebook().by_id()
     themes = []
@@ -243,13 +282,30 @@ def quotes_report(project: Project, *, code_ids: Sequence[str] | None = None,
             continue
         code = codebook.get(info.id)
         quotes = [details.quote(key, by_code[info.id][key], case_of) for key in picked[info.id]]
-        themes.append(Theme(info.id, info.label, code.label_en if code else "",
-                            code.description if code else "", info.depth,
-                            int(n_segments[i]), int(n_respondents[i]), quotes,
-                            len(by_code[info.id])))
-    return QuotesReport(project.name, themes, len(case_index), tuple(where or ()),
-                        list(coders) if coders else None, tuple(roles or ()), status,
-                        details.attributes, max_per_code)
+        themes.append(
+            Theme(
+                info.id,
+                info.label,
+                code.label_en if code else "",
+                code.description if code else "",
+                info.depth,
+                int(n_segments[i]),
+                int(n_respondents[i]),
+                quotes,
+                len(by_code[info.id]),
+            )
+        )
+    return QuotesReport(
+        project.name,
+        themes,
+        len(case_index),
+        tuple(where or ()),
+        list(coders) if coders else None,
+        tuple(roles or ()),
+        status,
+        details.attributes,
+        max_per_code,
+    )
 
 
 def _wanted_codes(project: Project, infos: Sequence, code_ids: Sequence[str] | None) -> list:
@@ -262,8 +318,9 @@ def _wanted_codes(project: Project, infos: Sequence, code_ids: Sequence[str] | N
     return [info for info in infos if any(a in code_ids for a in info.lineage)]
 
 
-def _choose(spans: dict[tuple[str, int, int], list], case_of: dict[str, str],
-            max_per_code: int | None) -> list[tuple[str, int, int]]:
+def _choose(
+    spans: dict[tuple[str, int, int], list], case_of: dict[str, str], max_per_code: int | None
+) -> list[tuple[str, int, int]]:
     """The quotes of one code to show, in respondent then text order: all of them, or
     ``max_per_code`` chosen by :data:`SELECTION_RULE`."""
     keys = sorted(spans)
@@ -287,8 +344,11 @@ def _choose(spans: dict[tuple[str, int, int], list], case_of: dict[str, str],
 
 
 def _natural(text: str) -> list[object]:
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
-            for part in re.split(r"(\d+)", text) if part]
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text)
+        if part
+    ]
 
 
 def _attribute_names(project: Project, attributes: Sequence[str] | None) -> list[str]:
@@ -302,8 +362,10 @@ def _attribute_names(project: Project, attributes: Sequence[str] | None) -> list
     for attribute in attributes:
         name = resolve_attribute(project, attribute)
         if name not in names:
-            raise AttributesError(f"no respondent attribute {attribute!r}; the project has: "
-                                  f"{', '.join(names) or 'none'}")
+            raise AttributesError(
+                f"no respondent attribute {attribute!r}; the project has: "
+                f"{', '.join(names) or 'none'}"
+            )
         chosen.append(name)
     return chosen
 
@@ -331,11 +393,15 @@ class _Details:
                 i = categories.get_loc(name)
                 lo, hi = codes.searchsorted(i, "left"), codes.searchsorted(i, "right")
                 part = frame.iloc[lo:hi]
-                self.sentences[name] = (part["start"].tolist(), part["end"].tolist(),
-                                        part["speaker"].astype(str).tolist())
+                self.sentences[name] = (
+                    part["start"].tolist(),
+                    part["end"].tolist(),
+                    part["speaker"].astype(str).tolist(),
+                )
 
-    def quote(self, key: tuple[str, int, int], marks: list[tuple[str, str]],
-              case_of: dict[str, str]) -> Quote:
+    def quote(
+        self, key: tuple[str, int, int], marks: list[tuple[str, str]], case_of: dict[str, str]
+    ) -> Quote:
         transcript, start, end = key
         respondent = case_of.get(transcript, transcript)
         values = self.table.get(respondent, {})
@@ -349,9 +415,18 @@ class _Details:
             sentences, speaker = (first + 2, max(first + 1, last) + 1), speakers[first + 1]
         coders = list(dict.fromkeys(coder for coder, _ in marks))
         memos = [(coder, memo.strip()) for coder, memo in marks if memo.strip()]
-        return Quote(transcript, start, end, self.texts[transcript][start:end].strip(),
-                     respondent, [(a, values.get(a, "")) for a in self.attributes],
-                     speaker or "", sentences, coders, memos)
+        return Quote(
+            transcript,
+            start,
+            end,
+            self.texts[transcript][start:end].strip(),
+            respondent,
+            [(a, values.get(a, "")) for a in self.attributes],
+            speaker or "",
+            sentences,
+            coders,
+            memos,
+        )
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -362,10 +437,8 @@ def quotes_format(path: str | Path) -> str:
     naming the endings otherwise."""
     found = QUOTE_FORMATS.get(Path(path).suffix.lower())
     if found is None:
-        raise ReportError("write the quotes report to a .docx (Word), .md or .html file",
-                          path=path)
+        raise ReportError("write the quotes report to a .docx (Word), .md or .html file", path=path)
     return found
-
 
 
 def write_quotes(report: QuotesReport, path: str | Path, lang: str = "zh") -> Path:
@@ -392,8 +465,9 @@ def _md(text: str) -> str:
     """The researcher's text shown as it is, never read as Markdown: inline markup
     characters escaped, and what would open a heading or a list at the start of a line;
     ``A02_li`` and ``30-44岁`` stay readable."""
-    text = re.sub(r"([\\`*\[\]<>|~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])",
-                  lambda m: "\\" + m[0], text)
+    text = re.sub(
+        r"([\\`*\[\]<>|~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])", lambda m: "\\" + m[0], text
+    )
     text = re.sub(r"^(\s*)([#>+=-])", r"\1\\\2", text)
     return re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", text)
 
@@ -415,8 +489,7 @@ def quotes_markdown(report: QuotesReport, lang: str) -> str:
             lines += ["", words("none", lang)]
         for quote in theme.quotes:
             lines.append("")
-            lines += ["> " + _md(line) if line.strip() else ">"
-                      for line in quote.text.split("\n")]
+            lines += ["> " + _md(line) if line.strip() else ">" for line in quote.text.split("\n")]
             lines += [">", f"> —— {_md(quote.caption(lang))}"]
             for coder, memo in quote.memos:
                 lines += [">", f"> *{_md(words('memo', lang, coder=coder))}{_md(memo)}*"]
@@ -436,10 +509,16 @@ def quotes_html(report: QuotesReport, lang: str) -> str:
     ``<blockquote>`` with a ``<p class="caption">``), every text escaped."""
     e = html.escape
     title = words("title", lang, name=report.name)
-    parts = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
-             '<head><meta charset="utf-8">', f"<title>{e(title)}</title>",
-             f"<style>{_CSS}</style></head>", "<body>", f"<h1>{e(title)}</h1>",
-             f"<p>{e(words('intro', lang))}</p>"]
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
+        '<head><meta charset="utf-8">',
+        f"<title>{e(title)}</title>",
+        f"<style>{_CSS}</style></head>",
+        "<body>",
+        f"<h1>{e(title)}</h1>",
+        f"<p>{e(words('intro', lang))}</p>",
+    ]
     if scope := report.scope(lang):
         parts.append(f"<p>{e(words('filters', lang) + scope)}</p>")
     if rule := report.rule(lang):
@@ -448,8 +527,9 @@ def quotes_html(report: QuotesReport, lang: str) -> str:
         level = min(theme.depth + 2, 6)
         parts.append(f'<h{level} id="{e(theme.code_id)}">{e(theme.heading(lang))}</h{level}>')
         if theme.description:
-            parts.append(f"<p><strong>{e(words('definition', lang))}</strong>"
-                         f"{e(theme.description)}</p>")
+            parts.append(
+                f"<p><strong>{e(words('definition', lang))}</strong>{e(theme.description)}</p>"
+            )
         parts.append(f'<p class="counts">{e(report.counts(theme, lang))}</p>')
         if not theme.quotes:
             parts.append(f"<p>{e(words('none', lang))}</p>")
@@ -458,7 +538,6 @@ def quotes_html(report: QuotesReport, lang: str) -> str:
             parts.append(f"<blockquote><p>{text}</p></blockquote>")
             parts.append(f'<p class="caption">—— {e(quote.caption(lang))}</p>')
             for coder, memo in quote.memos:
-                parts.append(f'<p class="memo">{e(words("memo", lang, coder=coder) + memo)}'
-                             "</p>")
+                parts.append(f'<p class="memo">{e(words("memo", lang, coder=coder) + memo)}</p>')
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"

@@ -75,8 +75,10 @@ class ReanchorReport:
         return self.stayed + self.moved + self.changed + self.unplaced
 
     def __str__(self) -> str:
-        return (f"{self.stayed} stayed, {self.moved} moved, {self.changed} changed, "
-                f"{self.unplaced} unplaced")
+        return (
+            f"{self.stayed} stayed, {self.moved} moved, {self.changed} changed, "
+            f"{self.unplaced} unplaced"
+        )
 
 
 # --- diffing --------------------------------------------------------------------------------
@@ -100,8 +102,9 @@ def diff_texts(old: str, new: str) -> list[Opcode]:
     opcodes: list[Opcode] = []
     if prefix:
         opcodes.append(("equal", 0, prefix, 0, prefix))
-    _refine(old[prefix:len(old) - suffix], new[prefix:len(new) - suffix], prefix, prefix, 0,
-            opcodes)
+    _refine(
+        old[prefix : len(old) - suffix], new[prefix : len(new) - suffix], prefix, prefix, 0, opcodes
+    )
     if suffix:
         opcodes.append(("equal", len(old) - suffix, len(old), len(new) - suffix, len(new)))
     return _merged(opcodes)
@@ -155,7 +158,7 @@ def _common_suffix(a: str, b: str) -> int:
     low, high = 0, min(len(a), len(b))
     while low < high:
         middle = (low + high + 1) // 2
-        if a[len(a) - middle:] == b[len(b) - middle:]:
+        if a[len(a) - middle :] == b[len(b) - middle :]:
             low = middle
         else:
             high = middle - 1
@@ -192,14 +195,20 @@ def _without_stray_ends(runs: list[_Run], old: str, new: str) -> list[_Run]:
     that ends two lines inserted after the coding would stretch the coding over them); such a
     run is put back right beside the others when the new text has its characters there. Text
     inserted inside a coding next to its ends stays in it (``上面。`` → ``上面呢。``)."""
-    while len(runs) > 1 and (size := runs[-1][1] - runs[-1][0]) <= STRAY_RUN \
-            and runs[-1][0] - runs[-2][1] > size:
+    while (
+        len(runs) > 1
+        and (size := runs[-1][1] - runs[-1][0]) <= STRAY_RUN
+        and runs[-1][0] - runs[-2][1] > size
+    ):
         *runs, (_, _, i1, i2) = runs
         if new[runs[-1][1] : runs[-1][1] + size] == old[i1:i2]:
             runs.append((runs[-1][1], runs[-1][1] + size, i1, i2))
             break
-    while len(runs) > 1 and (size := runs[0][1] - runs[0][0]) <= STRAY_RUN \
-            and runs[1][0] - runs[0][1] > size:
+    while (
+        len(runs) > 1
+        and (size := runs[0][1] - runs[0][0]) <= STRAY_RUN
+        and runs[1][0] - runs[0][1] > size
+    ):
         (_, _, i1, i2), *runs = runs
         if runs[0][0] >= size and new[runs[0][0] - size : runs[0][0]] == old[i1:i2]:
             runs.insert(0, (runs[0][0] - size, runs[0][0], i1, i2))

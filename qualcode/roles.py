@@ -48,9 +48,14 @@ ROLES = ("interviewer", "respondent", "other")
 
 # Names a user may type for a role (--role 李明=访谈者): the English ids and Chinese words.
 ROLE_NAMES = {
-    "interviewer": "interviewer", "respondent": "respondent", "other": "other",
-    "访谈者": "interviewer", "訪談者": "interviewer", "受访者": "respondent",
-    "受訪者": "respondent", "其他": "other",
+    "interviewer": "interviewer",
+    "respondent": "respondent",
+    "other": "other",
+    "访谈者": "interviewer",
+    "訪談者": "interviewer",
+    "受访者": "respondent",
+    "受訪者": "respondent",
+    "其他": "other",
 }
 
 _INTERVIEWER = """
@@ -68,14 +73,20 @@ _OTHER = """
 interpreter translator observer notetaker note-taker
 """
 _ROLE_WORDS: dict[str, str] = {
-    word: role for role, words in (("interviewer", _INTERVIEWER), ("respondent", _RESPONDENT),
-                                   ("other", _OTHER))
+    word: role
+    for role, words in (
+        ("interviewer", _INTERVIEWER),
+        ("respondent", _RESPONDENT),
+        ("other", _OTHER),
+    )
     for word in words.split()
 }
 # A numbering after a role word (labels are case-folded first): 受访者2, P01, 受访者甲,
 # Interviewer B, 受访者A; a letter right after a Latin word is part of it (Ai and Qi are names).
-_NUMBERING = re.compile(r"(?:[\s_\-#]*(?:\d+|[甲乙丙丁戊己庚辛壬癸])|[\s_\-#]+[a-z]"
-                        r"|(?<=[\u3400-\u9fff])[a-z])$")
+_NUMBERING = re.compile(
+    r"(?:[\s_\-#]*(?:\d+|[甲乙丙丁戊己庚辛壬癸])|[\s_\-#]+[a-z]"
+    r"|(?<=[\u3400-\u9fff])[a-z])$"
+)
 _BRACKETED = re.compile(r"[（(【\[［〔][^（()）【】\[\]［］〔〕]*[）)】\]］〕]")
 _HAN = re.compile(r"^[\u3400-\u9fff]+")
 
@@ -104,8 +115,9 @@ def role_word(label: str) -> str | None:
     return None
 
 
-def guess_roles(speakers: Sequence[str], descriptions: Mapping[str, str] | None = None
-                ) -> dict[str, RoleGuess]:
+def guess_roles(
+    speakers: Sequence[str], descriptions: Mapping[str, str] | None = None
+) -> dict[str, RoleGuess]:
     """Each of one transcript's ``speakers`` (names as the turns hold them) with its guessed
     role and the reason, by the rules of this module; ``descriptions`` are the speakers'
     bracketed descriptions (受访者（女，35岁）： gives 女，35岁)."""
@@ -120,9 +132,12 @@ def guess_roles(speakers: Sequence[str], descriptions: Mapping[str, str] | None 
     guesses: dict[str, RoleGuess] = {}
     for name in speakers:
         if name in by_word:
-            guesses[name] = RoleGuess(by_word[name], f"the label says {name}"
-                                      if role_word(name) is not None
-                                      else f"described as {descriptions[name]}")
+            guesses[name] = RoleGuess(
+                by_word[name],
+                f"the label says {name}"
+                if role_word(name) is not None
+                else f"described as {descriptions[name]}",
+            )
         elif not name:
             guesses[name] = RoleGuess("other", "no speaker label")
         elif "interviewer" in named and "respondent" not in named:
@@ -148,8 +163,9 @@ def parse_assignment(text: str) -> tuple[str, str]:
     colons, the role comes after the last ``=`` (or full-width ``＝``)."""
     name, sep, role = text.replace("＝", "=").rpartition("=")
     if not sep or not name.strip():
-        raise ProjectError(f"{text!r}: give a speaker and a role as NAME=ROLE, e.g. "
-                           "李明=interviewer")
+        raise ProjectError(
+            f"{text!r}: give a speaker and a role as NAME=ROLE, e.g. 李明=interviewer"
+        )
     return name.strip(), check_role(role)
 
 

@@ -240,8 +240,11 @@ class Segmenter:
         """
         _check_turns(text, turns)
         ends, sentences = self._segment_part(text, turns, 0, 0)
-        return Segmentation(sentences=[(Span(s, e), i) for s, e, i in sentences],
-                            words=_tiles(ends), signature=self._signature)
+        return Segmentation(
+            sentences=[(Span(s, e), i) for s, e, i in sentences],
+            words=_tiles(ends),
+            signature=self._signature,
+        )
 
     def segment_in_parts(
         self, text: str, turns: Sequence[Turn], part_chars: int = PART_CHARS
@@ -255,7 +258,7 @@ class Segmenter:
         _check_turns(text, turns)
         cuts = [0]
         for i, turn in enumerate(turns):
-            if (i and turn.start - cuts[-1] >= part_chars and text[turn.start - 1] == "\n"):
+            if i and turn.start - cuts[-1] >= part_chars and text[turn.start - 1] == "\n":
                 cuts.append(turn.start)
         cuts.append(len(text))
         first = 0
@@ -277,8 +280,9 @@ class Segmenter:
         ``offset``, turns numbered from ``first``) of ``text``, which starts at ``offset`` of
         the whole transcript; ``turns`` are the whole transcript's turns that lie in it."""
         joined = _inside_clusters(text)
-        bodies = [(turn.body_start - offset, turn.end - offset, first + i)
-                  for i, turn in enumerate(turns)]
+        bodies = [
+            (turn.body_start - offset, turn.end - offset, first + i) for i, turn in enumerate(turns)
+        ]
         if not turns and first == 0:
             bodies = [(0, len(text), NO_TURN)]
         sentences: list[tuple[int, int, int]] = []

@@ -42,10 +42,14 @@ TEMPLATE = Path(__file__).parent / "data" / "serve" / "app_index.html"
 
 TOKEN_COOKIE = "qualcode_token"
 LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
-REFUSED = ("403: this qualcode server needs the token from the address it printed when it "
-           "started (…/?token=…)\n此 qualcode 服务器只接受启动时打印的网址（含 token）。\n")
-FOREIGN = ("403: this qualcode server answers only pages it served itself\n"
-           "此 qualcode 服务器只接受它自己页面的连接。\n")
+REFUSED = (
+    "403: this qualcode server needs the token from the address it printed when it "
+    "started (…/?token=…)\n此 qualcode 服务器只接受启动时打印的网址（含 token）。\n"
+)
+FOREIGN = (
+    "403: this qualcode server answers only pages it served itself\n"
+    "此 qualcode 服务器只接受它自己页面的连接。\n"
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -60,8 +64,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def workbench_command(project: Path, *, lang: str | None = None, coder: str | None = None
-                      ) -> str:
+def workbench_command(project: Path, *, lang: str | None = None, coder: str | None = None) -> str:
     """The shell command that opens the workbench on ``project`` with this Python, quoted for
     this system's shell (textual-serve starts it through the shell; a path may hold spaces
     and Chinese characters)."""
@@ -79,8 +82,9 @@ class WorkbenchServer(Server):
     ``token`` is required of every request when given; :func:`serve_project` gives one
     whenever ``host`` is not a loopback address."""
 
-    def __init__(self, command: str, *, host: str, port: int, title: str,
-                 token: str | None) -> None:
+    def __init__(
+        self, command: str, *, host: str, port: int, title: str, token: str | None
+    ) -> None:
         super().__init__(command, host=host, port=port, title=title)
         self.token = token
         self.loopback_only = is_loopback(host)
@@ -102,29 +106,35 @@ class WorkbenchServer(Server):
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._guard])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATE.parent))
-        app.add_routes([
-            web.get("/", self.handle_index, name="index"),
-            web.get("/ws", self.handle_websocket, name="websocket"),
-            # The page's script appends "?width=…" to the websocket's address, so the token
-            # rides in its path.
-            web.get("/ws/{token}", self.handle_websocket, name="websocket_token"),
-            web.get("/download/{key}", self.handle_download, name="download"),
-            web.static("/static", self.statics_path, name="static"),
-        ])
+        app.add_routes(
+            [
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                # The page's script appends "?width=…" to the websocket's address, so the token
+                # rides in its path.
+                web.get("/ws/{token}", self.handle_websocket, name="websocket_token"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", self.statics_path, name="static"),
+            ]
+        )
         return app
 
     @web.middleware
-    async def _guard(self, request: web.Request,
-                     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                     ) -> web.StreamResponse:
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         """Refuse what must not reach the workbench; remember a good token in a cookie."""
         if self.loopback_only and not is_loopback(request.url.host or ""):
             raise web.HTTPForbidden(text=FOREIGN)  # a DNS name rebound to 127.0.0.1
         if request.path.startswith("/ws") and not self._same_origin(request):
             raise web.HTTPForbidden(text=FOREIGN)
         if self.token is not None:
-            given = (request.query.get("token") or request.match_info.get("token")
-                     or request.cookies.get(TOKEN_COOKIE) or "")
+            given = (
+                request.query.get("token")
+                or request.match_info.get("token")
+                or request.cookies.get(TOKEN_COOKIE)
+                or ""
+            )
             if not secrets.compare_digest(given.encode(), self.token.encode()):
                 raise web.HTTPForbidden(text=REFUSED)
         response = await handler(request)
@@ -153,8 +163,7 @@ class WorkbenchServer(Server):
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
         }
 
-    async def _process_messages(self, websocket: web.WebSocketResponse,
-                                app_service: Any) -> None:
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: Any) -> None:
         self._sockets.add(websocket)
         try:
             await super()._process_messages(websocket, app_service)
@@ -181,9 +190,11 @@ class WorkbenchServer(Server):
             try:
                 await site.start()
             except OSError as error:
-                raise ServeError(f"cannot listen on {self.host}:{self.port}: "
-                                 f"{error.strerror or error}; choose another port with "
-                                 "--port") from None
+                raise ServeError(
+                    f"cannot listen on {self.host}:{self.port}: "
+                    f"{error.strerror or error}; choose another port with "
+                    "--port"
+                ) from None
             try:  # POSIX only; on Windows Ctrl+C arrives as KeyboardInterrupt
                 asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
             except (NotImplementedError, AttributeError):
@@ -198,8 +209,14 @@ class WorkbenchServer(Server):
             await runner.cleanup()
 
 
-def serve_project(project: Path | None, *, host: str = "127.0.0.1", port: int = 8000,
-                  lang: str | None = None, coder: str | None = None) -> WorkbenchServer:
+def serve_project(
+    project: Path | None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    lang: str | None = None,
+    coder: str | None = None,
+) -> WorkbenchServer:
     """A server for the workbench on ``project`` (default: the sample study, prepared here
     first so that two tabs never both build it). A host other than loopback gets a fresh
     token. The project is opened once now, so a wrong folder fails here, not in the browser."""
@@ -216,5 +233,10 @@ def serve_project(project: Path | None, *, host: str = "127.0.0.1", port: int = 
         name = opened.name
         folder = opened.folder.resolve()
     token = None if is_loopback(host) else secrets.token_urlsafe(24)
-    return WorkbenchServer(workbench_command(folder, lang=lang, coder=coder), host=host,
-                           port=port, title=f"qualcode · {name}", token=token)
+    return WorkbenchServer(
+        workbench_command(folder, lang=lang, coder=coder),
+        host=host,
+        port=port,
+        title=f"qualcode · {name}",
+        token=token,
+    )

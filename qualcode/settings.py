@@ -82,8 +82,11 @@ class Settings:
         defaults = asdict(cls())
         # A value of the wrong kind (a hand-edited file) is dropped like an unknown key, so
         # that it cannot stop every command later on.
-        settings = cls(**{k: v for k, v in saved.items() if k in defaults and _fits(
-            v, defaults[k])}) if isinstance(saved, dict) else cls()
+        settings = (
+            cls(**{k: v for k, v in saved.items() if k in defaults and _fits(v, defaults[k])})
+            if isinstance(saved, dict)
+            else cls()
+        )
         settings.coder = os.environ.get("QUALCODE_CODER", settings.coder)
         settings.language = os.environ.get("QUALCODE_LANG", settings.language)
         return settings
@@ -91,8 +94,9 @@ class Settings:
     def save(self) -> None:
         folder = home()
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / "settings.json",
-                          json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n")
+        atomic_write_text(
+            folder / "settings.json", json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
+        )
 
 
 def _fits(value: object, default: object) -> bool:
@@ -100,5 +104,6 @@ def _fits(value: object, default: object) -> bool:
     mapping of text to text for a mapping."""
     if isinstance(default, dict):
         return isinstance(value, dict) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
     return isinstance(value, type(default))

@@ -25,8 +25,26 @@ PROJECT_STOPWORDS = "stopwords.txt"
 # controls and format characters (Cc, Cf), numbers (N*), math, currency and modifier symbols.
 # "So" (other symbols: emoji, ©) is left out on purpose: an emoji can carry meaning in chat.
 _NOT_WORD_CATEGORIES = frozenset(
-    {"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Zs", "Zl", "Zp", "Cc", "Cf",
-     "Nd", "Nl", "No", "Sm", "Sc", "Sk"}
+    {
+        "Pc",
+        "Pd",
+        "Ps",
+        "Pe",
+        "Pi",
+        "Pf",
+        "Po",
+        "Zs",
+        "Zl",
+        "Zp",
+        "Cc",
+        "Cf",
+        "Nd",
+        "Nl",
+        "No",
+        "Sm",
+        "Sc",
+        "Sk",
+    }
 )
 
 
@@ -73,5 +91,6 @@ def stopwords(project_folder: str | Path | None = None) -> frozenset[str]:
 def is_countable(token: str) -> bool:
     """Whether ``token`` can be counted as a word at all: not only punctuation, whitespace,
     digits or non-emoji symbols."""
-    return any(not ch.isspace() and unicodedata.category(ch) not in _NOT_WORD_CATEGORIES
-               for ch in token)
+    return any(
+        not ch.isspace() and unicodedata.category(ch) not in _NOT_WORD_CATEGORIES for ch in token
+    )

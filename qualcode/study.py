@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from .segment import Segmenter
 
 
-def init_project(folder: str | Path, codebook_path: str | Path | None = None,
-                 name: str | None = None) -> Project:
+def init_project(
+    folder: str | Path, codebook_path: str | Path | None = None, name: str | None = None
+) -> Project:
     """Create a project, with the codebook from a YAML file if one is given.
 
     The codebook is validated before anything is written, so a bad file leaves no project.
@@ -67,8 +68,12 @@ def sheet_case(cell: str, transcript_names: Collection[str]) -> str:
 
 
 def import_files(
-    project: Project, paths: Iterable[str | Path], attributes: str | Path | None = None,
-    speakers: Collection[str] | None = None, progress: Progress = SILENT, *,
+    project: Project,
+    paths: Iterable[str | Path],
+    attributes: str | Path | None = None,
+    speakers: Collection[str] | None = None,
+    progress: Progress = SILENT,
+    *,
     allow_duplicates: bool = False,
 ) -> list[ImportResult]:
     """Read, segment and store each file (through :mod:`qualcode.pipeline`), and set
@@ -86,17 +91,28 @@ def import_files(
     from .transcripts import read_transcript
 
     by_name = _files_by_name(paths)
-    table = (read_attributes(attributes, {*project.transcript_names(), *by_name})
-             if attributes is not None else None)
+    table = (
+        read_attributes(attributes, {*project.transcript_names(), *by_name})
+        if attributes is not None
+        else None
+    )
     declared = list(speakers) if speakers is not None else None
     # Segmenting is the slow part: done before the transaction, so other writers wait less.
-    prepared = pipeline.prepare(project, [
-        pipeline.Source.file(name, path, lambda p: read_transcript(p, declared))
-        for name, path in by_name.items()], progress=progress)
+    prepared = pipeline.prepare(
+        project,
+        [
+            pipeline.Source.file(name, path, lambda p: read_transcript(p, declared))
+            for name, path in by_name.items()
+        ],
+        progress=progress,
+    )
     duplicates = {} if allow_duplicates else _duplicates(project, prepared)
     with project.transaction():
-        written = iter(pipeline.write(
-            project, [p for p in prepared if p.item.name not in duplicates], progress=progress))
+        written = iter(
+            pipeline.write(
+                project, [p for p in prepared if p.item.name not in duplicates], progress=progress
+            )
+        )
         results = [duplicates.get(p.item.name) or next(written) for p in prepared]
         if table is not None:
             project.set_attributes(table)
@@ -157,15 +173,18 @@ def read_attributes(path: str | Path, transcript_names: Iterable[str]) -> dict[s
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise AttributesError(f"cannot read the attributes table: {error.strerror}", path=path) from error
+        raise AttributesError(
+            f"cannot read the attributes table: {error.strerror}", path=path
+        ) from error
     text, _ = decode(data, path)
     dialect = csv.excel_tab if path.suffix.lower() in (".tsv", ".tab") else csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)  # "": \r, \r\n and \n end rows
     try:
         rows = list(reader)
     except csv.Error as error:
-        raise AttributesError(f"this is not a readable table: {error}", path=path,
-                              line=reader.line_num) from error
+        raise AttributesError(
+            f"this is not a readable table: {error}", path=path, line=reader.line_num
+        ) from error
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise AttributesError("the table is empty; its first row must name the columns", path=path)
     header = [cell.strip() for cell in rows[0]]
@@ -179,12 +198,16 @@ def read_attributes(path: str | Path, transcript_names: Iterable[str]) -> dict[s
             continue
         if len(row) != len(header):
             raise AttributesError(
-                f"this row has {len(row)} cells but the header has {len(header)}", path=path,
+                f"this row has {len(row)} cells but the header has {len(header)}",
+                path=path,
                 line=line,
             )
         if not row[key].strip():
-            raise AttributesError(f"the {header[key]!r} cell is empty: name the transcript file "
-                                  "this row is about", path=path, line=line)
+            raise AttributesError(
+                f"the {header[key]!r} cell is empty: name the transcript file this row is about",
+                path=path,
+                line=line,
+            )
         case = sheet_case(row[key], names)
         if case in table:
             raise AttributesError(f"{case} has a second row here", path=path, line=line)
@@ -230,15 +253,19 @@ def create_sample_project(folder: str | Path, name: str | None = None) -> Projec
     """
     folder = Path(folder)
     if (folder / "qualcode.db").exists():
-        raise ProjectError("a project already exists here; open it instead of creating it",
-                           path=folder)
+        raise ProjectError(
+            "a project already exists here; open it instead of creating it", path=folder
+        )
     if folder.is_dir() and any(folder.iterdir()):
-        raise ProjectError("this folder is not empty; give a new or empty folder for the "
-                           "sample study", path=folder)
+        raise ProjectError(
+            "this folder is not empty; give a new or empty folder for the sample study", path=folder
+        )
     folder.parent.mkdir(parents=True, exist_ok=True)
     codebook, transcripts, participants = sample_study_files()
-    with (building_beside(folder, "building") as building,
-          init_project(building, codebook, name=name or SAMPLE_NAME) as project):
+    with (
+        building_beside(folder, "building") as building,
+        init_project(building, codebook, name=name or SAMPLE_NAME) as project,
+    ):
         import_files(project, transcripts, participants)
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return Project.open(folder)

@@ -55,8 +55,16 @@ from qualcode.transcripts import _first_text_from as _text_start
 from qualcode.transcripts import _iter_lines as _lines
 
 CUE_FORMATS = frozenset(
-    {"srt", "vtt", "zoom-vtt", "teams-vtt", "whisperx-srt", "whisper-json", "whisperx-json",
-     "whisper-tsv"}
+    {
+        "srt",
+        "vtt",
+        "zoom-vtt",
+        "teams-vtt",
+        "whisperx-srt",
+        "whisper-json",
+        "whisperx-json",
+        "whisper-tsv",
+    }
 )
 """Formats read by this module from a text file (``docx-table`` comes from a Word file)."""
 

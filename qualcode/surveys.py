@@ -37,12 +37,14 @@ if TYPE_CHECKING:
 
 SKIPPED = {"", "(空)", "（空）", "(跳过)", "（跳过）", "-3", "-2", "-1", "(不适用)"}
 # A numbered header: 12、text, 12. text, Q12：text, or 5(option) with the bracket right after.
-_NUMBERED = re.compile(r"^\s*[Qq]?(?P<number>\d+)\s*(?:[、.．:：]\s*(?P<rest>.*)|(?P<bracket>[(（].*))$",
-                       re.DOTALL)
+_NUMBERED = re.compile(
+    r"^\s*[Qq]?(?P<number>\d+)\s*(?:[、.．:：]\s*(?P<rest>.*)|(?P<bracket>[(（].*))$", re.DOTALL
+)
 # The option of one column of a multi-choice run: after the last colon, or in a final bracket.
 _OPTION_AFTER_COLON = re.compile(r"^(?P<text>.*)[:：]\s*(?P<option>[^:：]+?)\s*$", re.DOTALL)
-_OPTION_IN_BRACKETS = re.compile(r"^(?P<text>.*?)\s*[(（](?P<option>[^()（）]+)[)）]\s*$",
-                                 re.DOTALL)
+_OPTION_IN_BRACKETS = re.compile(
+    r"^(?P<text>.*?)\s*[(（](?P<option>[^()（）]+)[)）]\s*$", re.DOTALL
+)
 # A note closing a question's text, left out of its label: (1-5), (多选), （单选题）.
 _TRAILING_NOTE = re.compile(r"\s*[(（\[【][^()（）\[\]【】]*[)）\]】]\s*$")
 _ID_HEADERS = ("编号", "序号", "答卷编号", "答题序号", "id", "ID", "respondent")
@@ -104,12 +106,18 @@ class Survey:
         for column in self.columns:
             if name in (column.key, column.header) or column.header.startswith(f"{name}、"):
                 return column
-        by_text = [c for c in self.columns if c.question and c.question_text and name in (
-            c.question_text, c.label.partition(" ")[2])]
+        by_text = [
+            c
+            for c in self.columns
+            if c.question
+            and c.question_text
+            and name in (c.question_text, c.label.partition(" ")[2])
+        ]
         if len(by_text) == 1:
             return by_text[0]
-        raise ProjectError(f"no column {name!r}; the survey has: "
-                           f"{', '.join(c.key for c in self.columns)}")
+        raise ProjectError(
+            f"no column {name!r}; the survey has: {', '.join(c.key for c in self.columns)}"
+        )
 
     def respondent(self, row_number: int, row: list[str]) -> str:
         value = row[self.id_column].strip() if self.id_column is not None else ""
@@ -154,8 +162,15 @@ def read_rows(path: str | Path, sheet: str | None = None) -> list[list[str]]:
 def _xlsx_rows(path: Path, sheet: str | None) -> list[list[str]]:
     from .archives import workbook_rows
 
-    return [[_cell(v) for v in row] for row in workbook_rows(path, sheet, error=ProjectError, hint=(
-        "save it from Excel or WPS as .xlsx, or export the survey as .csv"))]
+    return [
+        [_cell(v) for v in row]
+        for row in workbook_rows(
+            path,
+            sheet,
+            error=ProjectError,
+            hint=("save it from Excel or WPS as .xlsx, or export the survey as .csv"),
+        )
+    ]
 
 
 def _name_columns(header: list[str]) -> list[Column]:
@@ -172,14 +187,16 @@ def _name_columns(header: list[str]) -> list[Column]:
         rest = (m["rest"] if m["rest"] is not None else m["bracket"]).strip()
         in_run = any(0 <= j < len(titles) and number[j] == m["number"] for j in (i - 1, i + 1))
         if not in_run:
-            columns.append(Column(i, title, f"Q{m['number']}", rest or title,
-                                  question=f"Q{m['number']}"))
+            columns.append(
+                Column(i, title, f"Q{m['number']}", rest or title, question=f"Q{m['number']}")
+            )
             continue
         # One option of a multi-choice question; Tencent's Q5:网上办事 has no question text.
         split = _OPTION_AFTER_COLON.match(rest) or _OPTION_IN_BRACKETS.match(rest)
         text, option = (split["text"].strip(), split["option"].strip()) if split else ("", rest)
-        columns.append(Column(i, title, f"Q{m['number']}:{option or title}", text,
-                              question=f"Q{m['number']}"))
+        columns.append(
+            Column(i, title, f"Q{m['number']}:{option or title}", text, question=f"Q{m['number']}")
+        )
     seen: dict[str, int] = {}
     for column in columns:  # a key used twice keeps its full header the second time
         seen[column.key] = seen.get(column.key, 0) + 1
@@ -190,8 +207,11 @@ def _name_columns(header: list[str]) -> list[Column]:
 
 def _excel_date(serial: float) -> str:
     day = dt.datetime(1899, 12, 30) + dt.timedelta(days=serial)
-    return day.date().isoformat() if float(serial).is_integer() else day.isoformat(sep=" ",
-                                                                                   timespec="seconds")
+    return (
+        day.date().isoformat()
+        if float(serial).is_integer()
+        else day.isoformat(sep=" ", timespec="seconds")
+    )
 
 
 def _classify(column: Column, values: list[str]) -> None:
@@ -200,8 +220,9 @@ def _classify(column: Column, values: list[str]) -> None:
         column.kind = "text"
         return
     if all(is_number(v) for v in present):
-        if (any(w in column.header for w in _DATE_WORDS)
-                and all(20000 <= float(v) < 80000 for v in present)):
+        if any(w in column.header for w in _DATE_WORDS) and all(
+            20000 <= float(v) < 80000 for v in present
+        ):
             column.kind = "date"
         else:
             column.kind = "number"
@@ -218,8 +239,13 @@ def _classify(column: Column, values: list[str]) -> None:
         column.kind = "text"
 
 
-def read_survey(path: str | Path, *, id_column: str | None = None, open_columns: list[str] | None = None,
-                sheet: str | None = None) -> Survey:
+def read_survey(
+    path: str | Path,
+    *,
+    id_column: str | None = None,
+    open_columns: list[str] | None = None,
+    sheet: str | None = None,
+) -> Survey:
     """Read and classify a survey export. ``open_columns`` (keys or headers) are the open
     questions; without them they are guessed: mostly long, mostly distinct text."""
     rows = read_rows(path, sheet)
@@ -256,8 +282,9 @@ def answer_name(column: Column, respondent: str) -> str:
     return f"{column.key.replace(':', '_').replace('/', '_')}_{respondent}"
 
 
-def import_survey(project: Project, survey: Survey, source: str | Path, *,
-                  progress: Progress = SILENT) -> list[ImportResult]:
+def import_survey(
+    project: Project, survey: Survey, source: str | Path, *, progress: Progress = SILENT
+) -> list[ImportResult]:
     """Store the survey: respondents' cases and attributes, one transcript per non-empty open
     answer (through :mod:`qualcode.pipeline`). All in one transaction; identical answers
     already imported are ``unchanged``."""
@@ -274,15 +301,34 @@ def import_survey(project: Project, survey: Survey, source: str | Path, *,
             text = row[column.index]
             if not text:
                 continue
-            metadata = {"question": column.key, "question_text": column.question_text,
-                        "respondent": respondent}
-            answers.append((answer_name(column, respondent), respondent,
-                            ParsedTranscript(text=text, format="survey", encoding="utf-8",
-                                             turns=[], header=None, metadata=metadata,
-                                             warnings=[])))
-    prepared = pipeline.prepare(project, [
-        pipeline.Source.parsed(name, parsed, source, case=respondent)
-        for name, respondent, parsed in answers], progress=progress)
+            metadata = {
+                "question": column.key,
+                "question_text": column.question_text,
+                "respondent": respondent,
+            }
+            answers.append(
+                (
+                    answer_name(column, respondent),
+                    respondent,
+                    ParsedTranscript(
+                        text=text,
+                        format="survey",
+                        encoding="utf-8",
+                        turns=[],
+                        header=None,
+                        metadata=metadata,
+                        warnings=[],
+                    ),
+                )
+            )
+    prepared = pipeline.prepare(
+        project,
+        [
+            pipeline.Source.parsed(name, parsed, source, case=respondent)
+            for name, respondent, parsed in answers
+        ],
+        progress=progress,
+    )
     with project.transaction():
         project.set_attributes(table)
         results = pipeline.write(project, prepared, progress=progress)

@@ -352,9 +352,14 @@ def read_docx(path: Path) -> tuple[str, int | None]:
     from .archives import checked_copy
 
     # python-docx opens the zip itself and trusts it: it gets the bytes the guard checked.
-    checked = checked_copy(path, error=TranscriptError, not_an_archive=(
-        "not a Word .docx file (a .docx is a zip archive; an old .doc, or another format "
-        "renamed?); open it in Word and save it as .docx"))
+    checked = checked_copy(
+        path,
+        error=TranscriptError,
+        not_an_archive=(
+            "not a Word .docx file (a .docx is a zip archive; an old .doc, or another format "
+            "renamed?); open it in Word and save it as .docx"
+        ),
+    )
     try:
         document = docx.Document(checked)
         blocks = list(document.iter_inner_content())
@@ -482,9 +487,7 @@ _HEADING_LABEL = re.compile(
     r"^[ \t]{0,3}(?P<label>#{1,6}[ \t]*(?P<name>[^\s#][^\n]{0,39}?)[ \t]*[:：])[ \t]*$",
     re.MULTILINE,
 )
-_NUMBERED_SPEAKER = (
-    r"(?:说话人|說話人|发言人|發言人|讲话人|講話人|(?i:speaker))[ \t_]*\d{1,3}"
-)
+_NUMBERED_SPEAKER = r"(?:说话人|說話人|发言人|發言人|讲话人|講話人|(?i:speaker))[ \t_]*\d{1,3}"
 # A speaker and a time on a line of their own, the words on the next lines (ASR exports):
 # 说话人1 00:00:03, 发言人 1  01:12, 张三 00:05:40, 用户8372(00:00:03), 00:00:03 张三.
 _BLOCK_LABEL = re.compile(
@@ -498,7 +501,7 @@ _BLOCK_LABEL = re.compile(
     re.MULTILINE,
 )
 
-_SENTENCE_PUNCTUATION_RE = re.compile('[。，,？?！!；;…、“”"‘’\'/=]')
+_SENTENCE_PUNCTUATION_RE = re.compile("[。，,？?！!；;…、“”\"‘’'/=]")
 _LETTER_RE = re.compile(rf"[A-Za-z{_HAN}]")
 _LIST_ITEM_RE = re.compile(r"\d{1,3}[.、)）]|[(（]\d|[•·●▪◦]")
 # Words no name holds: pronouns, particles and demonstratives (我觉得：, 这个问题：).
@@ -588,7 +591,7 @@ def _block_candidates(text: str, pos: int) -> list[_Label]:
 # A time and the words, no speaker (Whisper's text with times): bracketed, or bare with seconds.
 _TIMED_LINE = re.compile(
     rf"^[ \t\u3000]*(?P<label>(?P<ts>[\[【(（]{_TIME_RANGE}[\]】)）]"
-    rf"|\d{{1,2}}:\d{{2}}(?::\d{{2}}|[.,]\d{{1,3}}){_TIME_RANGE[len(_TIME):]}))[ \t]+(?=\S)",
+    rf"|\d{{1,2}}:\d{{2}}(?::\d{{2}}|[.,]\d{{1,3}}){_TIME_RANGE[len(_TIME) :]}))[ \t]+(?=\S)",
     re.MULTILINE,
 )
 _TIMED_LINES_MIN = 3
@@ -691,7 +694,7 @@ def _with_time_above(text: str, labels: list[_Label]) -> list[_Label]:
         if line_end > previous_end:
             line_start = text.rfind("\n", previous_end, line_end) + 1
             above = text[max(line_start, previous_end) : line_end]
-            if _TIME_ONLY_LINE_RE.fullmatch(above) and not text[line_end:label.start].strip():
+            if _TIME_ONLY_LINE_RE.fullmatch(above) and not text[line_end : label.start].strip():
                 start = line_start + len(above) - len(above.lstrip())
                 timestamp = label.timestamp or above.strip().strip("[]【】()（）").strip()
                 label = label._replace(start=start, timestamp=timestamp)

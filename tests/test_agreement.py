@@ -56,9 +56,13 @@ def test_cohen_kappa_equals_scikit_learn(pairs):
     assert ours == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
 
 
-reliability = st.integers(2, 4).flatmap(lambda coders: st.lists(
-    st.lists(st.one_of(st.none(), st.integers(0, 2)), min_size=coders, max_size=coders),
-    min_size=2, max_size=40))
+reliability = st.integers(2, 4).flatmap(
+    lambda coders: st.lists(
+        st.lists(st.one_of(st.none(), st.integers(0, 2)), min_size=coders, max_size=coders),
+        min_size=2,
+        max_size=40,
+    )
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -88,18 +92,39 @@ def test_agreement_on_the_hand_coded_study(small_study):
     # li coded t1 and t3 only: those are compared, 4 + 3 sentences.
     assert result.transcripts == ["t1", "t3"]
     table = {row["code_id"]: row for row in result.table.to_dict("records")}
-    assert list(result.table.columns) == ["code_id", "code", "percent_agreement",
-                                          "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
-                                          "n_units", "n_coders", "note"]
-    assert list(table) == ["problems", "problems.awareness", "problems.usability",
-                           "suggestions", OVERALL]
+    assert list(result.table.columns) == [
+        "code_id",
+        "code",
+        "percent_agreement",
+        "cohen_kappa",
+        "fleiss_kappa",
+        "krippendorff_alpha",
+        "n_units",
+        "n_coders",
+        "note",
+    ]
+    assert list(table) == [
+        "problems",
+        "problems.awareness",
+        "problems.usability",
+        "suggestions",
+        OVERALL,
+    ]
     # Each code as coded: problems is wang's one direct coding (t1 sentence 4), not its
     # children's.
     #                 t1: 1 2 3 4   t3: 1 2 3
-    wang = {"problems": [0, 0, 0, 1, 0, 0, 0], "problems.awareness": [0, 1, 1, 0, 0, 0, 0],
-            "problems.usability": [0, 0, 0, 1, 0, 0, 0], "suggestions": [0, 0, 0, 0, 0, 1, 0]}
-    li = {"problems": [0, 0, 0, 0, 0, 0, 0], "problems.awareness": [0, 1, 0, 0, 0, 0, 0],
-          "problems.usability": [0, 0, 0, 0, 0, 0, 1], "suggestions": [0, 0, 0, 0, 0, 1, 0]}
+    wang = {
+        "problems": [0, 0, 0, 1, 0, 0, 0],
+        "problems.awareness": [0, 1, 1, 0, 0, 0, 0],
+        "problems.usability": [0, 0, 0, 1, 0, 0, 0],
+        "suggestions": [0, 0, 0, 0, 0, 1, 0],
+    }
+    li = {
+        "problems": [0, 0, 0, 0, 0, 0, 0],
+        "problems.awareness": [0, 1, 0, 0, 0, 0, 0],
+        "problems.usability": [0, 0, 0, 0, 0, 0, 1],
+        "suggestions": [0, 0, 0, 0, 0, 1, 0],
+    }
     agreeing = {"problems": 6, "problems.awareness": 6, "problems.usability": 5, "suggestions": 7}
     coded_units = result.coded_units.set_index("code_id")
     for code_id, a in wang.items():
@@ -108,11 +133,17 @@ def test_agreement_on_the_hand_coded_study(small_study):
         assert row["percent_agreement"] == agreeing[code_id] / 7
         assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, li[code_id]), abs=1e-12)
         if len(set(a) | set(li[code_id])) > 1:
-            assert row["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(
-                reliability_data=[a, li[code_id]], level_of_measurement="nominal"), abs=1e-12)
+            assert row["krippendorff_alpha"] == pytest.approx(
+                krippendorff.alpha(
+                    reliability_data=[a, li[code_id]], level_of_measurement="nominal"
+                ),
+                abs=1e-12,
+            )
         assert math.isnan(row["fleiss_kappa"]) and "three or more" in row["note"]
         assert (coded_units.loc[code_id, "wang"], coded_units.loc[code_id, "li"]) == (
-            sum(a), sum(li[code_id]))
+            sum(a),
+            sum(li[code_id]),
+        )
     assert "as coded, without its 2 descendant codes" in table["problems"]["note"]
     pooled_a = [v for code in wang for v in wang[code]]
     pooled_b = [v for code in li for v in li[code]]
@@ -123,20 +154,28 @@ def test_agreement_on_the_hand_coded_study(small_study):
     assert "4 codes as coded × 7 units = 28" in overall["note"] == result.definition
     assert table["suggestions"]["cohen_kappa"] == 1
 
-    differ = [(d["transcript"], d["unit"], d["code_id"], d["coded_by"], d["not_coded_by"])
-              for d in result.disagreements.to_dict("records")]
+    differ = [
+        (d["transcript"], d["unit"], d["code_id"], d["coded_by"], d["not_coded_by"])
+        for d in result.disagreements.to_dict("records")
+    ]
     assert differ == [
-        ("t1", 3, "problems.awareness", "wang", "li"), ("t1", 4, "problems", "wang", "li"),
-        ("t1", 4, "problems.usability", "wang", "li"), ("t3", 3, "problems.usability", "li",
-                                                        "wang"),
+        ("t1", 3, "problems.awareness", "wang", "li"),
+        ("t1", 4, "problems", "wang", "li"),
+        ("t1", 4, "problems.usability", "wang", "li"),
+        ("t3", 3, "problems.usability", "li", "wang"),
     ]
     first = result.disagreements.iloc[0]
     assert (first["text"], first["speaker"], first["start"], first["end"]) == (
-        "宣传太少了。", "受访者", 27, 33)
+        "宣传太少了。",
+        "受访者",
+        27,
+        33,
+    )
 
 
 def test_rollup_compares_a_parent_with_its_children_and_overall_counts_each_decision_once(
-        small_study):
+    small_study,
+):
     result = agreement(small_study, ["wang", "li"], rollup=True)
     table = {row["code_id"]: row for row in result.table.to_dict("records")}
     wang, li = [0, 1, 1, 1, 0, 0, 0], [0, 1, 0, 0, 0, 0, 1]  # problems with its children
@@ -202,19 +241,27 @@ def _random_codings(project: Project, coders: list[str], seed: int) -> None:
                 sentence = rng.choice(stored.sentences)
                 start = rng.randrange(sentence.start, sentence.end)
                 end = min(len(stored.text), start + rng.randint(1, 60))  # may cross sentences
-                records.append(CodingRecord(name, start, end, rng.choice(codes[:8]),
-                                            transcript_hash=stored.hash))
+                records.append(
+                    CodingRecord(
+                        name, start, end, rng.choice(codes[:8]), transcript_hash=stored.hash
+                    )
+                )
         project.import_codings(records, coder)
 
 
-def _presence(project: Project, coder: str, code_ids: set[str], names: list[str]
-              ) -> dict[str, list[int]]:
+def _presence(
+    project: Project, coder: str, code_ids: set[str], names: list[str]
+) -> dict[str, list[int]]:
     """Per transcript, 1 for each sentence some coding of ``coder`` with one of ``code_ids``
     overlaps: the definition, applied one sentence at a time."""
     mine = [c for c in project.codings(coder=coder) if c.code_id in code_ids]
-    return {name: [int(any(c.transcript == name and c.start < s.end and s.start < c.end
-                           for c in mine)) for s in project.transcript(name).sentences]
-            for name in names}
+    return {
+        name: [
+            int(any(c.transcript == name and c.start < s.end and s.start < c.end for c in mine))
+            for s in project.transcript(name).sentences
+        ]
+        for name in names
+    }
 
 
 @pytest.mark.parametrize("rollup", [False, True], ids=["as coded", "rolled up"])
@@ -224,15 +271,16 @@ def test_generated_codings_agree_with_the_reference_implementations(sample_proje
     coders = ["wang", "li", "zhao"]
     _random_codings(sample_project, coders, seed=4)
     names = sample_project.transcript_names()
-    tree = {c.id: {c.id, *(d.id for d, _, _ in _descendants(c))}
-            for c, _, _ in sample_project.codebook().walk()}
+    tree = {
+        c.id: {c.id, *(d.id for d, _, _ in _descendants(c))}
+        for c, _, _ in sample_project.codebook().walk()
+    }
 
     two = agreement(sample_project, coders[:2], rollup=rollup)
     three = agreement(sample_project, coders, rollup=rollup)
     assert three.transcripts == names
     checked = 0
-    for row, row3 in zip(two.table.to_dict("records"), three.table.to_dict("records"),
-                         strict=True):
+    for row, row3 in zip(two.table.to_dict("records"), three.table.to_dict("records"), strict=True):
         if row["code_id"] == OVERALL:
             continue
         counted = tree[row["code_id"]] if rollup else {row["code_id"]}
@@ -244,11 +292,14 @@ def test_generated_codings_agree_with_the_reference_implementations(sample_proje
         assert row["n_units"] == len(a)
         assert row["percent_agreement"] == pytest.approx(np.mean(np.equal(a, b)), abs=1e-12)
         assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
-        assert row3["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(
-            reliability_data=[a, b, c], level_of_measurement="nominal"), abs=1e-12)
+        assert row3["krippendorff_alpha"] == pytest.approx(
+            krippendorff.alpha(reliability_data=[a, b, c], level_of_measurement="nominal"),
+            abs=1e-12,
+        )
         whole = np.array([a, b, c]).T[~np.isnan(c)].astype(int)  # units all three have
         assert row3["fleiss_kappa"] == pytest.approx(
-            fleiss_kappa(aggregate_raters(whole, n_cat=2)[0], method="fleiss"), abs=1e-12)
+            fleiss_kappa(aggregate_raters(whole, n_cat=2)[0], method="fleiss"), abs=1e-12
+        )
         assert math.isnan(row3["cohen_kappa"])  # kappa is for two coders
         assert "Cohen's kappa: two coders only" in row3["note"]
         checked += 1
@@ -286,8 +337,10 @@ def test_import_codings_matches_by_hash_and_reports_what_it_cannot_place(small_s
     assert "unplaced in the copy" in reasons["t3:problems"]
     mine = small_study.codings(coder="zhao")
     assert [(c.transcript, c.start, c.end, c.code_id, c.memo) for c in mine] == [
-        ("t1", 4, 13, "suggestions", "问句"), ("t3", 16, 23, "suggestions", ""),
-        ("t4", 16, 25, "problems", "")]
+        ("t1", 4, 13, "suggestions", "问句"),
+        ("t3", 16, 23, "suggestions", ""),
+        ("t4", 16, 25, "problems", ""),
+    ]
     again = small_study.import_codings(records[:2], "zhao")
     assert (again.added, again.unchanged) == (0, 2)
     # One undo takes back the whole first import (the second added nothing to undo).
@@ -340,8 +393,9 @@ def test_a_project_from_before_reviews_opens_migrated(small_study):
     folder = small_study.folder
     small_study.close()
     conn = sqlite3.connect(folder / "qualcode.db")
-    conn.executescript("DROP TABLE reviews; "
-                       "DELETE FROM migrations WHERE name = '0009_reviewed_transcripts';")
+    conn.executescript(
+        "DROP TABLE reviews; DELETE FROM migrations WHERE name = '0009_reviewed_transcripts';"
+    )
     conn.close()
     with Project.open(folder) as project:
         assert len(project.codings(coder="li")) == 3

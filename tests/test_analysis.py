@@ -103,18 +103,41 @@ def rows_by_id(frame: pd.DataFrame) -> dict[str, dict]:
 
 def test_the_fixture_sentences_are_the_ones_worked_out_by_hand(small_study):
     assert [(s.start, s.end) for s in small_study.transcript("t1").sentences] == [
-        (4, 13), (18, 27), (27, 33), (33, 40)]
+        (4, 13),
+        (18, 27),
+        (27, 33),
+        (33, 40),
+    ]
     assert small_study.transcript("t4").text[16:25] == "嗯，就是看看新闻。"
 
 
 def test_frequencies_roll_parents_up_once_per_segment(small_study):
     table = analysis.frequencies(small_study)
-    assert list(table.columns) == ["code_id", "code", "segments", "transcripts", "% transcripts",
-                                   "characters"]
-    assert list(table["code_id"]) == ["problems", "problems.awareness", "problems.usability",
-                                      "suggestions", ""]
-    got = {r["code_id"]: (r["code"], r["segments"], r["transcripts"], r["% transcripts"],
-                          r["characters"]) for r in table.to_dict("records")}
+    assert list(table.columns) == [
+        "code_id",
+        "code",
+        "segments",
+        "transcripts",
+        "% transcripts",
+        "characters",
+    ]
+    assert list(table["code_id"]) == [
+        "problems",
+        "problems.awareness",
+        "problems.usability",
+        "suggestions",
+        "",
+    ]
+    got = {
+        r["code_id"]: (
+            r["code"],
+            r["segments"],
+            r["transcripts"],
+            r["% transcripts"],
+            r["characters"],
+        )
+        for r in table.to_dict("records")
+    }
     assert got == {
         "problems": ("问题", 7, 4, 100.0, 22 + 9 + 6 + 4),
         "problems.awareness": ("知晓度", 4, 2, 50.0, 9 + 6 + 4),
@@ -129,12 +152,18 @@ def test_frequencies_of_one_coder_and_side_by_side(small_study):
     assert (li["problems"]["segments"], li["problems"]["transcripts"]) == (2, 2)
     assert li["problems.awareness"]["characters"] == 9
     both = analysis.frequencies(small_study, ["wang", "li"])
-    assert list(both.columns[2:6]) == ["segments (wang)", "segments (li)", "transcripts (wang)",
-                                       "transcripts (li)"]
+    assert list(both.columns[2:6]) == [
+        "segments (wang)",
+        "segments (li)",
+        "transcripts (wang)",
+        "transcripts (li)",
+    ]
     rows = rows_by_id(both)
     assert (rows["problems"]["segments (wang)"], rows["problems"]["segments (li)"]) == (5, 2)
-    assert (rows["suggestions"]["transcripts (wang)"],
-            rows["suggestions"]["transcripts (li)"]) == (3, 1)
+    assert (rows["suggestions"]["transcripts (wang)"], rows["suggestions"]["transcripts (li)"]) == (
+        3,
+        1,
+    )
     assert rows[""]["segments (wang)"] == 8 and rows[""]["characters (li)"] == 9 + 7 + 6
     with pytest.raises(QualcodeError, match="no coder 'zhao'"):
         analysis.frequencies(small_study, ["zhao"])
@@ -143,11 +172,17 @@ def test_frequencies_of_one_coder_and_side_by_side(small_study):
 def test_crosstab_counts_respondents_with_percentages_and_chi_square(small_study):
     result = analysis.crosstab(small_study, "age_group")
     counts = rows_by_id(result.counts)
-    assert list(result.counts.columns) == ["code_id", "code", "老年", "青年", "Total"] or \
-        list(result.counts.columns) == ["code_id", "code", "青年", "老年", "Total"]
+    assert list(result.counts.columns) == ["code_id", "code", "老年", "青年", "Total"] or list(
+        result.counts.columns
+    ) == ["code_id", "code", "青年", "老年", "Total"]
     pick = {k: (r["青年"], r["老年"], r["Total"]) for k, r in counts.items()}
-    assert pick == {"problems": (2, 2, 4), "problems.awareness": (1, 1, 2),
-                    "problems.usability": (2, 1, 3), "suggestions": (1, 2, 3), "": (2, 2, 4)}
+    assert pick == {
+        "problems": (2, 2, 4),
+        "problems.awareness": (1, 1, 2),
+        "problems.usability": (2, 1, 3),
+        "suggestions": (1, 2, 3),
+        "": (2, 2, 4),
+    }
     assert counts[""]["code"] == "(respondents)"
     usability = rows_by_id(result.row_percent)["problems.usability"]
     assert usability["青年"] == pytest.approx(200 / 3) and usability["Total"] == 100
@@ -172,8 +207,7 @@ def test_crosstab_counts_segments_and_keeps_missing_values_out_of_the_test(small
     assert (segments[""]["青年"], segments[""]["老年"], segments[""]["Total"]) == (6, 5, 11)
 
     result = analysis.crosstab(small_study, "uses_platform")
-    assert list(result.counts.columns) == ["code_id", "code", "否", "是", analysis.MISSING,
-                                           "Total"]
+    assert list(result.counts.columns) == ["code_id", "code", "否", "是", analysis.MISSING, "Total"]
     suggestions = rows_by_id(result.counts)["suggestions"]
     assert (suggestions["否"], suggestions["是"], suggestions[analysis.MISSING]) == (1, 1, 1)
     # Tested on 否/是 only: present [1, 1], absent [0, 1] → χ² = 0.75
@@ -187,32 +221,36 @@ def test_matrix_counts_and_presence(small_study):
     assert [counts["problems"][t] for t in ("t1", "t2", "t3", "t4", "Total")] == [4, 1, 1, 1, 7]
     presence = rows_by_id(analysis.matrix(small_study, presence=True))
     assert [presence["problems.awareness"][t] for t in ("t1", "t2", "t3", "t4", "Total")] == [
-        1, 0, 0, 1, 2]
+        1,
+        0,
+        0,
+        1,
+        2,
+    ]
 
 
 def test_cooccurrence_by_overlap_sentence_and_turn(small_study):
     def cells(frame):
         rows = rows_by_id(frame)
-        return {(a, b): rows[a][b] for a in rows for b in rows if a < b}, \
-            {a: rows[a][a] for a in rows}
+        return {(a, b): rows[a][b] for a in rows for b in rows if a < b}, {
+            a: rows[a][a] for a in rows
+        }
 
     pr, aw, us, sg = "problems", "problems.awareness", "problems.usability", "suggestions"
     pairs, diagonal = cells(analysis.cooccurrence(small_study, with_ancestors=True))
     assert diagonal == {pr: 7, aw: 4, us: 3, sg: 4}
-    assert pairs == {(pr, aw): 6, (pr, us): 3, (pr, sg): 1, (aw, us): 0, (aw, sg): 1,
-                     (us, sg): 0}
-    pairs, diagonal = cells(analysis.cooccurrence(small_study, unit="sentence",
-                                                  with_ancestors=True))
+    assert pairs == {(pr, aw): 6, (pr, us): 3, (pr, sg): 1, (aw, us): 0, (aw, sg): 1, (us, sg): 0}
+    pairs, diagonal = cells(
+        analysis.cooccurrence(small_study, unit="sentence", with_ancestors=True)
+    )
     assert diagonal == {pr: 6, aw: 3, us: 3, sg: 3}
-    assert pairs == {(pr, aw): 3, (pr, us): 3, (pr, sg): 1, (aw, us): 0, (aw, sg): 1,
-                     (us, sg): 0}
-    pairs, diagonal = cells(analysis.cooccurrence(small_study, unit="turn",
-                                                  with_ancestors=True))
+    assert pairs == {(pr, aw): 3, (pr, us): 3, (pr, sg): 1, (aw, us): 0, (aw, sg): 1, (us, sg): 0}
+    pairs, diagonal = cells(analysis.cooccurrence(small_study, unit="turn", with_ancestors=True))
     assert diagonal == {pr: 4, aw: 2, us: 3, sg: 3}
-    assert pairs == {(pr, aw): 2, (pr, us): 3, (pr, sg): 3, (aw, us): 1, (aw, sg): 1,
-                     (us, sg): 2}
-    jaccard = rows_by_id(analysis.cooccurrence(small_study, unit="sentence", jaccard=True,
-                                               with_ancestors=True))
+    assert pairs == {(pr, aw): 2, (pr, us): 3, (pr, sg): 3, (aw, us): 1, (aw, sg): 1, (us, sg): 2}
+    jaccard = rows_by_id(
+        analysis.cooccurrence(small_study, unit="sentence", jaccard=True, with_ancestors=True)
+    )
     assert jaccard[aw][pr] == pytest.approx(3 / (3 + 6 - 3)) and jaccard[aw][aw] == 1
     overlap = rows_by_id(analysis.cooccurrence(small_study, jaccard=True))
     assert overlap[aw][sg] == pytest.approx(1 / 7)
@@ -250,8 +288,9 @@ def test_word_frequencies_use_stored_words_inside_sentences_without_stop_words(s
     assert table.set_index("word").loc["宣传", "transcripts"] == 2
     for never in ("嗯", "就是", "这个", "。", "，", "访谈", "受访者"):
         assert never not in counts  # stop words, punctuation, speaker labels
-    assert table["per 1,000 words"].iloc[0] == pytest.approx(1000 * table["count"].iloc[0]
-                                                             / table["count"].sum())
+    assert table["per 1,000 words"].iloc[0] == pytest.approx(
+        1000 * table["count"].iloc[0] / table["count"].sum()
+    )
 
 
 def test_a_project_extends_the_stop_words(small_study):
@@ -267,30 +306,43 @@ def test_distinctive_words_by_log_likelihood(small_study):
     assert (row["in code"], row["elsewhere"]) == (2, 1)
     # The two corpora: counted words inside the suggestions segments, and all the others.
     words = analysis.tokens(small_study).frame
-    size_a = sum(1 for t, s, e in zip(words["transcript"].astype(str), words["start"],
-                                      words["end"], strict=True)
-                 if (t, s < 31 and e > 23) == ("t2", True) or (t, s < 23 and e > 16) == ("t3", True)
-                 or (t, s < 25 and e > 19) == ("t4", True))
+    size_a = sum(
+        1
+        for t, s, e in zip(
+            words["transcript"].astype(str), words["start"], words["end"], strict=True
+        )
+        if (t, s < 31 and e > 23) == ("t2", True)
+        or (t, s < 23 and e > 16) == ("t3", True)
+        or (t, s < 25 and e > 19) == ("t4", True)
+    )
     size_b = len(words) - size_a
     e_a, e_b = size_a * 3 / (size_a + size_b), size_b * 3 / (size_a + size_b)
     assert row["G2"] == pytest.approx(2 * (2 * math.log(2 / e_a) + 1 * math.log(1 / e_b)))
     assert row["log ratio"] == pytest.approx(math.log2((2 / size_a) / (1 / size_b)))
     assert row["p"] == pytest.approx(math.erfc(math.sqrt(row["G2"] / 2)))
     every = analysis.distinctive_words(small_study, min_count=1)
-    assert set(every["code_id"]) <= {"problems", "problems.awareness", "problems.usability",
-                                     "suggestions"}
+    assert set(every["code_id"]) <= {
+        "problems",
+        "problems.awareness",
+        "problems.usability",
+        "suggestions",
+    }
 
 
 def test_kwic_hits_whole_words_with_their_codes(small_study):
     result = analysis.kwic(small_study, "宣传", width=4)
     hits = result.hits.to_dict("records")
     assert [(h["transcript"], h["sentence"], h["start"], h["end"]) for h in hits] == [
-        ("t1", 3, 27, 29), ("t2", 3, 26, 28), ("t2", 3, 28, 30)]
+        ("t1", 3, 27, 29),
+        ("t2", 3, 26, 28),
+        ("t2", 3, 28, 30),
+    ]
     assert (hits[0]["left"], hits[0]["word"], hits[0]["right"]) == ("个网站。", "宣传", "太少了。")
     assert hits[0]["codes"] == "problems.awareness 知晓度"
     assert hits[1]["codes"] == "suggestions 建议" and hits[1]["speaker"] == "受访者"
-    assert [(h["transcript"], h["start"], h["in word"])
-            for h in result.inside_words.to_dict("records")] == [("t4", 25, "宣传部")]
+    assert [
+        (h["transcript"], h["start"], h["in word"]) for h in result.inside_words.to_dict("records")
+    ] == [("t4", 25, "宣传部")]
     phrase = analysis.kwic(small_study, "操作也")
     assert [(h["start"], h["end"]) for h in phrase.hits.to_dict("records")] == [(33, 36)]
     assert len(analysis.kwic(small_study, "作也").hits) == 0
@@ -300,15 +352,24 @@ def test_reports_of_a_project_without_codings(tmp_path):
     folder = tmp_path / "empty"
     with init_project(folder) as project:
         assert analysis.frequencies(project).to_dict("records") == [
-            {"code_id": "", "code": analysis.ANY_CODE, "segments": 0, "transcripts": 0,
-             "% transcripts": 0.0, "characters": 0}]
+            {
+                "code_id": "",
+                "code": analysis.ANY_CODE,
+                "segments": 0,
+                "transcripts": 0,
+                "% transcripts": 0.0,
+                "characters": 0,
+            }
+        ]
         assert analysis.cooccurrence(project).empty
         assert analysis.word_frequencies(project).empty
 
 
 def test_analysis_imports_neither_textual_nor_click():
-    code = ("import sys, qualcode.analysis, qualcode.agreement; "
-            "print(sorted({'textual', 'click', 'scipy'} & {m.split('.')[0] for m in sys.modules}))")
+    code = (
+        "import sys, qualcode.analysis, qualcode.agreement; "
+        "print(sorted({'textual', 'click', 'scipy'} & {m.split('.')[0] for m in sys.modules}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -316,6 +377,7 @@ def test_analysis_imports_neither_textual_nor_click():
 def test_reports_see_every_change_at_once(small_study):
     """Reports reuse what they read while the database is unchanged; a change made through
     this connection or committed by another process shows in the next report."""
+
     def suggestions() -> int:
         return rows_by_id(analysis.frequencies(small_study))["suggestions"]["segments"]
 

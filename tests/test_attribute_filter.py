@@ -37,14 +37,17 @@ def run(*args: object, ok: bool = True):
     return result
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("gender=女", ("gender", "女", False)),
-    ("gender!=女", ("gender", "女", True)),
-    ("性别＝女", ("性别", "女", False)),  # typed on a Chinese keyboard
-    ("age_group！＝60岁及以上", ("age_group", "60岁及以上", True)),
-    ("age_group≠60岁及以上", ("age_group", "60岁及以上", True)),
-    (" education = 本科 ", ("education", "本科", False)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gender=女", ("gender", "女", False)),
+        ("gender!=女", ("gender", "女", True)),
+        ("性别＝女", ("性别", "女", False)),  # typed on a Chinese keyboard
+        ("age_group！＝60岁及以上", ("age_group", "60岁及以上", True)),
+        ("age_group≠60岁及以上", ("age_group", "60岁及以上", True)),
+        (" education = 本科 ", ("education", "本科", False)),
+    ],
+)
 def test_conditions_are_read_as_typed(text, expected):
     condition = parse_condition(text)
     assert (condition.attribute, condition.value, condition.negated) == expected
@@ -59,12 +62,15 @@ def test_a_condition_without_attribute_and_value_says_the_form(text):
 def test_conditions_select_respondents_and_combine_with_and(sample_project):
     assert matching_transcripts(sample_project, None) is None
     assert matching_transcripts(sample_project, ["gender=女"]) == WOMEN
-    assert matching_transcripts(sample_project, ["gender!=女"]) == ["A02_li", "A04_chen",
-                                                                    "A06_liu"]
+    assert matching_transcripts(sample_project, ["gender!=女"]) == ["A02_li", "A04_chen", "A06_liu"]
     assert matching_transcripts(sample_project, ["gender=女", "age_group!=60岁及以上"]) == [
-        "A03_wang", "A05_zhao"]
+        "A03_wang",
+        "A05_zhao",
+    ]
     assert matching_transcripts(sample_project, ["gender=女", "gender=男"]) == []
-    assert describe(["gender=女", "age_group!=60岁及以上"], "zh") == "gender=女；age_group≠60岁及以上"
+    assert (
+        describe(["gender=女", "age_group!=60岁及以上"], "zh") == "gender=女；age_group≠60岁及以上"
+    )
 
 
 def test_a_typo_is_an_error_never_an_empty_or_unfiltered_report(sample_project):
@@ -89,14 +95,14 @@ def test_reports_count_only_the_respondents_matched(coded):
 def test_the_attribute_filter_composes_with_speaker_roles(coded):
     with Project.open(coded) as project:
         spoken = analysis.segments(project, speaker_roles=["respondent"]).frame
-        both = analysis.segments(project, speaker_roles=["respondent"],
-                                 where=["gender!=女"]).frame
+        both = analysis.segments(project, speaker_roles=["respondent"], where=["gender!=女"]).frame
     kept = spoken[~spoken["transcript"].astype(str).isin(WOMEN)]
     columns = ["code", "transcript", "start", "end", "coder"]
     assert len(kept) < len(spoken)
     pd.testing.assert_frame_equal(
         both[columns].astype(str).reset_index(drop=True),
-        kept[columns].astype(str).reset_index(drop=True))
+        kept[columns].astype(str).reset_index(drop=True),
+    )
 
 
 def test_codings_kwic_and_words_take_where(coded, tmp_path):
@@ -105,13 +111,16 @@ def test_codings_kwic_and_words_take_where(coded, tmp_path):
     listed = pd.read_csv(out, encoding="utf-8-sig")
     assert set(listed["transcript"]) == {"A04_chen", "A05_zhao"}
     with Project.open(coded) as project:
-        assert len(listed) == len([c for c in project.codings()
-                                   if c.transcript in ("A04_chen", "A05_zhao")])
+        assert len(listed) == len(
+            [c for c in project.codings() if c.transcript in ("A04_chen", "A05_zhao")]
+        )
         words = analysis.word_frequencies(project, top=5, transcripts=WOMEN)
         hits = analysis.kwic(project, "宣传").hits
     run("report", "words", coded, "--where", "gender=女", "--top", "5", "-o", tmp_path / "w.csv")
-    assert pd.read_csv(tmp_path / "w.csv", encoding="utf-8-sig")["word"].tolist() == \
-        words["word"].tolist()
+    assert (
+        pd.read_csv(tmp_path / "w.csv", encoding="utf-8-sig")["word"].tolist()
+        == words["word"].tolist()
+    )
     run("report", "kwic", coded, "宣传", "--where", "gender=女", "-o", tmp_path / "k.csv")
     found = pd.read_csv(tmp_path / "k.csv", encoding="utf-8-sig")
     assert len(found) == hits["transcript"].isin(WOMEN).sum() > 0

@@ -73,7 +73,8 @@ def test_rule_fields_load_and_round_trip_through_yaml():
     assert codes["stability"].match == "word"
     assert codes["publicity"].match == "substring"
     assert codes["attitude"].token_patterns == [
-        [{"LOWER": {"IN": ["挺", "很"]}}, {"LOWER": {"IN": ["方便", "麻烦"]}}]]
+        [{"LOWER": {"IN": ["挺", "很"]}}, {"LOWER": {"IN": ["方便", "麻烦"]}}]
+    ]
     text = dump_codebook(book)
     assert "match: word" not in text  # the default is not written
     assert parse_codebook(text) == book
@@ -81,10 +82,15 @@ def test_rule_fields_load_and_round_trip_through_yaml():
 
 
 def test_token_pattern_values_keep_their_types():
-    book = load(RULES.replace("[{LOWER: {IN: [挺, 很]}}, {LOWER: {IN: [方便, 麻烦]}}]",
-                              "[{LENGTH: 2, IS_PUNCT: false}, {LOWER: 'yes', OP: '?'}]"))
+    book = load(
+        RULES.replace(
+            "[{LOWER: {IN: [挺, 很]}}, {LOWER: {IN: [方便, 麻烦]}}]",
+            "[{LENGTH: 2, IS_PUNCT: false}, {LOWER: 'yes', OP: '?'}]",
+        )
+    )
     assert book.by_id()["attitude"].token_patterns == [
-        [{"LENGTH": 2, "IS_PUNCT": False}, {"LOWER": "yes", "OP": "?"}]]
+        [{"LENGTH": 2, "IS_PUNCT": False}, {"LOWER": "yes", "OP": "?"}]
+    ]
     assert parse_codebook(dump_codebook(book)) == book
 
 
@@ -101,7 +107,8 @@ def test_a_bad_regular_expression_is_reported_at_its_line():
     error = error_of(RULES.replace("      - (一直|老是)在?转", "      - (一直|老是在?转"))
     assert error.line == 8
     assert "code 'stability': pattern '(一直|老是在?转' is not a valid regular expression" in str(
-        error)
+        error
+    )
 
 
 def test_a_pattern_matching_empty_text_is_refused():
@@ -116,8 +123,10 @@ def test_an_unknown_match_mode_is_refused_with_the_choices():
 
 
 def test_a_bad_token_pattern_points_at_the_bad_token():
-    text = RULES.replace("      - [{LOWER: {IN: [挺, 很]}}, {LOWER: {IN: [方便, 麻烦]}}]",
-                         "      - - {LOWER: 挺}\n        - {LOWR: 方便}")
+    text = RULES.replace(
+        "      - [{LOWER: {IN: [挺, 很]}}, {LOWER: {IN: [方便, 麻烦]}}]",
+        "      - - {LOWER: 挺}\n        - {LOWR: 方便}",
+    )
     error = error_of(text)
     assert error.line == 17
     assert "token pattern 1: token 2 (LOWR)" in error.message
@@ -129,8 +138,11 @@ def test_a_token_pattern_on_tags_our_pipeline_lacks_is_refused():
 
 
 def test_token_patterns_must_be_lists_of_token_mappings():
-    error = error_of(RULES.replace(
-        "      - [{LOWER: {IN: [挺, 很]}}, {LOWER: {IN: [方便, 麻烦]}}]", "      - 挺方便"))
+    error = error_of(
+        RULES.replace(
+            "      - [{LOWER: {IN: [挺, 很]}}, {LOWER: {IN: [方便, 麻烦]}}]", "      - 挺方便"
+        )
+    )
     assert error.line == 16 and "must be a list of tokens" in error.message
 
 
@@ -152,8 +164,13 @@ def test_diff_and_merge_know_the_rule_fields():
     new.by_id()["attitude"].token_patterns = []
     new.by_id()["publicity"].match = "word"
     rows = diff_codebooks(old, new).rows()
-    assert ("changed", "stability", "patterns", "[(一直|老是)在?转]",
-            "[(一直|老是)在?转, 提交.{0,6}失败]") in rows
+    assert (
+        "changed",
+        "stability",
+        "patterns",
+        "[(一直|老是)在?转]",
+        "[(一直|老是)在?转, 提交.{0,6}失败]",
+    ) in rows
     assert [r[2] for r in rows if r[1] == "attitude"] == ["token_patterns"]
     assert [r[2] for r in rows if r[1] == "publicity"] == ["match"]
     # A blank (or a default 'match: word') takes the other side's rules without a conflict.
@@ -190,12 +207,15 @@ def test_a_rule_broken_in_another_program_is_dropped_with_a_warning(tmp_path):
     book = load(RULES)
     write_qdc(book, tmp_path / "rules.qdc")
     data = (tmp_path / "rules.qdc").read_text(encoding="utf-8")
-    (tmp_path / "rules.qdc").write_text(data.replace("(一直|老是)在?转", "(一直|老是在?转"),
-                                        encoding="utf-8")
+    (tmp_path / "rules.qdc").write_text(
+        data.replace("(一直|老是)在?转", "(一直|老是在?转"), encoding="utf-8"
+    )
     read = read_qdc(tmp_path / "rules.qdc", existing=book)
     assert read.codebook.by_id()["stability"].patterns == []
-    assert any("'(一直|老是在?转' is not a valid regular expression" in w and w.endswith("dropped")
-               for w in read.warnings)
+    assert any(
+        "'(一直|老是在?转' is not a valid regular expression" in w and w.endswith("dropped")
+        for w in read.warnings
+    )
 
 
 # --- the store keeps the rules ----------------------------------------------------------------
@@ -217,8 +237,10 @@ def test_a_project_of_the_previous_schema_gains_the_rules_column(tmp_path):
     with Project.create(folder) as project:
         project.set_codebook(load(RULES.split("    patterns:")[0]))
         conn = project.conn
-        conn.execute("CREATE TABLE codes_old AS SELECT id, parent_id, position, label, label_en, "
-                     "color, description, include, exclude, examples, keywords FROM codes")
+        conn.execute(
+            "CREATE TABLE codes_old AS SELECT id, parent_id, position, label, label_en, "
+            "color, description, include, exclude, examples, keywords FROM codes"
+        )
         conn.execute("DROP TABLE codes")
         conn.execute("ALTER TABLE codes_old RENAME TO codes")
         conn.execute("DELETE FROM migrations WHERE name = '0003_code_rules'")
@@ -227,7 +249,11 @@ def test_a_project_of_the_previous_schema_gains_the_rules_column(tmp_path):
         assert names == {name for name, _ in MIGRATIONS}
         (code,) = project.codebook().codes
         assert (code.id, code.keywords, code.match, code.patterns) == (
-            "stability", ["闪退", "转圈"], "word", [])
+            "stability",
+            ["闪退", "转圈"],
+            "word",
+            [],
+        )
     (backup,) = folder.glob("qualcode.backup-*.db")
     old = sqlite3.connect(backup)
     assert "rules" not in [r[1] for r in old.execute("PRAGMA table_info(codes)")]
@@ -253,18 +279,22 @@ def keyword_book(keywords: str, match: str) -> Codebook:
         """)
 
 
-@pytest.mark.parametrize(("text", "keyword"), [
-    ("宣传部来了，宣传也不够。", "宣传"),  # 宣传部 is one word
-    ("审核不通过，信号也不通。", "不通"),  # 不/通过
-    ("老人们愿不愿意用，我愿意。", "愿意"),  # 愿不愿意 is one word
-])
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("宣传部来了，宣传也不够。", "宣传"),  # 宣传部 is one word
+        ("审核不通过，信号也不通。", "不通"),  # 不/通过
+        ("老人们愿不愿意用，我愿意。", "愿意"),  # 愿不愿意 is one word
+    ],
+)
 def test_keywords_match_whole_words_unless_substring(text, keyword):
     word = compile_rules(keyword_book(keyword, "word")).find(text)
-    assert [(m.start, m.end) for m in word] == [(text.rindex(keyword), text.rindex(keyword) +
-                                                 len(keyword))]
+    assert [(m.start, m.end) for m in word] == [
+        (text.rindex(keyword), text.rindex(keyword) + len(keyword))
+    ]
     assert word[0].rule == f"keyword:{keyword}"
     anywhere = compile_rules(keyword_book(keyword, "substring")).find(text)
-    assert [text[m.start:m.end] for m in anywhere] == [keyword, keyword]
+    assert [text[m.start : m.end] for m in anywhere] == [keyword, keyword]
 
 
 def test_a_keyword_inside_a_longer_word_is_no_hit_but_standing_alone_is(rules):
@@ -280,10 +310,13 @@ def test_a_keyword_inside_a_longer_word_is_no_hit_but_standing_alone_is(rules):
 
 def test_patterns_and_token_patterns_fire_with_their_rule(rules):
     text = "点进去一直转，感觉挺麻烦的。"
-    found = [(m.code_id, m.rule, text[m.start:m.end]) for m in rules.find(text)]
+    found = [(m.code_id, m.rule, text[m.start : m.end]) for m in rules.find(text)]
     assert ("stability", "pattern:(一直|老是)在?转", "一直转") in found
-    assert ("attitude", 'tokens:[{"LOWER":{"IN":["挺","很"]}},{"LOWER":{"IN":["方便","麻烦"]}}]',
-            "挺麻烦") in found
+    assert (
+        "attitude",
+        'tokens:[{"LOWER":{"IN":["挺","很"]}},{"LOWER":{"IN":["方便","麻烦"]}}]',
+        "挺麻烦",
+    ) in found
 
 
 def test_rules_pickle_to_an_equal_compiled_copy(rules):
@@ -312,11 +345,19 @@ def test_windowed_whole_word_checks_agree_with_segmenting_the_whole_text():
     for path in SAMPLE_TRANSCRIPTS:
         text = to_simplified(read_transcript(path).text)[0]
         bounds = {0, *(w.end for w in segmenter.words(text))}
-        expected = {(m.start, m.end, m.rule) for m in everything.find(text)
-                    if m.start in bounds and m.end in bounds and not m.rule.startswith(
-                        ("pattern:", "tokens:")) and m.code_id != "tpb"}
-        got = {(m.start, m.end, m.rule) for m in rules.find(text)
-               if m.rule.startswith("keyword:") and m.code_id != "tpb"}
+        expected = {
+            (m.start, m.end, m.rule)
+            for m in everything.find(text)
+            if m.start in bounds
+            and m.end in bounds
+            and not m.rule.startswith(("pattern:", "tokens:"))
+            and m.code_id != "tpb"
+        }
+        got = {
+            (m.start, m.end, m.rule)
+            for m in rules.find(text)
+            if m.rule.startswith("keyword:") and m.code_id != "tpb"
+        }
         assert got == expected
         checked += len(got)
     assert checked > 300
@@ -324,28 +365,33 @@ def test_windowed_whole_word_checks_agree_with_segmenting_the_whole_text():
 
 @needs_corpus
 def test_a_simplified_codebook_codes_a_traditional_transcript():
-    text = (HANT / "at08_2017-08-08-personal-data-authority-research-interview.zh-Hant.md"
-            ).read_text(encoding="utf-8")
-    rules = compile_rules(load("""\
+    text = (
+        HANT / "at08_2017-08-08-personal-data-authority-research-interview.zh-Hant.md"
+    ).read_text(encoding="utf-8")
+    rules = compile_rules(
+        load("""\
         qualcode_codebook: 1
         name: 个资
         codes:
           - id: data
             label: 个人资料
             keywords: [个人资料, 机关, 个资]
-        """))
+        """)
+    )
     hits = rules.find(text)
     assert len(hits) > 40
-    assert {text[m.start:m.end] for m in hits} == {"個人資料", "機關", "個資"}
+    assert {text[m.start : m.end] for m in hits} == {"個人資料", "機關", "個資"}
     # a traditional codebook codes simplified text just as well
-    hant = compile_rules(load("""\
+    hant = compile_rules(
+        load("""\
         qualcode_codebook: 1
         name: 個資
         codes:
           - id: data
             label: 個人資料
             keywords: [個人資料]
-        """))
+        """)
+    )
     assert [(m.start, m.end) for m in hant.find("保护个人资料很重要")] == [(2, 6)]
 
 
@@ -359,7 +405,8 @@ def test_a_conversion_that_changes_length_maps_spans_back_onto_the_original():
     assert len(offsets.starts) == len(offsets.ends) == len(converted) + 1
     assert offsets.starts[0] == 0 and offsets.ends[-1] == len(text)
     assert offsets.starts == sorted(offsets.starts) and offsets.ends == sorted(offsets.ends)
-    rules = compile_rules(load("""\
+    rules = compile_rules(
+        load("""\
         qualcode_codebook: 1
         name: 用户
         codes:
@@ -367,9 +414,11 @@ def test_a_conversion_that_changes_length_maps_spans_back_onto_the_original():
             label: 用户
             keywords: [用户, 演示文稿, 机关]
             match: substring
-        """), conversion="tw2sp")
+        """),
+        conversion="tw2sp",
+    )
     hits = rules.find(text)
-    assert {text[m.start:m.end] for m in hits} == {"使用者", "簡報", "機關"}
+    assert {text[m.start : m.end] for m in hits} == {"使用者", "簡報", "機關"}
     assert len(hits) == sum(converted.count(k) for k in ("用户", "演示文稿", "机关"))
 
 
@@ -387,8 +436,11 @@ def test_autocode_stores_suggestions_once_and_never_brings_back_a_rejected_one(s
     pending = autocode.suggestions(sample_project)
     assert len(pending) == first.total_added
     one = pending[0]
-    assert one.status == "suggested" and one.coder == "auto" and one.rule.startswith(
-        ("keyword:", "pattern:", "tokens:"))
+    assert (
+        one.status == "suggested"
+        and one.coder == "auto"
+        and one.rule.startswith(("keyword:", "pattern:", "tokens:"))
+    )
     sentence_spans = {(s.start, s.end) for s in sample_project.transcript(one.transcript).sentences}
     assert (one.start, one.end) in sentence_spans
 
@@ -399,9 +451,12 @@ def test_autocode_stores_suggestions_once_and_never_brings_back_a_rejected_one(s
     autocode.autocode(sample_project)
     assert sample_project.coding(one.id).status == "rejected"
     assert len(autocode.suggestions(sample_project)) == first.total_added - 1
-    same = [c for c in sample_project.codings(status=None)
-            if (c.transcript, c.start, c.end, c.code_id) ==
-            (one.transcript, one.start, one.end, one.code_id)]
+    same = [
+        c
+        for c in sample_project.codings(status=None)
+        if (c.transcript, c.start, c.end, c.code_id)
+        == (one.transcript, one.start, one.end, one.code_id)
+    ]
     assert len(same) == 1
 
 
@@ -412,7 +467,7 @@ def test_the_rule_text_names_every_rule_that_fired(sample_project):
     for coding in autocode.suggestions(sample_project):
         for rule in coding.rule.split("; "):
             if rule.startswith("keyword:"):
-                assert rule[len("keyword:"):] in coding.text
+                assert rule[len("keyword:") :] in coding.text
 
 
 def test_a_dry_run_counts_and_writes_nothing(sample_project):
@@ -426,11 +481,13 @@ def test_a_sentence_already_coded_with_the_code_is_not_suggested(sample_project)
     stored = sample_project.transcript("A01")
     rules = compile_rules(sample_project.codebook(), ["causes.publicity"])
     sentence = next(s for s in stored.sentences if rules.codes(s.text))
-    sample_project.add_coding(stored.name, sentence.start + 1, sentence.end, "causes.publicity",
-                              "wang")
+    sample_project.add_coding(
+        stored.name, sentence.start + 1, sentence.end, "causes.publicity", "wang"
+    )
     autocode.autocode(sample_project, ["causes.publicity"])
-    assert all(c.start != sentence.start for c in autocode.suggestions(
-        sample_project, transcript="A01"))
+    assert all(
+        c.start != sentence.start for c in autocode.suggestions(sample_project, transcript="A01")
+    )
 
 
 def test_turns_as_units_cover_the_turn_body_without_its_label(sample_project):
@@ -484,8 +541,9 @@ def test_accept_and_reject_by_ids_code_and_score(sample_project):
     assert {c.coder for c in confirmed} == {"wang"}
     assert all(c.rule.startswith(("keyword:", "pattern:")) for c in confirmed)
     assert sample_project.undo().action == f"accept {len(by_code)}"
-    assert {c.status for c in autocode.suggestions(sample_project, code_id="causes.publicity")
-            } == {"suggested"}
+    assert {c.status for c in autocode.suggestions(sample_project, code_id="causes.publicity")} == {
+        "suggested"
+    }
 
     some = [c.id for c in pending[:3]]
     rejected = autocode.reject(sample_project, some)
@@ -504,8 +562,11 @@ def test_accepting_for_a_coder_who_already_has_the_coding_keeps_one(sample_proje
     one = autocode.suggestions(sample_project)[0]
     sample_project.add_coding(one.transcript, one.start, one.end, one.code_id, "wang")
     autocode.accept(sample_project, [one.id], coder="wang")
-    same = [c for c in sample_project.codings(coder="wang")
-            if (c.start, c.end, c.code_id) == (one.start, one.end, one.code_id)]
+    same = [
+        c
+        for c in sample_project.codings(coder="wang")
+        if (c.start, c.end, c.code_id) == (one.start, one.end, one.code_id)
+    ]
     assert len(same) == 1
 
 
@@ -524,8 +585,16 @@ def test_cli_autocode_review_and_undo(sample_project_dir: Path, tmp_path: Path):
     dry = run("autocode", study, "--codes", "causes.publicity,problems.stability", "--dry-run")
     assert "would store" in dry.output and "causes.publicity" in dry.output
     table = tmp_path / "auto.csv"
-    run("autocode", study, "--codes", "causes.publicity", "--codes", "problems.stability",
-        "-o", table)
+    run(
+        "autocode",
+        study,
+        "--codes",
+        "causes.publicity",
+        "--codes",
+        "problems.stability",
+        "-o",
+        table,
+    )
     import csv
 
     with open(table, encoding="utf-8-sig", newline="") as handle:
@@ -566,9 +635,9 @@ def test_skipping_texts_no_token_pattern_can_match_changes_no_result():
     rules = compile_rules(load_codebook(SAMPLE_CODEBOOK))
     unfiltered = compile_rules(load_codebook(SAMPLE_CODEBOOK))
     unfiltered._token_filters = [[] for _ in unfiltered._token_filters]
-    sentences = [s for path in SAMPLE_TRANSCRIPTS
-                 for s in read_transcript(path).text.split("。")]
+    sentences = [s for path in SAMPLE_TRANSCRIPTS for s in read_transcript(path).text.split("。")]
     tokens = [[m for m in rules.find(s) if m.rule.startswith("tokens:")] for s in sentences]
-    assert tokens == [[m for m in unfiltered.find(s) if m.rule.startswith("tokens:")]
-                      for s in sentences]
+    assert tokens == [
+        [m for m in unfiltered.find(s) if m.rule.startswith("tokens:")] for s in sentences
+    ]
     assert sum(map(len, tokens)) >= 3

@@ -31,7 +31,7 @@ def speaker_turns() -> list[str]:
     turns = []
     for path in paths:
         parsed = read_transcript(path)
-        turns += [parsed.text[t.body_start:t.end].strip() for t in parsed.turns]
+        turns += [parsed.text[t.body_start : t.end].strip() for t in parsed.turns]
     return [t for t in turns if t]
 
 
@@ -96,7 +96,8 @@ def test_the_corpus_is_real_text(documents):
 
 
 def test_batch_on_worker_processes_codes_each_document_as_the_rules_do(
-        corpus, codebook, expected, documents, tmp_path):
+    corpus, codebook, expected, documents, tmp_path
+):
     output = tmp_path / "coded.csv"
     result = code_table(corpus, codebook, output, id_column="msg_id", workers=2, chunk_size=97)
     header, rows = read_rows(output)
@@ -125,10 +126,17 @@ def test_batch_on_a_local_dask_cluster_gives_the_same_table(corpus, codebook, tm
     code_table(corpus, codebook, local, id_column="msg_id", workers=1)
     dask = tmp_path / "dask.csv"
     # In this process, no network: the scheduler and its worker talk over inproc://.
-    with LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
-                      dashboard_address=None) as cluster:
-        result = code_table(corpus, codebook, dask, id_column="msg_id",
-                            scheduler=cluster.scheduler_address, chunk_size=200)
+    with LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+    ) as cluster:
+        result = code_table(
+            corpus,
+            codebook,
+            dask,
+            id_column="msg_id",
+            scheduler=cluster.scheduler_address,
+            chunk_size=200,
+        )
     assert dask.read_bytes() == local.read_bytes()
     assert result.documents > 2000
 
@@ -139,8 +147,9 @@ def test_an_unreachable_scheduler_is_one_clear_error(corpus, codebook, tmp_path,
 
     monkeypatch.setattr(qualcode.batch, "DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(QualcodeError, match="cannot reach the Dask scheduler"):
-        code_table(corpus, codebook, tmp_path / "x.csv",
-                   scheduler="tcp://127.0.0.1:9", chunk_size=10)
+        code_table(
+            corpus, codebook, tmp_path / "x.csv", scheduler="tcp://127.0.0.1:9", chunk_size=10
+        )
 
 
 def test_documents_are_read_as_a_stream():
@@ -177,10 +186,26 @@ def test_problems_with_the_input_name_the_file_and_line(tmp_path, codebook):
 
 def test_cli_batch_writes_the_coded_table_and_the_theme_frequencies(corpus, tmp_path):
     output = tmp_path / "coded.csv"
-    result = CliRunner().invoke(main, [
-        "batch", str(corpus), "--codebook", str(SAMPLE_CODEBOOK), "--text-column", "text",
-        "--id-column", "msg_id", "-o", str(output), "--workers", "2",
-        "--codes", "causes.publicity,problems.stability"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "batch",
+            str(corpus),
+            "--codebook",
+            str(SAMPLE_CODEBOOK),
+            "--text-column",
+            "text",
+            "--id-column",
+            "msg_id",
+            "-o",
+            str(output),
+            "--workers",
+            "2",
+            "--codes",
+            "causes.publicity,problems.stability",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     header, rows = read_rows(output)
     assert header == ["msg_id", "problems.stability", "causes.publicity"]

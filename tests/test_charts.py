@@ -55,13 +55,16 @@ def png_size(path: Path) -> tuple[tuple[int, int], tuple[float, float]]:
         return image.size, image.info["dpi"]
 
 
-@pytest.mark.parametrize(("command", "kind"), [
-    (["frequencies"], "frequencies"),
-    (["crosstab", "--by", "age_group"], "crosstab"),
-    (["matrix"], "matrix"),
-    (["cooccurrence"], "cooccurrence"),
-    (["words", "--top", "20"], "words"),
-])
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        (["frequencies"], "frequencies"),
+        (["crosstab", "--by", "age_group"], "crosstab"),
+        (["matrix"], "matrix"),
+        (["cooccurrence"], "cooccurrence"),
+        (["words", "--top", "20"], "words"),
+    ],
+)
 def test_each_report_draws_its_chart_as_a_300_dpi_png(coded, tmp_path, command, kind):
     out = tmp_path / f"{kind}.png"
     output = run("report", *command[:1], coded, *command[1:], "-o", out, "--lang", "zh")
@@ -88,11 +91,13 @@ def test_frequencies_bars_list_children_under_their_parents_in_the_svg(coded, tm
     # Text is drawn as paths (the file shows the same everywhere); the labels stay as
     # comments naming each text, in codebook order, a child after its parent.
     text = out.read_text(encoding="utf-8")
-    labels = [label for label in ("使用问题", "　使用与知晓度", "原因", "　宣传推广", "建议")
-              if label in text]
+    labels = [
+        label
+        for label in ("使用问题", "　使用与知晓度", "原因", "　宣传推广", "建议")
+        if label in text
+    ]
     assert labels == ["使用问题", "　使用与知晓度", "原因", "　宣传推广", "建议"]
-    assert [text.index(label) for label in labels] == sorted(text.index(label)
-                                                           for label in labels)
+    assert [text.index(label) for label in labels] == sorted(text.index(label) for label in labels)
 
 
 def test_a_pdf_chart_embeds_the_chinese_font(coded, tmp_path):
@@ -114,8 +119,13 @@ def test_charts_follow_the_language(coded, tmp_path):
         table = analysis.frequencies(project)
         codes = {c.id: CodeStyle(d, c.color) for c, _, d in project.codebook().walk()}
     for lang, title in (("zh", "编码频次"), ("en", "Code frequencies")):
-        out = write_chart(tmp_path / f"{lang}.svg", "frequencies", [("frequencies", table)],
-                          codes=codes, lang=lang)
+        out = write_chart(
+            tmp_path / f"{lang}.svg",
+            "frequencies",
+            [("frequencies", table)],
+            codes=codes,
+            lang=lang,
+        )
         assert f"<!-- {title} -->" in out.read_text(encoding="utf-8")
 
 
@@ -127,8 +137,12 @@ def test_a_font_without_chinese_is_refused_and_no_file_is_written(coded, tmp_pat
         table = analysis.frequencies(project)
     target = tmp_path / "tofu.png"
     with pytest.raises(ReportError, match="lacks .*使"):
-        write_chart(target, "frequencies", [("frequencies", table)],
-                    font=ChartFont("DejaVu Sans", latin, "setting"))
+        write_chart(
+            target,
+            "frequencies",
+            [("frequencies", table)],
+            font=ChartFont("DejaVu Sans", latin, "setting"),
+        )
     assert not target.exists()
     with pytest.raises(ReportError, match="has no Chinese characters"):
         find_font(str(latin))
@@ -153,8 +167,9 @@ def test_the_chart_font_can_be_chosen_by_name_or_file(monkeypatch):
 
 
 def test_reports_without_a_chart_say_so(coded, tmp_path):
-    result = CliRunner().invoke(main, ["report", "kwic", str(coded), "宣传", "-o",
-                                       str(tmp_path / "k.png")])
+    result = CliRunner().invoke(
+        main, ["report", "kwic", str(coded), "宣传", "-o", str(tmp_path / "k.png")]
+    )
     assert result.exit_code == 1 and "has no chart" in result.output
     assert not (tmp_path / "k.png").exists()
 

@@ -46,8 +46,9 @@ def test_the_tour_from_init_to_codings_csv(tmp_path):
     twelfth = rows[11]
     assert twelfth["index"] == "12"
 
-    out = run("code", study, "A01", 12, "problems.awareness", "--coder", "wang",
-              "--memo", "不知道网站").output
+    out = run(
+        "code", study, "A01", 12, "problems.awareness", "--coder", "wang", "--memo", "不知道网站"
+    ).output
     assert twelfth["text"] in out
     run("code", study, "A01", "--chars", "40:52", "problems.security", "--coder", "wang")
     codings = tmp_path / "codings.csv"
@@ -82,8 +83,10 @@ def test_listing_prints_a_table_with_chinese(sample_project_dir):
         (["show", "{p}", "Z"], "no transcript named 'Z'"),
         (["code", "{p}", "A01", "99999", "problems.content", "--coder", "w"], "has sentences 1 to"),
         (["code", "{p}", "A01", "1", "no.such", "--coder", "w"], "no code 'no.such'"),
-        (["code", "{p}", "A01", "--chars", "5-9", "problems.content", "--coder", "w"],
-         "is not START:END"),
+        (
+            ["code", "{p}", "A01", "--chars", "5-9", "problems.content", "--coder", "w"],
+            "is not START:END",
+        ),
         (["uncode", "{p}", "A01", "1", "problems.content", "--coder", "w"], "has no coding"),
         (["list", "{p}", "-o", "{p}/out.pdf"], "cannot tell the table format"),
     ],
@@ -97,8 +100,9 @@ def test_errors_are_one_clear_line_and_exit_non_zero(sample_project_dir, args, m
 
 def test_a_bad_codebook_creates_no_project(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("qualcode_codebook: 1\nname: x\ncodes:\n  - id: a\n    lable: 甲\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "qualcode_codebook: 1\nname: x\ncodes:\n  - id: a\n    lable: 甲\n", encoding="utf-8"
+    )
     result = run("init", tmp_path / "study", "--codebook", bad, ok=False)
     assert result.exit_code == 1 and "bad.yaml:5" in result.output
     assert not (tmp_path / "study" / "qualcode.db").exists()
@@ -116,8 +120,15 @@ def test_codebook_show_and_diff(tmp_path):
     )
     diff = tmp_path / "diff.csv"
     run("codebook", "diff", SAMPLE_CODEBOOK, changed, "-o", diff)
-    assert read_csv(diff) == [{"change": "changed", "code_id": "causes.publicity",
-                               "field": "label", "old": "宣传推广", "new": "宣传与推广"}]
+    assert read_csv(diff) == [
+        {
+            "change": "changed",
+            "code_id": "causes.publicity",
+            "field": "label",
+            "old": "宣传推广",
+            "new": "宣传与推广",
+        }
+    ]
     assert "no differences" in run("codebook", "diff", SAMPLE_CODEBOOK, SAMPLE_CODEBOOK).output
 
 
@@ -154,11 +165,14 @@ def test_help_loads_no_heavy_library():
 
 
 def test_code_acts_as_the_coder_of_the_environment_or_says_who_is_needed(
-        sample_project_dir, monkeypatch):
+    sample_project_dir, monkeypatch
+):
     monkeypatch.delenv("QUALCODE_CODER", raising=False)
     result = run("code", sample_project_dir, "A01", 5, "problems.usability", ok=False)
     assert result.exit_code == 1 and "say who is coding: --coder NAME" in result.output
     monkeypatch.setenv("QUALCODE_CODER", "li")
     assert "(li)" in run("code", sample_project_dir, "A01", 5, "problems.usability").output
-    assert "removed 1 coding(s)" in run("uncode", sample_project_dir, "A01", 5,
-                                        "problems.usability").output
+    assert (
+        "removed 1 coding(s)"
+        in run("uncode", sample_project_dir, "A01", 5, "problems.usability").output
+    )

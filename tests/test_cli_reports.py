@@ -63,8 +63,7 @@ def as_text(frame: pd.DataFrame, rule: str = "") -> list[list[str]]:
     from qualcode.exchange.tables import frame_cells
 
     _, rows = frame_cells(frame, rounded=False)
-    return [["" if v is None else str(v) for v in row] + ([rule] if rule else [])
-            for row in rows]
+    return [["" if v is None else str(v) for v in row] + ([rule] if rule else []) for row in rows]
 
 
 def test_frequencies_csv_equals_the_report(study, tmp_path):
@@ -98,39 +97,67 @@ def test_crosstab_xlsx_has_one_sheet_per_table_with_frozen_headers(study, tmp_pa
     for (name, frame), sheet in zip(result.tables(), book.worksheets, strict=True):
         values = list(sheet.values)
         assert list(values[0]) == list(frame.columns), name
-        assert [[same(v) for v in row] for row in values[1:1 + len(frame)]] == \
-            [[same(v) for v in row] for row in as_text(frame)], name
+        assert [[same(v) for v in row] for row in values[1 : 1 + len(frame)]] == [
+            [same(v) for v in row] for row in as_text(frame)
+        ], name
         # Under the table, after a blank row: the note on what was counted.
         assert values[len(frame) + 2][0].startswith("Note: Counting unit: respondents"), name
     counts = {row[0]: row for row in book["counts"].iter_rows(min_row=2, values_only=True)}
-    assert counts["problems.usability"][2:] == (2, 1, 3) or counts["problems.usability"][2:] \
-        == (1, 2, 3)
+    assert counts["problems.usability"][2:] == (2, 1, 3) or counts["problems.usability"][2:] == (
+        1,
+        2,
+        3,
+    )
 
 
 def test_crosstab_csv_writes_each_further_table_beside_it(study, tmp_path):
     out = tmp_path / "ct.csv"
     run("report", "crosstab", study, "--by", "uses_platform", "--count", "segments", "-o", out)
     assert sorted(p.name for p in tmp_path.glob("ct*.csv")) == [
-        "ct.chi-square.csv", "ct.column.csv", "ct.csv", "ct.expected.csv", "ct.row.csv"]
+        "ct.chi-square.csv",
+        "ct.column.csv",
+        "ct.csv",
+        "ct.expected.csv",
+        "ct.row.csv",
+    ]
     tests = read_csv(tmp_path / "ct.chi-square.csv")
-    assert list(tests.columns[:8]) == ["code_id", "code", "test", "n", "missing", "chi2", "dof",
-                                       "p"]
+    assert list(tests.columns[:8]) == [
+        "code_id",
+        "code",
+        "test",
+        "n",
+        "missing",
+        "chi2",
+        "dof",
+        "p",
+    ]
 
 
 def test_matrix_cooccurrence_words_and_kwic_write_markdown_and_latex(study, tmp_path):
     run("report", "matrix", study, "--presence", "-o", tmp_path / "m.md")
     text = (tmp_path / "m.md").read_text(encoding="utf-8")
     assert "| code_id | code | t1 | t2 | t3 | t4 | Total |" in text
-    run("report", "cooccurrence", study, "--unit", "sentence", "--jaccard", "-o",
-        tmp_path / "c.tex")
+    run(
+        "report", "cooccurrence", study, "--unit", "sentence", "--jaccard", "-o", tmp_path / "c.tex"
+    )
     assert "\\begin{tabular}" in (tmp_path / "c.tex").read_text(encoding="utf-8")
     run("report", "words", study, "--top", "3", "-o", tmp_path / "w.csv")
     assert read_csv(tmp_path / "w.csv")["word"].tolist() == ["宣传", "操作", "网站"]
-    run("report", "words", study, "--code", "suggestions", "--min-count", "2", "-o",
-        tmp_path / "d.csv")
+    run(
+        "report",
+        "words",
+        study,
+        "--code",
+        "suggestions",
+        "--min-count",
+        "2",
+        "-o",
+        tmp_path / "d.csv",
+    )
     distinctive = read_csv(tmp_path / "d.csv")
     assert distinctive[["code_id", "word", "in code", "elsewhere"]].values.tolist() == [
-        ["suggestions", "宣传", "2", "1"]]
+        ["suggestions", "宣传", "2", "1"]
+    ]
     assert "G2" in distinctive.columns
     run("report", "kwic", study, "宣传", "-o", tmp_path / "k.md")
     kwic = (tmp_path / "k.md").read_text(encoding="utf-8")
@@ -146,9 +173,17 @@ def test_agreement_csv_has_the_columns_and_an_overall_row(study, tmp_path):
     out = tmp_path / "agreement.csv"
     run("agreement", study, "--coders", "wang", "li", "-o", out)
     written = read_csv(out)
-    assert list(written.columns) == ["code_id", "code", "percent_agreement", "cohen_kappa",
-                                     "fleiss_kappa", "krippendorff_alpha", "n_units",
-                                     "n_coders", "note"]
+    assert list(written.columns) == [
+        "code_id",
+        "code",
+        "percent_agreement",
+        "cohen_kappa",
+        "fleiss_kappa",
+        "krippendorff_alpha",
+        "n_units",
+        "n_coders",
+        "note",
+    ]
     assert written["code_id"].tolist()[-1] == "(overall)"
     with Project.open(study) as project:
         result = agreement(project, ["wang", "li"])
@@ -164,12 +199,15 @@ def test_agreement_csv_has_the_columns_and_an_overall_row(study, tmp_path):
     assert len(read_csv(tmp_path / "agreement.disagreements.csv")) == 6
 
 
-@pytest.mark.parametrize("form", [
-    ["agreement", "{p}", "--coders", "wang", "li"],
-    ["agreement", "--coders", "wang", "li", "{p}"],
-    ["agreement", "{p}", "--coders", "wang,li"],
-    ["agreement", "{p}", "--coders", "wang", "--coders", "li", "--unit", "sentence"],
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        ["agreement", "{p}", "--coders", "wang", "li"],
+        ["agreement", "--coders", "wang", "li", "{p}"],
+        ["agreement", "{p}", "--coders", "wang,li"],
+        ["agreement", "{p}", "--coders", "wang", "--coders", "li", "--unit", "sentence"],
+    ],
+)
 def test_agreement_takes_the_coders_as_typed(study, form):
     out = run(*[a.format(p=study) for a in form]).output
     assert "(overall)" in out and "4 disagreements" in out
@@ -184,23 +222,38 @@ def test_a_second_coder_works_in_a_copy_and_the_codings_come_back(study, tmp_pat
     copy = tmp_path / "copy"
     shutil.copytree(study, copy)
     run("code", copy, "t2", 3, "suggestions", "--coder", "zhao")
-    run("code", copy, "t1", "--chars", "18:22", "problems.awareness", "--coder", "zhao",
-        "--memo", "=不知道")
+    run(
+        "code",
+        copy,
+        "t1",
+        "--chars",
+        "18:22",
+        "problems.awareness",
+        "--coder",
+        "zhao",
+        "--memo",
+        "=不知道",
+    )
     exported = tmp_path / "zhao.jsonl"
     run("codings", copy, "--coder", "zhao", "-o", exported)
     lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
     with Project.open(study) as project:
         hashes = project.transcript_hashes()
     assert [(r["transcript"], r["code_id"], r["transcript_hash"]) for r in lines] == [
-        ("t1", "problems.awareness", hashes["t1"]), ("t2", "suggestions", hashes["t2"])]
+        ("t1", "problems.awareness", hashes["t1"]),
+        ("t2", "suggestions", hashes["t2"]),
+    ]
 
     out = run("import-codings", study, exported, "--coder", "zhao").output
     assert "imported 2 codings as zhao" in out
     with Project.open(study) as project:
-        back = [(c.transcript, c.start, c.end, c.code_id, c.memo)
-                for c in project.codings(coder="zhao")]
-    assert back == [("t1", 18, 22, "problems.awareness", "=不知道"),
-                    ("t2", 23, 31, "suggestions", "")]
+        back = [
+            (c.transcript, c.start, c.end, c.code_id, c.memo) for c in project.codings(coder="zhao")
+        ]
+    assert back == [
+        ("t1", 18, 22, "problems.awareness", "=不知道"),
+        ("t2", 23, 31, "suggestions", ""),
+    ]
 
     csv_file = tmp_path / "zhao.csv"
     run("codings", copy, "--coder", "zhao", "-o", csv_file)
@@ -216,11 +269,13 @@ def test_codings_whose_transcript_differs_are_reported_not_dropped(study, tmp_pa
     frame.loc[frame["transcript"] == "t3", "transcript_hash"] = "0" * 64
     frame.to_csv(exported, index=False, encoding="utf-8-sig")
     unplaced = tmp_path / "unplaced.csv"
-    result = run("import-codings", study, exported, "--coder", "zhao", "--unplaced", unplaced,
-                 ok=False)
+    result = run(
+        "import-codings", study, exported, "--coder", "zhao", "--unplaced", unplaced, ok=False
+    )
     assert result.exit_code == 1
-    assert "imported 1 codings" in result.output and "2 codings could not be placed" in \
-        result.output
+    assert (
+        "imported 1 codings" in result.output and "2 codings could not be placed" in result.output
+    )
     rows = read_csv(unplaced)
     assert rows["transcript"].tolist() == ["t3", "t3"] and rows["line"].tolist() == ["3", "4"]
     assert all("differs from the text" in reason for reason in rows["reason"])
@@ -237,13 +292,16 @@ def test_a_file_of_several_coders_is_refused(study, tmp_path):
     assert result.exit_code == 1 and "several coders" in result.output
 
 
-@pytest.mark.parametrize("args", [
-    ["report", "crosstab", "{p}", "--by", "nothing"],
-    ["report", "frequencies", "{p}", "--coder", "nobody"],
-    ["report", "words", "{p}", "--code", "no.such"],
-    ["agreement", "{p}", "--coders", "wang"],
-    ["report", "kwic", "{p}", " "],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "crosstab", "{p}", "--by", "nothing"],
+        ["report", "frequencies", "{p}", "--coder", "nobody"],
+        ["report", "words", "{p}", "--code", "no.such"],
+        ["agreement", "{p}", "--coders", "wang"],
+        ["report", "kwic", "{p}", " "],
+    ],
+)
 def test_report_errors_are_one_line(study, args):
     result = run(*[a.format(p=study) for a in args], ok=False)
     assert result.exit_code != 0 and "error:" in result.output
@@ -283,20 +341,40 @@ def test_frequencies_matrix_and_crosstab_count_one_role(asked, tmp_path):
     run("report", "frequencies", asked, "-o", out)
     assert by_code(out, "segments")["suggestions"] == "5"
     run("report", "frequencies", asked, "--speaker-role", "respondent", "-o", out)
-    assert by_code(out, "segments") == {"problems": "7", "problems.awareness": "4",
-                                        "problems.usability": "3", "suggestions": "4", "": "11"}
+    assert by_code(out, "segments") == {
+        "problems": "7",
+        "problems.awareness": "4",
+        "problems.usability": "3",
+        "suggestions": "4",
+        "": "11",
+    }
     run("report", "frequencies", asked, "--speaker-role", "interviewer", "-o", out)
-    assert by_code(out, "segments") == {"problems": "0", "problems.awareness": "0",
-                                        "problems.usability": "0", "suggestions": "1", "": "1"}
+    assert by_code(out, "segments") == {
+        "problems": "0",
+        "problems.awareness": "0",
+        "problems.usability": "0",
+        "suggestions": "1",
+        "": "1",
+    }
     printed = run("report", "frequencies", asked, "--speaker-role", "interviewer").output
     assert "Code frequencies (interviewer speech)" in printed
     run("report", "matrix", asked, "--speaker-role", "respondent", "-o", out)
     assert by_code(out, "t1")["suggestions"] == "0"
-    run("report", "crosstab", asked, "--by", "age_group", "--speaker-role", "interviewer",
-        "-o", out)
+    run(
+        "report", "crosstab", asked, "--by", "age_group", "--speaker-role", "interviewer", "-o", out
+    )
     assert by_code(out, "青年")["suggestions"] == "1" and by_code(out, "Total")["problems"] == "0"
-    run("report", "cooccurrence", asked, "--unit", "sentence", "--speaker-role", "interviewer",
-        "-o", out)
+    run(
+        "report",
+        "cooccurrence",
+        asked,
+        "--unit",
+        "sentence",
+        "--speaker-role",
+        "interviewer",
+        "-o",
+        out,
+    )
     assert list(read_csv(out)["code_id"]) == ["suggestions"]
 
 
@@ -336,8 +414,11 @@ def test_an_unknown_speaker_role_is_refused(asked):
 
 def test_transcripts_without_that_role_are_named(asked, tmp_path):
     asr = tmp_path / "t5.txt"
-    asr.write_text("说话人1：您用过网上办事吗？\n说话人2：用过，宣传做得不错。\n"
-                   "说话人1：还有呢？\n说话人2：没有了。\n", encoding="utf-8")
+    asr.write_text(
+        "说话人1：您用过网上办事吗？\n说话人2：用过，宣传做得不错。\n"
+        "说话人1：还有呢？\n说话人2：没有了。\n",
+        encoding="utf-8",
+    )
     run("import", asked, asr)
     result = run("report", "words", asked, "--speaker-role", "respondent")
     assert "note: no respondent speaks in 1 transcripts (t5)" in result.stderr

@@ -58,16 +58,23 @@ def test_a_codebook_merged_with_itself_is_unchanged():
 
 
 def test_their_new_codes_go_under_their_parent_after_their_sibling():
-    theirs = book(OURS.replace(
-        "      - id: problems.security\n",
-        "      - id: problems.cost\n        label: 费用\n      - id: problems.security\n",
-    ) + "  - id: suggestions\n    label: 建议\n    children:\n"
-        "      - id: suggestions.publicity\n        label: 加强宣传\n")
+    theirs = book(
+        OURS.replace(
+            "      - id: problems.security\n",
+            "      - id: problems.cost\n        label: 费用\n      - id: problems.security\n",
+        )
+        + "  - id: suggestions\n    label: 建议\n    children:\n"
+        "      - id: suggestions.publicity\n        label: 加强宣传\n"
+    )
     merged = merge_codebooks(book(OURS), theirs)
     assert merged.added == ["problems.cost", "suggestions", "suggestions.publicity"]
     assert ids(merged.codebook) == [
-        ("problems", ""), ("problems.awareness", "problems"), ("problems.cost", "problems"),
-        ("problems.security", "problems"), ("causes", ""), ("suggestions", ""),
+        ("problems", ""),
+        ("problems.awareness", "problems"),
+        ("problems.cost", "problems"),
+        ("problems.security", "problems"),
+        ("causes", ""),
+        ("suggestions", ""),
         ("suggestions.publicity", "suggestions"),
     ]
     assert not merged.conflicts
@@ -81,33 +88,43 @@ def test_codes_only_ours_has_are_kept():
 
 
 def test_a_blank_is_filled_from_the_other_side_without_conflict():
-    theirs = book(OURS.replace("        label: 知晓度\n",
-                               "        label: 知晓度\n        label_en: Awareness\n"
-                               "        keywords: [不知道]\n"))
+    theirs = book(
+        OURS.replace(
+            "        label: 知晓度\n",
+            "        label: 知晓度\n        label_en: Awareness\n        keywords: [不知道]\n",
+        )
+    )
     merged = merge_codebooks(book(OURS), theirs)
     code = merged.codebook.by_id()["problems.awareness"]
     assert (code.label_en, code.keywords) == ("Awareness", ["不知道"])
-    assert merged.filled == [("problems.awareness", "label_en"),
-                             ("problems.awareness", "keywords")]
+    assert merged.filled == [("problems.awareness", "label_en"), ("problems.awareness", "keywords")]
     assert not merged.conflicts
 
 
 def test_different_values_are_conflicts_listed_and_left_as_ours():
-    theirs = book(OURS.replace("label: 知晓度", "label: 知晓程度")
-                  .replace('"#e06c75"', '"#000000"').replace("[问题]", "[问题, 毛病]"))
+    theirs = book(
+        OURS.replace("label: 知晓度", "label: 知晓程度")
+        .replace('"#e06c75"', '"#000000"')
+        .replace("[问题]", "[问题, 毛病]")
+    )
     merged = merge_codebooks(book(OURS), theirs)
     assert merged.unresolved
     assert [(c.code_id, c.field) for c in merged.conflicts] == [
-        ("problems", "color"), ("problems", "keywords"), ("problems.awareness", "label")]
+        ("problems", "color"),
+        ("problems", "keywords"),
+        ("problems.awareness", "label"),
+    ]
     assert merged.codebook.by_id()["problems.awareness"].label == "知晓度"
     assert "problems.awareness label: ours '知晓度', theirs '知晓程度'" in merged.render()
 
 
-@pytest.mark.parametrize(("prefer", "label", "color"),
-                         [("ours", "知晓度", "#e06c75"), ("theirs", "知晓程度", "#000000")])
+@pytest.mark.parametrize(
+    ("prefer", "label", "color"), [("ours", "知晓度", "#e06c75"), ("theirs", "知晓程度", "#000000")]
+)
 def test_a_preference_settles_every_conflict(prefer, label, color):
-    theirs = book(OURS.replace("label: 知晓度", "label: 知晓程度")
-                  .replace('"#e06c75"', '"#000000"'))
+    theirs = book(
+        OURS.replace("label: 知晓度", "label: 知晓程度").replace('"#e06c75"', '"#000000"')
+    )
     merged = merge_codebooks(book(OURS), theirs, prefer=prefer)
     assert len(merged.conflicts) == 2 and not merged.unresolved
     codes = merged.codebook.by_id()
@@ -115,11 +132,14 @@ def test_a_preference_settles_every_conflict(prefer, label, color):
 
 
 def test_a_code_moved_to_another_parent_is_a_conflict():
-    theirs = book(OURS.replace("      - id: problems.security\n        label: 信息安全\n", "")
-                  + "    children:\n      - id: problems.security\n        label: 信息安全\n")
+    theirs = book(
+        OURS.replace("      - id: problems.security\n        label: 信息安全\n", "")
+        + "    children:\n      - id: problems.security\n        label: 信息安全\n"
+    )
     merged = merge_codebooks(book(OURS), theirs)
     assert [(c.code_id, c.field, c.ours, c.theirs) for c in merged.conflicts] == [
-        ("problems.security", "parent", "problems", "causes")]
+        ("problems.security", "parent", "problems", "causes")
+    ]
     assert ("problems.security", "problems") in ids(merged.codebook)
     moved = merge_codebooks(book(OURS), theirs, prefer="theirs")
     assert ("problems.security", "causes") in ids(moved.codebook)
@@ -127,10 +147,14 @@ def test_a_code_moved_to_another_parent_is_a_conflict():
 
 
 def test_swapped_parent_and_child_cannot_make_a_cycle():
-    ours = book("qualcode_codebook: 1\nname: x\ncodes:\n  - id: a\n    label: A\n"
-                "    children:\n      - id: b\n        label: B\n")
-    theirs = book("qualcode_codebook: 1\nname: x\ncodes:\n  - id: b\n    label: B\n"
-                  "    children:\n      - id: a\n        label: A\n")
+    ours = book(
+        "qualcode_codebook: 1\nname: x\ncodes:\n  - id: a\n    label: A\n"
+        "    children:\n      - id: b\n        label: B\n"
+    )
+    theirs = book(
+        "qualcode_codebook: 1\nname: x\ncodes:\n  - id: b\n    label: B\n"
+        "    children:\n      - id: a\n        label: A\n"
+    )
     for prefer in ("ours", "theirs"):
         merged = merge_codebooks(ours, theirs, prefer=prefer)
         assert len(merged.codebook.by_id()) == 2
@@ -171,8 +195,11 @@ def trees(draw) -> Codebook:
     codes: dict[str, Code] = {}
     roots: list[Code] = []
     for i, code_id in enumerate(chosen):
-        code = Code(id=code_id, label=draw(st.sampled_from(["甲", "乙", "丙"])),
-                    keywords=draw(st.lists(st.sampled_from(["词", "语"]), unique=True)))
+        code = Code(
+            id=code_id,
+            label=draw(st.sampled_from(["甲", "乙", "丙"])),
+            keywords=draw(st.lists(st.sampled_from(["词", "语"]), unique=True)),
+        )
         parent = draw(st.sampled_from([None, *chosen[:i]]))
         (codes[parent].children if parent else roots).append(code)
         codes[code_id] = code
@@ -187,7 +214,8 @@ def test_the_merge_holds_every_code_of_both_once(ours, theirs, prefer):
     assert sorted(walked) == sorted(set(ours.by_id()) | set(theirs.by_id()))
     assert parse_codebook(dump_codebook(merged.codebook)) == merged.codebook  # savable
     assert merge_codebooks(merged.codebook, copy.deepcopy(merged.codebook)).codebook == (
-        merged.codebook)
+        merged.codebook
+    )
 
 
 # The command line

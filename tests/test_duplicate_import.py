@@ -28,8 +28,10 @@ def test_the_same_text_under_another_name_is_skipped_and_said(tmp_path: Path) ->
     assert run("import", project, tmp_path / "A01.txt").exit_code == 0
     result = run("import", project, tmp_path / "A07.txt", tmp_path / "A08.txt")
     assert result.exit_code == 0, result.output
-    assert ("skipped   A07  same text as A01 (already imported); use --allow-duplicates to "
-            "import it again") in result.output
+    assert (
+        "skipped   A07  same text as A01 (already imported); use --allow-duplicates to "
+        "import it again"
+    ) in result.output
     assert "added     A08" in result.output
     with Project.open(project) as opened:
         assert opened.transcript_names() == ["A01", "A08"]
@@ -48,5 +50,7 @@ def test_two_copies_in_one_import_keep_the_first(tmp_path: Path) -> None:
     with init_project(tmp_path / "study") as project:
         results = import_files(project, [tmp_path / "B02.txt", tmp_path / "B01.txt"])
         assert [(r.name, r.status, r.duplicate_of) for r in results] == [
-            ("B02", "added", ""), ("B01", "duplicate", "B02")]
+            ("B02", "added", ""),
+            ("B01", "duplicate", "B02"),
+        ]
         assert project.transcript_names() == ["B02"]

@@ -19,9 +19,15 @@ from qualcode.store import HistoryStep, Project
 from .conftest import SAMPLE_CODEBOOK
 
 FIRST_NINE = {
-    1: "problems.awareness", 2: "problems.content", 3: "problems.usability",
-    4: "problems.stability", 5: "problems.security", 6: "causes.publicity",
-    7: "causes.transformation", 8: "causes.management", 9: "causes.integration",
+    1: "problems.awareness",
+    2: "problems.content",
+    3: "problems.usability",
+    4: "problems.stability",
+    5: "problems.security",
+    6: "causes.publicity",
+    7: "causes.transformation",
+    8: "causes.management",
+    9: "causes.integration",
 }
 
 
@@ -42,7 +48,9 @@ def test_the_first_nine_leaf_codes_are_bound_once_and_never_move_by_themselves(
         theirs.codes[1].children.insert(0, Code("causes.age", "年龄"))
         project.set_codebook(merge_codebooks(ours, theirs).codebook)
         assert [c.id for c in project.codebook().codes[0].children][:2] == [
-            "problems.access", "problems.awareness"]
+            "problems.access",
+            "problems.awareness",
+        ]
         assert project.favourites() == FIRST_NINE
 
         # The researcher rebinds: the code leaves its old key, the key's old code loses it.
@@ -77,14 +85,27 @@ def _as_the_previous_version_wrote_it(folder: Path) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize(("saved", "expected"), [
-    (",problems.content,tpb.attitude,gone.code", {2: "problems.content", 3: "tpb.attitude"}),
-    # No choice saved: the first nine leaf codes as the previous version showed them then.
-    (None, {**FIRST_NINE, 6: "problems.gap", 7: "causes.publicity",
-            8: "causes.transformation", 9: "causes.management"}),
-])
+@pytest.mark.parametrize(
+    ("saved", "expected"),
+    [
+        (",problems.content,tpb.attitude,gone.code", {2: "problems.content", 3: "tpb.attitude"}),
+        # No choice saved: the first nine leaf codes as the previous version showed them then.
+        (
+            None,
+            {
+                **FIRST_NINE,
+                6: "problems.gap",
+                7: "causes.publicity",
+                8: "causes.transformation",
+                9: "causes.management",
+            },
+        ),
+    ],
+)
 def test_a_project_from_before_keeps_its_keys_and_learns_whose_changes_its_undo_log_holds(
-    sample_project_dir: Path, saved: str | None, expected: dict[int, str],
+    sample_project_dir: Path,
+    saved: str | None,
+    expected: dict[int, str],
 ) -> None:
     with Project.open(sample_project_dir) as project:
         first, second = project.transcript("A01").sentences[:2]
@@ -101,8 +122,9 @@ def test_a_project_from_before_keeps_its_keys_and_learns_whose_changes_its_undo_
         assert project.favourites() == expected
         coders = [row[0] for row in project.conn.execute("SELECT coder FROM undo_log ORDER BY id")]
         assert coders == ["wang", "li", ""]  # a code added: the log cannot tell whose
-        assert project.undo("wang") == HistoryStep("code", "wang", "problems.content",
-                                                   "A01_zhang", 1, ("A01_zhang",))
+        assert project.undo("wang") == HistoryStep(
+            "code", "wang", "problems.content", "A01_zhang", 1, ("A01_zhang",)
+        )
     assert list(sample_project_dir.glob("qualcode.backup-*.db"))
 
 
@@ -115,20 +137,22 @@ def test_undo_takes_back_this_coders_last_change_and_says_what_and_where(
     sample_project.add_coding("A02", a02[2].start, a02[2].end, "problems.content", "li")
 
     step = sample_project.undo("wang")  # wang's, though li's is newer
-    assert step == HistoryStep("code", "wang", "causes.publicity", "A01_zhang", 12,
-                               ("A01_zhang",))
+    assert step == HistoryStep("code", "wang", "causes.publicity", "A01_zhang", 12, ("A01_zhang",))
     assert [(c.coder, c.transcript) for c in sample_project.codings()] == [("li", "A02_li")]
     assert sample_project.undo("wang") is None
     # A new change by li ends li's redo, never wang's.
     sample_project.add_coding("A02", a02[3].start, a02[3].end, "problems.content", "li")
     assert sample_project.redo("wang").sentence == 12
-    assert sample_project.undo("li") == HistoryStep("code", "li", "problems.content", "A02_li",
-                                                    4, ("A02_li",))
+    assert sample_project.undo("li") == HistoryStep(
+        "code", "li", "problems.content", "A02_li", 4, ("A02_li",)
+    )
     sample_project.add_coding("A02", a02[4].start, a02[4].end, "tpb.attitude", "li")
     assert sample_project.redo("li") is None
     assert sample_project.undo().code_id == "tpb.attitude"  # no coder: anyone's last change
     assert [(c.coder, c.code_id) for c in sample_project.codings()] == [
-        ("wang", "causes.publicity"), ("li", "problems.content")]
+        ("wang", "causes.publicity"),
+        ("li", "problems.content"),
+    ]
 
 
 def test_undo_never_overwrites_a_newer_change_and_moves_on(sample_project: Project) -> None:
@@ -153,10 +177,12 @@ def test_the_undo_command_takes_back_one_coders_change(sample_project_dir: Path)
     run("code", sample_project_dir, "A01", "3", "problems.content", "--coder", "wang")
     run("code", sample_project_dir, "A01", "5", "tpb.attitude", "--coder", "li")
     assert run("undo", sample_project_dir, "--coder", "wang") == (
-        "undid: code problems.content (wang) A01_zhang sentence 3\n")
+        "undid: code problems.content (wang) A01_zhang sentence 3\n"
+    )
     assert run("undo", sample_project_dir, "--coder", "wang") == "nothing to undo\n"
     assert run("redo", sample_project_dir, "--coder", "wang").startswith("redid: code")
     assert run("undo", sample_project_dir) == (  # no coder: the last change of anyone
-        "undid: code tpb.attitude (li) A01_zhang sentence 5\n")
+        "undid: code tpb.attitude (li) A01_zhang sentence 5\n"
+    )
     with Project.open(sample_project_dir) as project:
         assert [(c.coder, c.code_id) for c in project.codings()] == [("wang", "problems.content")]

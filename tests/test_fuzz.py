@@ -36,8 +36,12 @@ from .conftest import SAMPLE_CODEBOOK, SAMPLE_TRANSCRIPTS
 
 
 def fuzz(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=None, suppress_health_check=[
-        HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
 
 HOSTILE = (
     "\u200b\u200c\u200d\u2060\ufeff"  # zero-width space, joiners, word joiner, BOM mid-text
@@ -46,10 +50,26 @@ HOSTILE = (
     "\x1b\x07\x00\x7f\r\t"  # ESC, BEL, NUL, DEL, lone CR, tab
     "👩\u200d💻🇨🇳\u0301é\uff21\u3000"  # ZWJ emoji, flag, combining accent, full-width
 )
-TRANSCRIPT_PIECES = st.sampled_from([
-    "访谈者：", "受访者：", "**I:** ", "说话人1 00:00:03\n", "### 张三：\n", "编号：A01\n",
-    "\n", "\n\n", "\r\n", "。", "，", "？", "我觉得", "江城办", "老是闪退", "（笑）",
-])
+TRANSCRIPT_PIECES = st.sampled_from(
+    [
+        "访谈者：",
+        "受访者：",
+        "**I:** ",
+        "说话人1 00:00:03\n",
+        "### 张三：\n",
+        "编号：A01\n",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "。",
+        "，",
+        "？",
+        "我觉得",
+        "江城办",
+        "老是闪退",
+        "（笑）",
+    ]
+)
 HOSTILE_TEXT = st.lists(
     st.one_of(TRANSCRIPT_PIECES, st.sampled_from(list(HOSTILE)), st.text(max_size=8)),
     max_size=40,
@@ -108,7 +128,7 @@ def check_import(project: Project, paths: list[Path]) -> None:
         assert stored.text == read_transcript(path).text
         for sentence in stored.sentences:
             assert 0 <= sentence.start < sentence.end <= len(stored.text)
-            assert stored.text[sentence.start:sentence.end] == sentence.text
+            assert stored.text[sentence.start : sentence.end] == sentence.text
             if stored.turns:
                 turn = stored.turns[sentence.turn]
                 assert turn.body_start <= sentence.start < sentence.end <= turn.end
@@ -159,8 +179,10 @@ def real_docx() -> bytes:
 
 
 @fuzz(60)
-@given(cut=st.integers(0, 40_000), flips=st.lists(st.tuples(st.integers(0, 40_000),
-                                                             st.integers(0, 255)), max_size=8))
+@given(
+    cut=st.integers(0, 40_000),
+    flips=st.lists(st.tuples(st.integers(0, 40_000), st.integers(0, 255)), max_size=8),
+)
 def test_truncated_or_damaged_docx_reads_or_raises(tmp_path, cut: int, flips):
     data = bytearray(real_docx())
     for offset, value in flips:
@@ -176,13 +198,25 @@ def test_truncated_or_damaged_docx_reads_or_raises(tmp_path, cut: int, flips):
 
 
 @fuzz(60)
-@given(members=st.dictionaries(
-    st.sampled_from(["[Content_Types].xml", "word/document.xml", "_rels/.rels",
-                     "word/_rels/document.xml.rels", "docProps/core.xml", "junk.bin"]),
-    st.one_of(st.binary(max_size=300), st.sampled_from([b"<", b"<?xml version='1.0'?><a/>",
-                                                        b"<w:document/>"])),
-    max_size=5,
-))
+@given(
+    members=st.dictionaries(
+        st.sampled_from(
+            [
+                "[Content_Types].xml",
+                "word/document.xml",
+                "_rels/.rels",
+                "word/_rels/document.xml.rels",
+                "docProps/core.xml",
+                "junk.bin",
+            ]
+        ),
+        st.one_of(
+            st.binary(max_size=300),
+            st.sampled_from([b"<", b"<?xml version='1.0'?><a/>", b"<w:document/>"]),
+        ),
+        max_size=5,
+    )
+)
 def test_zip_junk_named_docx_raises_a_transcript_error(tmp_path, members: dict[str, bytes]):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -209,7 +243,7 @@ def sample_files() -> dict[str, bytes]:
 def test_truncated_real_files_in_every_format_read_or_raise(tmp_path, name: str, fraction: float):
     data = sample_files()[name]
     path = tmp_path / name
-    path.write_bytes(data[:int(len(data) * fraction)])
+    path.write_bytes(data[: int(len(data) * fraction)])
     result = outcome_of(read_transcript, path)
     if isinstance(result, QualcodeError):
         assert isinstance(result, TranscriptError)
@@ -225,10 +259,16 @@ ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "gb18030"
 
 @fuzz(60)
 @given(text=HOSTILE_TEXT, encoding=ENCODINGS, suffix=st.sampled_from([".txt", ".md"]))
-@example(text="受访者：\u202e我觉得\u200d江城办\u2028老是闪退。\x0b\x1c（笑）\x85好的。",
-         encoding="utf-8", suffix=".txt")
-@example(text="访谈者：你好\u200f。\n\n受访者：👩\u200d💻\u0301\uff21，\x1b[31m红字\x1b[0m。",
-         encoding="utf-16", suffix=".md")
+@example(
+    text="受访者：\u202e我觉得\u200d江城办\u2028老是闪退。\x0b\x1c（笑）\x85好的。",
+    encoding="utf-8",
+    suffix=".txt",
+)
+@example(
+    text="访谈者：你好\u200f。\n\n受访者：👩\u200d💻\u0301\uff21，\x1b[31m红字\x1b[0m。",
+    encoding="utf-16",
+    suffix=".md",
+)
 def test_control_zero_width_and_bidi_characters_import_correctly_or_raise(
     tmp_path, text: str, encoding: str, suffix: str
 ):
@@ -248,8 +288,11 @@ def test_control_zero_width_and_bidi_characters_import_correctly_or_raise(
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16-be", "utf-32-le"])
-@pytest.mark.parametrize("surrogate", [chr(0xD800), chr(0xDFFF), chr(0xDC80) + chr(0xD800)],
-                         ids=["high", "low", "reversed-pair"])
+@pytest.mark.parametrize(
+    "surrogate",
+    [chr(0xD800), chr(0xDFFF), chr(0xDC80) + chr(0xD800)],
+    ids=["high", "low", "reversed-pair"],
+)
 def test_lone_surrogates_are_refused_or_never_reach_the_store(tmp_path, encoding, surrogate):
     boms = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff", "utf-32-le": b"\xff\xfe\x00\x00"}
     text = f"访谈者：你好。\n\n受访者：我觉得{surrogate}江城办老是闪退。\n"
@@ -324,21 +367,55 @@ def test_a_bad_file_in_a_batch_changes_nothing(sample_project, tmp_path, bad, po
 
 
 SAMPLE_YAML = SAMPLE_CODEBOOK.read_text(encoding="utf-8")
-YAML_PIECES = st.sampled_from([
-    ":", "- ", "  ", "\t", "\n", "&a ", "*a", "!!python/object:os.system", "!!binary ", "{", "}",
-    "[", "]", "'", '"', "#", "? ", "---", "...", "%YAML 1.1\n", "<<: ", "|", ">", "id: x",
-    "label: 标签", "codes:", "children:", "keywords: [", "\ufeff", "\x00", "\u202e", "\ud800",
-])
+YAML_PIECES = st.sampled_from(
+    [
+        ":",
+        "- ",
+        "  ",
+        "\t",
+        "\n",
+        "&a ",
+        "*a",
+        "!!python/object:os.system",
+        "!!binary ",
+        "{",
+        "}",
+        "[",
+        "]",
+        "'",
+        '"',
+        "#",
+        "? ",
+        "---",
+        "...",
+        "%YAML 1.1\n",
+        "<<: ",
+        "|",
+        ">",
+        "id: x",
+        "label: 标签",
+        "codes:",
+        "children:",
+        "keywords: [",
+        "\ufeff",
+        "\x00",
+        "\u202e",
+        "\ud800",
+    ]
+)
 
 
 @fuzz(200)
-@given(text=st.one_of(
-    st.text(max_size=300),
-    st.lists(st.one_of(YAML_PIECES, st.text(max_size=5)), max_size=40).map("".join),
-    st.tuples(st.integers(0, len(SAMPLE_YAML)), st.lists(YAML_PIECES, max_size=3)).map(
-        lambda cut: SAMPLE_YAML[:cut[0]] + "".join(cut[1]) + SAMPLE_YAML[cut[0]:]),
-    st.integers(0, len(SAMPLE_YAML)).map(lambda n: SAMPLE_YAML[:n]),
-))
+@given(
+    text=st.one_of(
+        st.text(max_size=300),
+        st.lists(st.one_of(YAML_PIECES, st.text(max_size=5)), max_size=40).map("".join),
+        st.tuples(st.integers(0, len(SAMPLE_YAML)), st.lists(YAML_PIECES, max_size=3)).map(
+            lambda cut: SAMPLE_YAML[: cut[0]] + "".join(cut[1]) + SAMPLE_YAML[cut[0] :]
+        ),
+        st.integers(0, len(SAMPLE_YAML)).map(lambda n: SAMPLE_YAML[:n]),
+    )
+)
 def test_malformed_yaml_is_a_codebook_error_or_a_codebook(text: str):
     result = outcome_of(parse_codebook, text)
     if isinstance(result, QualcodeError):
@@ -358,17 +435,26 @@ def test_random_bytes_as_a_codebook_file(tmp_path, data: bytes):
     assert not isinstance(result, QualcodeError) or isinstance(result, CodebookError)
 
 
-@pytest.mark.parametrize("yaml_text", [
-    "[" * 50_000,
-    "a: " * 50_000,
-    "qualcode_codebook: 1\nname: x\ncodes:\n" + "  - id: a\n    label: " + "长" * 3_000_000 + "\n",
-    # "billion laughs": each alias doubles the one before; expanding them would never end
-    "qualcode_codebook: 1\nname: x\ncodes:\n  - &c0 {id: a, label: b}\n" + "".join(
-        f"  - &c{i} {{id: a{i}, label: b, children: [*c{i - 1}, *c{i - 1}]}}\n"
-        for i in range(1, 40)),
-    "qualcode_codebook: 1\nname: x\ncodes:\n  - id: a\n    label: b\n    examples: &e [x, x]\n" +
-    "".join(f"  - {{id: a{i}, label: b, examples: *e}}\n" for i in range(1, 2000)),
-], ids=["deep", "colons", "long-label", "billion-laughs", "shared-alias"])
+@pytest.mark.parametrize(
+    "yaml_text",
+    [
+        "[" * 50_000,
+        "a: " * 50_000,
+        "qualcode_codebook: 1\nname: x\ncodes:\n"
+        + "  - id: a\n    label: "
+        + "长" * 3_000_000
+        + "\n",
+        # "billion laughs": each alias doubles the one before; expanding them would never end
+        "qualcode_codebook: 1\nname: x\ncodes:\n  - &c0 {id: a, label: b}\n"
+        + "".join(
+            f"  - &c{i} {{id: a{i}, label: b, children: [*c{i - 1}, *c{i - 1}]}}\n"
+            for i in range(1, 40)
+        ),
+        "qualcode_codebook: 1\nname: x\ncodes:\n  - id: a\n    label: b\n    examples: &e [x, x]\n"
+        + "".join(f"  - {{id: a{i}, label: b, examples: *e}}\n" for i in range(1, 2000)),
+    ],
+    ids=["deep", "colons", "long-label", "billion-laughs", "shared-alias"],
+)
 def test_pathological_yaml_ends_in_a_codebook_or_a_clear_error(yaml_text: str):
     outcome_of(parse_codebook, yaml_text)
 
@@ -377,17 +463,21 @@ def test_pathological_yaml_ends_in_a_codebook_or_a_clear_error(yaml_text: str):
 
 
 @fuzz(100)
-@given(data=st.one_of(
-    st.binary(max_size=500),
-    st.text(st.sampled_from(list('transcript,gender\nA01_zhang女男",\r\t\x00\u202e')),
-            max_size=120).map(lambda t: t.encode("utf-8")),
-))
+@given(
+    data=st.one_of(
+        st.binary(max_size=500),
+        st.text(
+            st.sampled_from(list('transcript,gender\nA01_zhang女男",\r\t\x00\u202e')), max_size=120
+        ).map(lambda t: t.encode("utf-8")),
+    )
+)
 def test_random_attribute_tables_read_or_raise_an_attributes_error(tmp_path, data: bytes):
     path = tmp_path / "people.csv"
     path.write_bytes(data)
     result = outcome_of(read_attributes, path, ["A01_zhang", "A02_li"])
-    assert not isinstance(result, QualcodeError) or isinstance(result,
-                                                                 (AttributesError, TranscriptError))
+    assert not isinstance(result, QualcodeError) or isinstance(
+        result, (AttributesError, TranscriptError)
+    )
 
 
 def test_no_module_loads_yaml_with_a_loader_that_builds_objects():
@@ -397,11 +487,15 @@ def test_no_module_loads_yaml_with_a_loader_that_builds_objects():
 
     import qualcode
 
-    unsafe = re.compile(r"yaml\.(load|load_all|full_load|full_load_all|unsafe_load\w*)\(|"
-                        r"\b(Full|Unsafe)?Loader\b(?<!SafeLoader)|yaml\.Loader")
+    unsafe = re.compile(
+        r"yaml\.(load|load_all|full_load|full_load_all|unsafe_load\w*)\(|"
+        r"\b(Full|Unsafe)?Loader\b(?<!SafeLoader)|yaml\.Loader"
+    )
     package = Path(qualcode.__file__).parent
-    found = [f"{path.relative_to(package)}:{n}: {line.strip()}"
-             for path in package.rglob("*.py")
-             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if unsafe.search(line)]
+    found = [
+        f"{path.relative_to(package)}:{n}: {line.strip()}"
+        for path in package.rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if unsafe.search(line)
+    ]
     assert not found, found

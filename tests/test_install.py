@@ -33,8 +33,11 @@ def find_uv() -> str:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This environment without anything that points Python at the checkout or its venv."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONHOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONHOME")
+    }
     return {**env, "UV_PYTHON_DOWNLOADS": "never", **extra}
 
 
@@ -50,31 +53,55 @@ def test_the_wheel_works_from_any_folder(tmp_path: Path) -> None:
     uv_run("build", "--quiet", "-o", dist, REPO)  # the sdist, then the wheel built from it
     wheel = next(dist.glob("qualcode-*.whl"))
     requirements = tmp_path / "requirements.txt"
-    uv_run("export", "--quiet", "--project", REPO, "--frozen", "--no-dev", "--no-emit-project",
-           "--no-hashes", "-o", requirements)
+    uv_run(
+        "export",
+        "--quiet",
+        "--project",
+        REPO,
+        "--frozen",
+        "--no-dev",
+        "--no-emit-project",
+        "--no-hashes",
+        "-o",
+        requirements,
+    )
     uv_run("venv", "--quiet", "--python", sys.executable, venv)
     python = venv / BIN / f"python{EXE}"
     uv_run("pip", "install", "--quiet", "--python", python, "-r", requirements, wheel)
 
     elsewhere = tmp_path / "我的 文档"
     elsewhere.mkdir()
-    env = clean_env(PATH=f"{venv / BIN}{os.pathsep}{os.environ['PATH']}",
-                    QUALCODE_HOME=str(tmp_path / "home"))
+    env = clean_env(
+        PATH=f"{venv / BIN}{os.pathsep}{os.environ['PATH']}", QUALCODE_HOME=str(tmp_path / "home")
+    )
 
     def qualcode(*args: str) -> str:
-        result = subprocess.run([str(venv / BIN / f"qualcode{EXE}"), *args], check=False,
-                                cwd=elsewhere,
-                                env=env, capture_output=True, text=True, encoding="utf-8")
+        result = subprocess.run(
+            [str(venv / BIN / f"qualcode{EXE}"), *args],
+            check=False,
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    where = subprocess.run([str(python), "-c", "import qualcode; print(qualcode.__file__)"],
-                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [str(python), "-c", "import qualcode; print(qualcode.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert Path(where.stdout.strip()).is_relative_to(venv)
 
     assert "with 22 codes and 6 transcripts" in qualcode("init", "样本 研究", "--sample")
     assert "A06_liu" in qualcode("list", "样本 研究", "-o", "list.csv") + (
-        elsewhere / "list.csv").read_text(encoding="utf-8-sig")
+        elsewhere / "list.csv"
+    ).read_text(encoding="utf-8-sig")
     qualcode("code", "样本 研究", "A01_zhang", "5", "problems.awareness", "--coder", "wang")
     qualcode("report", "frequencies", "样本 研究", "-o", "freq.csv")
     table = (elsewhere / "freq.csv").read_text(encoding="utf-8-sig")
@@ -84,18 +111,23 @@ def test_the_wheel_works_from_any_folder(tmp_path: Path) -> None:
 
 
 def test_chinese_output_reaches_a_console_whose_code_page_cannot_encode_it(
-        sample_project_dir: Path) -> None:
+    sample_project_dir: Path,
+) -> None:
     # What a Windows pipe or redirected file gets: the ANSI code page, here cp1252.
     env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
-    result = subprocess.run([sys.executable, "-m", "qualcode", "codebook", "show",
-                             str(sample_project_dir)], check=False, capture_output=True,
-                            env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "qualcode", "codebook", "show", str(sample_project_dir)],
+        check=False,
+        capture_output=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
     assert "宣传推广" in result.stdout.decode("utf-8")
 
 
 def test_init_sample_builds_the_sample_study_in_a_folder_with_spaces_and_chinese(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from click.testing import CliRunner
 
     from qualcode.cli import main
@@ -109,6 +141,14 @@ def test_init_sample_builds_the_sample_study_in_a_folder_with_spaces_and_chinese
         assert project.attributes()  # the participants' table came along
     again = CliRunner().invoke(main, ["init", str(folder), "--sample"])
     assert again.exit_code == 1 and "already exists" in again.output
-    both = CliRunner().invoke(main, ["init", str(tmp_path / "x"), "--sample", "--codebook",
-                                     str(REPO / "codebooks" / "gov_service.yaml")])
+    both = CliRunner().invoke(
+        main,
+        [
+            "init",
+            str(tmp_path / "x"),
+            "--sample",
+            "--codebook",
+            str(REPO / "codebooks" / "gov_service.yaml"),
+        ],
+    )
     assert both.exit_code == 2 and "--sample" in both.output

@@ -43,8 +43,12 @@ def test_units_carry_simplified_words_and_their_confirmed_codes(coded_project):
 def test_evaluate_reports_cross_validated_figures_per_code(coded_project):
     table = learn.evaluate(coded_project, [*CODES, "causes.transformation"], min_examples=5)
     assert list(table.columns) == learn.EVALUATION_COLUMNS
-    assert table["code_id"].tolist() == ["problems.stability", "causes.publicity",
-                                         "causes.transformation", "suggestions.service"]
+    assert table["code_id"].tolist() == [
+        "problems.stability",
+        "causes.publicity",
+        "causes.transformation",
+        "suggestions.service",
+    ]
     rows = table.set_index("code_id")
     never = rows.loc["causes.transformation"]
     assert never["support"] == 0 and math.isnan(never["f1"]) and "needs 5" in never["note"]
@@ -56,7 +60,8 @@ def test_evaluate_reports_cross_validated_figures_per_code(coded_project):
     # the service code's sentences share words (窗口, 老人, 线下): the machine can help there
     assert rows.loc["suggestions.service", "f1"] > 0.3
     assert learn.evaluate(coded_project, CODES, min_examples=5).equals(
-        learn.evaluate(coded_project, CODES, min_examples=5))  # deterministic
+        learn.evaluate(coded_project, CODES, min_examples=5)
+    )  # deterministic
 
 
 def test_learned_suggestions_are_stored_with_their_score_on_uncoded_units(coded_project):
@@ -70,12 +75,15 @@ def test_learned_suggestions_are_stored_with_their_score_on_uncoded_units(coded_
         per_code[coding.code_id] = per_code.get(coding.code_id, 0) + 1
         assert coding.coder == "auto" and coding.score is not None and coding.score >= 0.5
         assert coding.rule == f"learned:{coding.score:.2f}"
-        assert not any(c.transcript == coding.transcript and c.start < coding.end
-                       and coding.start < c.end for c in confirmed)
+        assert not any(
+            c.transcript == coding.transcript and c.start < coding.end and coding.start < c.end
+            for c in confirmed
+        )
     assert max(per_code.values()) <= 10
     # the best-scored service suggestions are about service (they share its words)
-    service = sorted((c for c in found if c.code_id == "suggestions.service"),
-                     key=lambda c: -c.score)[:5]
+    service = sorted(
+        (c for c in found if c.code_id == "suggestions.service"), key=lambda c: -c.score
+    )[:5]
     keywords = coded_project.codebook().by_id()["suggestions.service"].keywords
     assert sum(any(k in c.text for k in keywords) for c in service) >= 3
 
@@ -106,17 +114,36 @@ def test_cli_learned_evaluate_and_suggest(coded_project, tmp_path):
     folder = coded_project.folder
     coded_project.close()
     table = tmp_path / "evaluation.csv"
-    result = CliRunner().invoke(main, ["autocode", str(folder), "--learned", "--evaluate",
-                                       "--codes", ",".join(CODES), "--min-examples", "5",
-                                       "-o", str(table)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "autocode",
+            str(folder),
+            "--learned",
+            "--evaluate",
+            "--codes",
+            ",".join(CODES),
+            "--min-examples",
+            "5",
+            "-o",
+            str(table),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     with open(table, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["code_id"] for r in rows] == [
-        "problems.stability", "causes.publicity", "suggestions.service"]
+        "problems.stability",
+        "causes.publicity",
+        "suggestions.service",
+    ]
     assert all(r["f1"] for r in rows)
-    result = CliRunner().invoke(main, ["autocode", str(folder), "--learned", "--min-examples",
-                                       "5", "--limit", "3"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["autocode", str(folder), "--learned", "--min-examples", "5", "--limit", "3"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert "learned suggestions" in result.output and "stored" in result.output
     result = CliRunner().invoke(main, ["autocode", str(folder), "--evaluate"])
@@ -129,8 +156,13 @@ def test_traditional_transcripts_are_learned_in_simplified_script(tmp_path):
 
     from .conftest import SAMPLE_CODEBOOK, SHARED
 
-    source = (SHARED / "corpora" / "audreyt_transcript_cc0" / "zh-Hant" /
-              "at04_2016-07-02-vtaiwan-join-analysis-interview-b.zh-Hant.md")
+    source = (
+        SHARED
+        / "corpora"
+        / "audreyt_transcript_cc0"
+        / "zh-Hant"
+        / "at04_2016-07-02-vtaiwan-join-analysis-interview-b.zh-Hant.md"
+    )
     if not source.exists():
         pytest.skip("the CC0 corpus is not in ../shared")
     with init_project(tmp_path / "p", SAMPLE_CODEBOOK) as project:
@@ -162,7 +194,8 @@ def test_evaluation_folds_are_transcripts_and_features_fit_on_training_folds(cod
             assert not {groups[i] for i in train} & {groups[i] for i in test}
         predicted = cross_val_predict(learn.pipeline(), frame, y, groups=groups, cv=cv)
         precision, recall, f1, _ = precision_recall_fscore_support(
-            y, predicted, average="binary", zero_division=0)
+            y, predicted, average="binary", zero_division=0
+        )
         row = table.loc[code_id]
         assert (row["precision"], row["recall"], row["f1"]) == (precision, recall, f1)
         assert row["support"] == y.sum()
@@ -179,9 +212,21 @@ def test_evaluation_compares_parents_as_coded_unless_rolled_up(coded_project):
 
 def test_the_evaluation_file_keeps_full_precision(coded_project, tmp_path):
     out = tmp_path / "evaluation.csv"
-    result = CliRunner().invoke(main, ["autocode", str(coded_project.folder), "--learned",
-                                       "--evaluate", "--min-examples", "5", "--codes",
-                                       "suggestions.service", "-o", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "autocode",
+            str(coded_project.folder),
+            "--learned",
+            "--evaluate",
+            "--min-examples",
+            "5",
+            "--codes",
+            "suggestions.service",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8-sig") as f:
         row = next(csv.DictReader(f))

@@ -18,7 +18,9 @@ def test_a_code_memo_is_each_coders_own_and_undoable(sample_project_dir):
         project.set_code_memo("problems.awareness", "li", "包括听说过但没用过")
         project.set_code_memo("problems.awareness", "wang", "只算受访者自己说不知道的；不含转述")
     with Project.open(sample_project_dir) as project:  # as after a restart
-        assert project.code_memo("problems.awareness", "wang") == "只算受访者自己说不知道的；不含转述"
+        assert (
+            project.code_memo("problems.awareness", "wang") == "只算受访者自己说不知道的；不含转述"
+        )
         assert project.code_memo("problems.awareness", "li") == "包括听说过但没用过"
         assert project.code_memo("problems", "wang") == ""
         project.undo()
@@ -33,8 +35,9 @@ def test_every_memo_is_listed_once_with_where_it_is(sample_project_dir):
     with Project.open(sample_project_dir) as project:
         a03 = project.sentence("A03", 4)
         a01 = project.sentence("A01", 6)
-        later = project.add_coding("A03", a03.start, a03.end, "causes.publicity", "wang",
-                                   memo="宣传不够，原话")
+        later = project.add_coding(
+            "A03", a03.start, a03.end, "causes.publicity", "wang", memo="宣传不够，原话"
+        )
         earlier = project.add_coding("A01", a01.start, a01.end, "problems", "li")
         project.set_coding_memo(earlier.id, "第一次提到")
         project.add_coding("A01", a01.start, a01.end, "suggestions", "li")  # no memo
@@ -54,7 +57,12 @@ def test_every_memo_is_listed_once_with_where_it_is(sample_project_dir):
     ]
     coding = memos[-1]
     assert (coding.start, coding.end, coding.code_id, coding.coding_id, coding.quote) == (
-        a03.start, a03.end, "causes.publicity", later.id, a03.text)
+        a03.start,
+        a03.end,
+        "causes.publicity",
+        later.id,
+        a03.text,
+    )
 
 
 def test_each_coder_resumes_where_they_stopped(sample_project_dir):
@@ -76,8 +84,10 @@ def test_a_project_from_before_code_memos_opens_migrated(sample_project_dir):
         project.add_coding("A01", s.start, s.end, "problems", "wang", memo="旧备忘")
     db = sample_project_dir / "qualcode.db"
     conn = sqlite3.connect(db)
-    conn.executescript("DROP TABLE code_memos; DROP TABLE positions; "
-                       "DELETE FROM migrations WHERE name = '0008_code_memos_and_positions';")
+    conn.executescript(
+        "DROP TABLE code_memos; DROP TABLE positions; "
+        "DELETE FROM migrations WHERE name = '0008_code_memos_and_positions';"
+    )
     conn.close()
     with Project.open(sample_project_dir) as project:
         assert [m.text for m in project.all_memos()] == ["旧备忘"]

@@ -43,10 +43,11 @@ def folder(tmp_path: Path) -> Path:
     write_transcript(tmp_path, "2024.03.20_赵先生.txt", "用过一次，太复杂了。")
     (tmp_path / "people.csv").write_text(
         "transcript,gender,age_group\n"
-        "2024.03.12_张女士.txt,女,60岁及以上\n"   # with its extension
-        "2024.03.13_王女士,女,30-44岁\n"          # without: the dots stay part of the name
-        "2024.03.20_赵先生,男,45-59岁\n",         # not imported yet
-        encoding="utf-8")
+        "2024.03.12_张女士.txt,女,60岁及以上\n"  # with its extension
+        "2024.03.13_王女士,女,30-44岁\n"  # without: the dots stay part of the name
+        "2024.03.20_赵先生,男,45-59岁\n",  # not imported yet
+        encoding="utf-8",
+    )
     run("init", tmp_path / "study")
     return tmp_path
 
@@ -59,25 +60,39 @@ def listing(study: Path, tmp_path: Path) -> dict[str, dict[str, str]]:
 
 def test_dotted_names_match_with_or_without_extension(folder):
     study = folder / "study"
-    out = run("import", study, folder / "2024.03.12_张女士.txt", folder / "2024.03.13_王女士.txt",
-              "--attributes", folder / "people.csv").output
+    out = run(
+        "import",
+        study,
+        folder / "2024.03.12_张女士.txt",
+        folder / "2024.03.13_王女士.txt",
+        "--attributes",
+        folder / "people.csv",
+    ).output
     rows = listing(study, folder)
     assert {name: (r["gender"], r["age_group"]) for name, r in rows.items()} == {
-        "2024.03.12_张女士": ("女", "60岁及以上"), "2024.03.13_王女士": ("女", "30-44岁")}
-    assert ("1 respondents in" in out and "have no transcript here yet: 2024.03.20_赵先生"
-            in out and "join each transcript when it is imported" in out)
+        "2024.03.12_张女士": ("女", "60岁及以上"),
+        "2024.03.13_王女士": ("女", "30-44岁"),
+    }
+    assert (
+        "1 respondents in" in out
+        and "have no transcript here yet: 2024.03.20_赵先生" in out
+        and "join each transcript when it is imported" in out
+    )
 
 
 def test_a_waiting_respondent_gets_its_attributes_when_its_transcript_comes(folder):
     study = folder / "study"
     run("import", study, folder / "2024.03.12_张女士.txt", "--attributes", folder / "people.csv")
     assert set(listing(study, folder)) == {"2024.03.12_张女士"}
-    out = run("import", study, folder / "2024.03.20_赵先生.txt",
-              folder / "2024.03.13_王女士.txt").output
+    out = run(
+        "import", study, folder / "2024.03.20_赵先生.txt", folder / "2024.03.13_王女士.txt"
+    ).output
     assert "no transcript here yet" not in out
     rows = listing(study, folder)
     assert (rows["2024.03.20_赵先生"]["gender"], rows["2024.03.20_赵先生"]["age_group"]) == (
-        "男", "45-59岁")
+        "男",
+        "45-59岁",
+    )
     assert rows["2024.03.13_王女士"]["age_group"] == "30-44岁"
     with Project.open(study) as project:
         assert project.case_transcripts()["2024.03.20_赵先生"] == "2024.03.20_赵先生"
@@ -93,16 +108,19 @@ def test_a_sheet_alone_can_come_before_every_transcript(folder):
     assert [rows[name]["gender"] for name in sorted(rows)] == ["女", "女", "男"]
 
 
-@pytest.mark.parametrize(("cell", "known", "case"), [
-    ("2024.03.12_张女士.txt", {"2024.03.12_张女士"}, "2024.03.12_张女士"),
-    ("2024.03.12_张女士", {"2024.03.12_张女士"}, "2024.03.12_张女士"),
-    ("访谈/2024.03.12_张女士.docx", {"2024.03.12_张女士"}, "2024.03.12_张女士"),
-    ("C:\\访谈\\2024.03.12_张女士.txt", {"2024.03.12_张女士"}, "2024.03.12_张女士"),
-    (" A01_zhang ", {"A01_zhang"}, "A01_zhang"),
-    ("v1.2", {"v1.2"}, "v1.2"),
-    ("2024.03.20_赵先生", set(), "2024.03.20_赵先生"),
-    ("2024.03.20_赵先生.TXT", set(), "2024.03.20_赵先生"),
-])
+@pytest.mark.parametrize(
+    ("cell", "known", "case"),
+    [
+        ("2024.03.12_张女士.txt", {"2024.03.12_张女士"}, "2024.03.12_张女士"),
+        ("2024.03.12_张女士", {"2024.03.12_张女士"}, "2024.03.12_张女士"),
+        ("访谈/2024.03.12_张女士.docx", {"2024.03.12_张女士"}, "2024.03.12_张女士"),
+        ("C:\\访谈\\2024.03.12_张女士.txt", {"2024.03.12_张女士"}, "2024.03.12_张女士"),
+        (" A01_zhang ", {"A01_zhang"}, "A01_zhang"),
+        ("v1.2", {"v1.2"}, "v1.2"),
+        ("2024.03.20_赵先生", set(), "2024.03.20_赵先生"),
+        ("2024.03.20_赵先生.TXT", set(), "2024.03.20_赵先生"),
+    ],
+)
 def test_sheet_cells_name_their_cases(cell, known, case):
     assert sheet_case(cell, known) == case
 

@@ -66,19 +66,25 @@ def stored(project: Project, name: str) -> tuple[list[int], list[tuple[int, int,
     """A transcript's word ends and (start, end, turn) sentences, as stored."""
     transcript_id, digest = project.stored_hash(name)
     words = array("i")
-    words.frombytes(project.conn.execute(
-        "SELECT words FROM segmentations WHERE hash = ?", (digest,)).fetchone()[0])
-    sentences = [tuple(row) for row in project.conn.execute(
-        "SELECT start, end, turn_idx FROM sentences WHERE transcript_id = ? ORDER BY idx",
-        (transcript_id,))]
+    words.frombytes(
+        project.conn.execute(
+            "SELECT words FROM segmentations WHERE hash = ?", (digest,)
+        ).fetchone()[0]
+    )
+    sentences = [
+        tuple(row)
+        for row in project.conn.execute(
+            "SELECT start, end, turn_idx FROM sentences WHERE transcript_id = ? ORDER BY idx",
+            (transcript_id,),
+        )
+    ]
     return list(words), sentences
 
 
 def whole(segmenter: Segmenter, text: str, turns) -> tuple[list[int], list[tuple[int, int, int]]]:
     """What segmenting the whole text in one go gives (the store's format)."""
     result = segmenter.segment_transcript(text, turns)
-    return ([w.end for w in result.words],
-            [(s.start, s.end, turn) for s, turn in result.sentences])
+    return ([w.end for w in result.words], [(s.start, s.end, turn) for s, turn in result.sentences])
 
 
 def test_the_sample_study_is_stored_as_whole_text_segmentation_gives(sample_project):
@@ -89,8 +95,10 @@ def test_the_sample_study_is_stored_as_whole_text_segmentation_gives(sample_proj
         assert stored(sample_project, name) == whole(segmenter, transcript.text, parsed.turns)
 
 
-MIXED_TURN = ("受访者：我觉得👩‍👩‍👧这个网站（law.coa.gov.tw）还行？嗯……说不清！\n"
-              "访谈者：Ｅ-mail 呢？2018-05-25 那次 e\u0301 对吧;\n\n")
+MIXED_TURN = (
+    "受访者：我觉得👩‍👩‍👧这个网站（law.coa.gov.tw）还行？嗯……说不清！\n"
+    "访谈者：Ｅ-mail 呢？2018-05-25 那次 e\u0301 对吧;\n\n"
+)
 
 
 @pytest.mark.parametrize("part_chars", [1, 40, 500])
@@ -116,8 +124,9 @@ def test_a_text_without_turns_is_one_part():
 
 
 def test_a_long_transcript_is_segmented_in_parts_and_stored_as_one_text(tmp_path):
-    body = "".join(read_transcript(p).text for p in SAMPLE_TRANSCRIPTS
-                   if p.name.startswith(("A01", "A04")))
+    body = "".join(
+        read_transcript(p).text for p in SAMPLE_TRANSCRIPTS if p.name.startswith(("A01", "A04"))
+    )
     source = tmp_path / "long.txt"
     source.write_text(body * 80, encoding="utf-8")  # several parts of PART_CHARS
     recorded = Recorded()
@@ -135,21 +144,28 @@ def test_a_long_transcript_is_segmented_in_parts_and_stored_as_one_text(tmp_path
 
 def test_import_reports_each_file_read_then_each_written(tmp_path):
     files = []
-    for name, line in (("B1", "受访者：第一份。"), ("B2", "受访者：第二份。"), ("B3", "受访者：第一份。")):
+    for name, line in (
+        ("B1", "受访者：第一份。"),
+        ("B2", "受访者：第二份。"),
+        ("B3", "受访者：第一份。"),
+    ):
         files.append(tmp_path / f"{name}.txt")
         files[-1].write_text(line + "\n", encoding="utf-8")
     recorded = Recorded()
     with init_project(tmp_path / "p") as project:
         results = import_files(project, files, progress=recorded, allow_duplicates=True)
         assert [r.segmented for r in results] == [True, True, False]  # same text: once
-        assert [e[1] for e in recorded.events if e[0] == "start"] == [pipeline.READING,
-                                                                      pipeline.WRITING]
+        assert [e[1] for e in recorded.events if e[0] == "start"] == [
+            pipeline.READING,
+            pipeline.WRITING,
+        ]
         assert recorded.done(pipeline.READING) == ["B1", "B2", "B3"]
         assert recorded.done(pipeline.WRITING) == ["B1", "B2", "B3"]
         assert recorded.advanced(pipeline.READING) == sum(f.stat().st_size for f in files)
         again = Recorded()
-        assert {r.status for r in import_files(project, files, progress=again,
-                                              allow_duplicates=True)} == {"unchanged"}
+        assert {
+            r.status for r in import_files(project, files, progress=again, allow_duplicates=True)
+        } == {"unchanged"}
 
 
 def test_a_bad_file_after_good_ones_stores_nothing(tmp_path):
@@ -166,16 +182,26 @@ def test_survey_answers_come_in_through_the_pipeline(tmp_path):
     export = tmp_path / "survey.xlsx"
     book = openpyxl.Workbook()
     book.active.append(["序号", "1、性别", "12、您没有使用政务服务网的原因是？"])
-    for i, reason in enumerate(["不知道有这个网站，一直去窗口办理", "操作太复杂了，老年人根本不会用",
-                                "网站经常打不开，登录要验证很多次"], start=1):
+    for i, reason in enumerate(
+        [
+            "不知道有这个网站，一直去窗口办理",
+            "操作太复杂了，老年人根本不会用",
+            "网站经常打不开，登录要验证很多次",
+        ],
+        start=1,
+    ):
         book.active.append([i, "女", reason])
     book.save(export)
     recorded = Recorded()
     with init_project(tmp_path / "p") as project:
-        results = import_survey(project, read_survey(export, open_columns=["Q12"]), export,
-                                progress=recorded)
-        assert recorded.done(pipeline.WRITING) == [r.name for r in results] == [
-            "Q12_R0001", "Q12_R0002", "Q12_R0003"]
+        results = import_survey(
+            project, read_survey(export, open_columns=["Q12"]), export, progress=recorded
+        )
+        assert (
+            recorded.done(pipeline.WRITING)
+            == [r.name for r in results]
+            == ["Q12_R0001", "Q12_R0002", "Q12_R0003"]
+        )
         assert project.transcript_cases()["Q12_R0002"] == "R0002"
 
 
@@ -191,8 +217,9 @@ def test_refi_sources_come_in_through_the_pipeline(sample_project, tmp_path):
     with Project.open(tmp_path / "back") as back:
         for name in names:
             text = back.transcript(name).text
-            assert stored(back, name) == whole(segmenter_for(back), text,
-                                               parse_transcript(text).turns)
+            assert stored(back, name) == whole(
+                segmenter_for(back), text, parse_transcript(text).turns
+            )
 
 
 # --- progress bars on the command line ------------------------------------------------------
@@ -202,9 +229,14 @@ def run_on_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
     """Run ``python -m qualcode ARGS`` with stderr on a pseudo-terminal; (status, stderr)."""
     parent, child = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
-    process = subprocess.Popen([sys.executable, "-m", "qualcode", *args], cwd=cwd,
-                               stdout=subprocess.DEVNULL, stderr=child, stdin=subprocess.DEVNULL,
-                               env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qualcode", *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=child,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
     os.close(child)
     seen = bytearray()
     while True:
@@ -231,8 +263,12 @@ def test_import_draws_a_progress_bar_on_a_terminal_only(tmp_path):
     status, stderr = run_on_terminal(["import", str(tmp_path / "p"), str(source)], tmp_path)
     assert status == 0
     assert pipeline.READING in stderr and "\x1b[" in stderr  # drawn, with cursor control
-    piped = subprocess.run([sys.executable, "-m", "qualcode", "import", str(tmp_path / "p2"),
-                            str(source)], check=False, capture_output=True, text=True,
-                           cwd=tmp_path)
+    piped = subprocess.run(
+        [sys.executable, "-m", "qualcode", "import", str(tmp_path / "p2"), str(source)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert piped.returncode == 0
     assert pipeline.READING not in piped.stderr and "\x1b[" not in piped.stderr

@@ -76,9 +76,16 @@ R：验证码发到我手机尾号{tail:5417}的那个号上，发票代码04403
 """,
 }
 NAMES_FILE = "阿珍\n# 研究者补充的名字\n"
-KIND_OF_MARK = {"id": "id_number", "card": "bank_card", "mobile": "mobile",
-                "landline": "landline", "tail": "phone_tail", "email": "email", "address": "address",
-                "person": "person"}
+KIND_OF_MARK = {
+    "id": "id_number",
+    "card": "bank_card",
+    "mobile": "mobile",
+    "landline": "landline",
+    "tail": "phone_tail",
+    "email": "email",
+    "address": "address",
+    "person": "person",
+}
 MARK = re.compile(r"\{(\w+):([^{}]+)\}")
 
 
@@ -86,7 +93,7 @@ def unmark(marked: str) -> tuple[str, list[tuple[str, int, int, str]]]:
     """The text without marks, and the marked spans: (kind, start, end, text)."""
     pieces, gold, at, length = [], [], 0, 0
     for m in MARK.finditer(marked):
-        pieces.append(marked[at:m.start()])
+        pieces.append(marked[at : m.start()])
         length += m.start() - at
         gold.append((KIND_OF_MARK[m.group(1)], length, length + len(m.group(2)), m.group(2)))
         pieces.append(m.group(2))
@@ -106,9 +113,14 @@ def digits(text: str) -> str:
 
 
 # Every valid ID number and phone number of the fixture, as digits.
-SECRETS = sorted({digits(text)[-11:] if kind == "mobile" else digits(text)
-                  for gold in GOLD.values() for kind, _, _, text in gold
-                  if kind in ("id_number", "mobile", "landline", "bank_card")})
+SECRETS = sorted(
+    {
+        digits(text)[-11:] if kind == "mobile" else digits(text)
+        for gold in GOLD.values()
+        for kind, _, _, text in gold
+        if kind in ("id_number", "mobile", "landline", "bank_card")
+    }
+)
 
 
 def assert_no_secrets(text: str, where: str) -> None:
@@ -153,15 +165,26 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (phone, text.index("。", phone) + 1, "problems.stability", "li"),
         ]
         for start, end, code, coder in codings:
-            project.add_coding("P01_interview", start, end, code, coder,
-                               memo="回访电话 13812345678" if coder == "li" else "")
-        project.set_transcript_memo("P01_interview", "wang",
-                                    "身份证110101199003074514已核对，联系人张伟")
+            project.add_coding(
+                "P01_interview",
+                start,
+                end,
+                code,
+                coder,
+                memo="回访电话 13812345678" if coder == "li" else "",
+            )
+        project.set_transcript_memo(
+            "P01_interview", "wang", "身份证110101199003074514已核对，联系人张伟"
+        )
         codebook = project.codebook()
         codebook.by_id()["problems.usability"].examples.append("张伟教我的，他电话13812345678")
         project.set_codebook(codebook)
-        project.set_attributes({"P01_interview": {"联系电话": "138-1234-5678", "年龄": "58"},
-                                "P02_followup": {"联系电话": "", "年龄": "40"}})
+        project.set_attributes(
+            {
+                "P01_interview": {"联系电话": "138-1234-5678", "年龄": "58"},
+                "P02_followup": {"联系电话": "", "年龄": "40"},
+            }
+        )
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     (root / "names.txt").write_text(NAMES_FILE, encoding="utf-8")
     return root
@@ -202,28 +225,37 @@ def test_recall_and_precision_of_each_kind(study: Path) -> None:
         found = plan.replacements[name]
         for kind, start, end, text in gold:
             gold_n[kind] += 1
-            if any(r.kind == kind and _overlap((r.start, r.end), (start, end)) >= 0.5
-                   for r in found):
+            if any(
+                r.kind == kind and _overlap((r.start, r.end), (start, end)) >= 0.5 for r in found
+            ):
                 true[kind] += 1
             else:
                 missed.append((name, kind, text))
         for r in found:
             found_n[r.kind] += 1
-            if not any(kind == r.kind and _overlap((r.start, r.end), (start, end)) >= 0.5
-                       for kind, start, end, _ in gold):
+            if not any(
+                kind == r.kind and _overlap((r.start, r.end), (start, end)) >= 0.5
+                for kind, start, end, _ in gold
+            ):
                 wrong.append((name, r.kind, r.original))
-    exact = sum(1 for name, gold in GOLD.items() for kind, start, end, _ in gold
-                if any((r.kind, r.start, r.end) == (kind, start, end)
-                       for r in plan.replacements[name]))
+    exact = sum(
+        1
+        for name, gold in GOLD.items()
+        for kind, start, end, _ in gold
+        if any((r.kind, r.start, r.end) == (kind, start, end) for r in plan.replacements[name])
+    )
     print("\nkind        gold found recall precision")
     recall, precision = {}, {}
     for kind in KINDS:
         recall[kind] = true[kind] / gold_n[kind]
-        hits = sum(1 for r in (x for rs in plan.replacements.values() for x in rs)
-                   if r.kind == kind) - sum(1 for w in wrong if w[1] == kind)
+        hits = sum(
+            1 for r in (x for rs in plan.replacements.values() for x in rs) if r.kind == kind
+        ) - sum(1 for w in wrong if w[1] == kind)
         precision[kind] = hits / found_n[kind] if found_n[kind] else 1.0
-        print(f"{kind:<11} {gold_n[kind]:>4} {found_n[kind]:>5} {recall[kind]:>6.2f} "
-              f"{precision[kind]:>9.2f}")
+        print(
+            f"{kind:<11} {gold_n[kind]:>4} {found_n[kind]:>5} {recall[kind]:>6.2f} "
+            f"{precision[kind]:>9.2f}"
+        )
     print(f"exact spans: {exact} of {sum(gold_n.values())}; missed: {missed}; wrong: {wrong}")
     for kind in ("id_number", "bank_card", "mobile", "landline", "phone_tail", "email"):
         assert recall[kind] == 1.0, kind
@@ -244,23 +276,30 @@ def test_checks_of_id_numbers_and_cards() -> None:
 
 
 def test_numbers_in_every_writing_are_found_and_others_are_not() -> None:
-    text = ("电话1381234567８，+8613912345678，(+86) 150 1234 5678，0086-18612345678，"
-            "座机0755-8888 6666不算，021-55556666算；年份2022，金额13800元，工号001234567，"
-            "邮箱A.B@C.cn。")
+    text = (
+        "电话1381234567８，+8613912345678，(+86) 150 1234 5678，0086-18612345678，"
+        "座机0755-8888 6666不算，021-55556666算；年份2022，金额13800元，工号001234567，"
+        "邮箱A.B@C.cn。"
+    )
     found = [(f.kind, f.text) for f in find_personal_data(text)]
-    assert found == [("mobile", "1381234567８"), ("mobile", "+8613912345678"),
-                     ("mobile", "(+86) 150 1234 5678"), ("mobile", "0086-18612345678"),
-                     ("landline", "021-55556666"), ("email", "A.B@C.cn")]
+    assert found == [
+        ("mobile", "1381234567８"),
+        ("mobile", "+8613912345678"),
+        ("mobile", "(+86) 150 1234 5678"),
+        ("mobile", "0086-18612345678"),
+        ("landline", "021-55556666"),
+        ("email", "A.B@C.cn"),
+    ]
 
 
 def test_names_by_tag_title_speaker_and_list_and_kept_words() -> None:
     text = "我叫张伟，邻居王秀英阿姨，张老师和小刘都认识我。高峰期排队，谢谢您，明白了。"
     found = [f.text for f in find_personal_data(text) if f.kind == "person"]
     assert found == ["张伟", "王秀英", "张老师", "小刘"]
-    assert [f.text for f in find_personal_data(text, keep=["张老师"])] == ["张伟", "王秀英",
-                                                                         "小刘"]
-    speaking = find_personal_data("周建国：你好。\n周建国：再见。阿珍来了。",
-                                  speakers=["周建国"], names=["阿珍"])
+    assert [f.text for f in find_personal_data(text, keep=["张老师"])] == ["张伟", "王秀英", "小刘"]
+    speaking = find_personal_data(
+        "周建国：你好。\n周建国：再见。阿珍来了。", speakers=["周建国"], names=["阿珍"]
+    )
     assert [f.text for f in speaking] == ["周建国", "周建国", "阿珍"]
     assert find_personal_data("访谈者：你好。", speakers=["访谈者"]) == []
 
@@ -268,21 +307,28 @@ def test_names_by_tag_title_speaker_and_list_and_kept_words() -> None:
 def test_the_plan_gives_one_pseudonym_per_value_speakers_first() -> None:
     plan = plan_redaction(
         {"b": "赵磊说：电话138-1234-5678。", "a": "张伟：我的手机13812345678，赵磊知道。"},
-        speakers={"a": ["张伟"]})
+        speakers={"a": ["张伟"]},
+    )
     rows = {(name, original): pseudonym for name, _, original, pseudonym, _ in plan.rows()}
     assert rows[("a", "张伟")] == "受访者A"
     assert rows[("a", "13812345678")] == rows[("b", "138-1234-5678")] == "[手机号1]"
     assert rows[("a", "赵磊")] == rows[("b", "赵磊")] == "人名1"
-    assert plan.redact("a", "张伟：我的手机13812345678，赵磊知道。")[0] == \
-        "受访者A：我的手机[手机号1]，人名1知道。"
+    assert (
+        plan.redact("a", "张伟：我的手机13812345678，赵磊知道。")[0]
+        == "受访者A：我的手机[手机号1]，人名1知道。"
+    )
     # the stored key is kept, and its numbers are not given again
-    again = plan_redaction({"c": "王芳和赵磊，电话13900001111"},
-                           key=[("person", "赵磊", "人名7", "赵磊")])
+    again = plan_redaction(
+        {"c": "王芳和赵磊，电话13900001111"}, key=[("person", "赵磊", "人名7", "赵磊")]
+    )
     assert [r.pseudonym for r in again.replacements["c"]] == ["人名8", "人名7", "[手机号1]"]
 
 
-@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 6), st.integers(1, 9)),
-                max_size=6), st.integers(0, 80), st.integers(1, 20))
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 6), st.integers(1, 9)), max_size=6),
+    st.integers(0, 80),
+    st.integers(1, 20),
+)
 def test_the_offset_map_keeps_text_outside_replacements(edits, start, length) -> None:
     """A span touching no replaced value keeps its text; one touching a value covers its
     whole replacement."""
@@ -345,17 +391,17 @@ def test_redact_to_a_new_project_keeps_codings_on_their_words(study: Path, tmp_p
         for stored in (p01, p02):
             assert all(0 <= s.start < s.end <= len(stored.text) for s in stored.sentences)
             assert stored.words()[-1].end == len(stored.text)
-            assert all(stored.text[s.start:s.end] == s.text for s in stored.sentences)
+            assert all(stored.text[s.start : s.end] == s.text for s in stored.sentences)
         # codings: same codes, coders and statuses, on the same words
         before = original.codings(status=None)
         after = redacted.codings(status=None)
-        assert [(c.code_id, c.coder, c.status) for c in before] == \
-            [(c.code_id, c.coder, c.status) for c in after]
+        assert [(c.code_id, c.coder, c.status) for c in before] == [
+            (c.code_id, c.coder, c.status) for c in after
+        ]
         values = sorted(pseudonym, key=len, reverse=True)
 
         def redacted_text(text: str) -> str:
-            return re.sub("|".join(map(re.escape, values)), lambda m: pseudonym[m.group()],
-                          text)
+            return re.sub("|".join(map(re.escape, values)), lambda m: pseudonym[m.group()], text)
 
         old_text = original.transcript("P01").text
         new_text = redacted.transcript("P01").text
@@ -369,20 +415,23 @@ def test_redact_to_a_new_project_keeps_codings_on_their_words(study: Path, tmp_p
                 if r.start < end < r.end:
                     end = r.end
             # where it starts and ends, counted afresh on the redacted text before it
-            assert (new.start, new.end) == (len(redacted_text(old_text[:start])),
-                                            len(redacted_text(old_text[:end]))), old.text
+            assert (new.start, new.end) == (
+                len(redacted_text(old_text[:start])),
+                len(redacted_text(old_text[:end])),
+            ), old.text
             assert new.text == redacted_text(old_text[start:end])
         assert after[0].text == "[手机号1]，有时候也用[手机号2]。"
-        assert any(c.text.startswith("[身份证1]") and c.text.endswith("[身份证2]。")
-                   for c in after)
+        assert any(c.text.startswith("[身份证1]") and c.text.endswith("[身份证2]。") for c in after)
         # memos and attributes redacted; the key stays with the original only
         assert "[手机号1]" in next(c.memo for c in after if c.coder == "li")
         memo = redacted.transcript_memo("P01", "wang")
         assert "[身份证1]" in memo and "张伟" not in memo
         assert redacted.attributes()["P01_interview"]["联系电话"] == "[手机号1]"
         assert "王建国" not in json.dumps(redacted.transcript("P01").metadata, ensure_ascii=False)
-        assert f"{pseudonym['张伟']}教我的，他电话[手机号1]" in \
-            redacted.codebook().by_id()["problems.usability"].examples
+        assert (
+            f"{pseudonym['张伟']}教我的，他电话[手机号1]"
+            in redacted.codebook().by_id()["problems.usability"].examples
+        )
         assert redacted.redaction_key() == []
         key = {(kind, value): p for kind, value, p, _ in original.redaction_key()}
         assert key[("mobile", "13812345678")] == "[手机号1]"
@@ -417,39 +466,55 @@ def test_in_place_backs_up_first_and_keeps_the_key_in_the_backup(study: Path) ->
         assert project.undo() is None  # no history that could bring the old text back
         assert len(project.codings(status=None)) == 6
         # a later redaction finds the key in the backup: pseudonyms do not start again
-        assert plan_for(project).redact_note("王建国的电话 13812345678") == \
-            "受访者A的电话 [手机号1]"
+        assert (
+            plan_for(project).redact_note("王建国的电话 13812345678") == "受访者A的电话 [手机号1]"
+        )
     data = (study / "qualcode.db").read_bytes()
     assert b"13812345678" not in data and "张伟".encode() not in data
     with sqlite3.connect(backup) as old:
-        assert "13812345678" in old.execute(
-            "SELECT text FROM transcripts WHERE name = 'P01_interview'").fetchone()[0]
+        assert (
+            "13812345678"
+            in old.execute("SELECT text FROM transcripts WHERE name = 'P01_interview'").fetchone()[
+                0
+            ]
+        )
         assert ("mobile", "13812345678", "[手机号1]") in old.execute(
-            "SELECT kind, value, pseudonym FROM redaction_key").fetchall()
+            "SELECT kind, value, pseudonym FROM redaction_key"
+        ).fetchall()
 
 
 def test_every_export_takes_redact(study: Path, tmp_path: Path) -> None:
     before = (study / "qualcode.db").read_bytes()
     run("codings", study, "--status", "all", "-o", tmp_path / "codings.csv", "--redact")
-    run("report", "kwic", study, "电话", "--width", "30", "-o", tmp_path / "kwic.csv",
-        "--redact")
+    run("report", "kwic", study, "电话", "--width", "30", "-o", tmp_path / "kwic.csv", "--redact")
     run("report", "frequencies", study, "-o", tmp_path / "freq.md", "--redact")
-    run("agreement", study, "--coders", "wang", "li", "--disagreements",
-        "-o", tmp_path / "agreement.csv", "--redact")
+    run(
+        "agreement",
+        study,
+        "--coders",
+        "wang",
+        "li",
+        "--disagreements",
+        "-o",
+        tmp_path / "agreement.csv",
+        "--redact",
+    )
     run("export", study, tmp_path / "study.qdpx", "--redact")
     assert (study / "qualcode.db").read_bytes() == before  # the project is not changed
     codings = (tmp_path / "codings.csv").read_text(encoding="utf-8-sig")
     kwic = (tmp_path / "kwic.csv").read_text(encoding="utf-8-sig")
     disagreements = (tmp_path / "agreement.disagreements.csv").read_text(encoding="utf-8-sig")
-    for where, text in (("codings", codings), ("kwic", kwic),
-                        ("disagreements", disagreements)):
+    for where, text in (("codings", codings), ("kwic", kwic), ("disagreements", disagreements)):
         assert_no_secrets(text, where)
         assert "张伟" not in text
     assert "[手机号1]" in codings and "[手机号3]" in kwic and "[手机号1]" in disagreements
     with zipfile.ZipFile(tmp_path / "study.qdpx") as archive:
         qde = archive.read("project.qde").decode("utf-8")
-        sources = {name: archive.read(name).decode("utf-8") for name in archive.namelist()
-                   if name.startswith("sources/")}
+        sources = {
+            name: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.startswith("sources/")
+        }
     assert_no_secrets(qde, "project.qde")
     for name, text in sources.items():
         assert_no_secrets(text, name)
@@ -458,7 +523,7 @@ def test_every_export_takes_redact(study: Path, tmp_path: Path) -> None:
     selections = re.findall(r'name="([^"]*)" startPosition="(\d+)" endPosition="(\d+)"', qde)
     assert selections
     for snippet, start, end in selections:
-        assert source[int(start):int(end)].startswith(snippet.replace("&#10;", "\n")[:20])
+        assert source[int(start) : int(end)].startswith(snippet.replace("&#10;", "\n")[:20])
     # without --redact the export is the project as it is
     run("codings", study, "-o", tmp_path / "plain.csv")
     assert "13812345678" in (tmp_path / "plain.csv").read_text(encoding="utf-8-sig")
@@ -468,22 +533,59 @@ def test_every_export_takes_redact(study: Path, tmp_path: Path) -> None:
 
 # One planted name a sentence, marked; contexts and names apart from benchmarks/privacy.py's.
 NAMED = [
-    "我叫{于海涛}，是这个小区的居民。", "{萧红梅}老师上课讲过怎么用。", "{曹国庆}主任说下个月再来。",
-    "{小陈}帮我弄的。", "{老傅}在门口等我。", "我姓曾，叫{曾志伟}。", "{吕秀英}阿姨也不会用。",
-    "{田建华}说他也不会。", "{傅强}帮我点的确认。", "我跟{萧平}去了两次。", "是{于桂兰}给我打的电话。",
-    "这事得问{曹丽}。", "网格员{吕明}来过一次。", "她叫{田小红}，在社区工作。", "{小于}帮我下载的。",
-    "我问了{邓建军}，他也说不清。", "后来{宋振东}也来了。", "我们组的{郭美玲}很热心。",
-    "那天{彭淑芬}值班。", "姓于，名叫{于永福}。", "{老吕}说得对。", "窗口的{魏丽娟}态度很好。",
-    "{韩梅梅}说她不会。", "我找了{孙浩然}，他帮我弄好的。", "{叶文斌}医生也是这么说的。",
-    "{小田}告诉我的。", "{谢德明}和我一起去的。", "我老伴叫{潘桂英}。", "{曾刚}书记来视察过。",
+    "我叫{于海涛}，是这个小区的居民。",
+    "{萧红梅}老师上课讲过怎么用。",
+    "{曹国庆}主任说下个月再来。",
+    "{小陈}帮我弄的。",
+    "{老傅}在门口等我。",
+    "我姓曾，叫{曾志伟}。",
+    "{吕秀英}阿姨也不会用。",
+    "{田建华}说他也不会。",
+    "{傅强}帮我点的确认。",
+    "我跟{萧平}去了两次。",
+    "是{于桂兰}给我打的电话。",
+    "这事得问{曹丽}。",
+    "网格员{吕明}来过一次。",
+    "她叫{田小红}，在社区工作。",
+    "{小于}帮我下载的。",
+    "我问了{邓建军}，他也说不清。",
+    "后来{宋振东}也来了。",
+    "我们组的{郭美玲}很热心。",
+    "那天{彭淑芬}值班。",
+    "姓于，名叫{于永福}。",
+    "{老吕}说得对。",
+    "窗口的{魏丽娟}态度很好。",
+    "{韩梅梅}说她不会。",
+    "我找了{孙浩然}，他帮我弄好的。",
+    "{叶文斌}医生也是这么说的。",
+    "{小田}告诉我的。",
+    "{谢德明}和我一起去的。",
+    "我老伴叫{潘桂英}。",
+    "{曾刚}书记来视察过。",
     "{袁立新}经理给我回的电话。",
 ]
 # Sentences with no name, many starting with a surname's character.
 NAMELESS = [
-    "我很高兴。", "于是我就回去了。", "曾经试过一次。", "田野里都是庄稼。", "江湖上都这么说。",
-    "文化水平不高。", "这方面不懂。", "石头都搬走了。", "那几年萧条得很。", "那张卡丢了。",
-    "对于老师来说也难。", "小时候没有电脑。", "老实说不好用。", "高峰期打不开。", "他毕业于北京大学。",
-    "大厅位于市中心。", "许多人都不会。", "周末人多。", "林业局也一样。", "黄金周排队。",
+    "我很高兴。",
+    "于是我就回去了。",
+    "曾经试过一次。",
+    "田野里都是庄稼。",
+    "江湖上都这么说。",
+    "文化水平不高。",
+    "这方面不懂。",
+    "石头都搬走了。",
+    "那几年萧条得很。",
+    "那张卡丢了。",
+    "对于老师来说也难。",
+    "小时候没有电脑。",
+    "老实说不好用。",
+    "高峰期打不开。",
+    "他毕业于北京大学。",
+    "大厅位于市中心。",
+    "许多人都不会。",
+    "周末人多。",
+    "林业局也一样。",
+    "黄金周排队。",
 ]
 
 
@@ -494,7 +596,7 @@ def test_names_are_found_in_varied_contexts_and_nothing_around_them_is_taken() -
     texts, gold = {}, {}
     for i, marked in enumerate(NAMED):
         start = marked.index("{")
-        name = marked[start + 1:marked.index("}")]
+        name = marked[start + 1 : marked.index("}")]
         texts[f"n{i:02d}"] = marked.replace("{", "").replace("}", "")
         gold[f"n{i:02d}"] = (start, start + len(name), name)
     for i, sentence in enumerate(NAMELESS):
@@ -507,20 +609,29 @@ def test_names_are_found_in_varied_contexts_and_nothing_around_them_is_taken() -
         found += bool(people)
     print(f"\nnames found: {found} of {len(gold)}")
     assert found / len(gold) >= 0.9
-    wrong = {texts[k]: [f.text for f in fs] for k, fs in detection.findings.items()
-             if k.startswith("x") and fs}
+    wrong = {
+        texts[k]: [f.text for f in fs]
+        for k, fs in detection.findings.items()
+        if k.startswith("x") and fs
+    }
     assert wrong == {}
     plan = plan_redaction({"a": "小陈帮我弄的，小陈说的。"})
     assert plan.redact("a", "小陈帮我弄的，小陈说的。")[0] == "人名1帮我弄的，人名1说的。"
 
 
 def test_phone_tails_are_found_and_other_long_numbers_left_alone() -> None:
-    text = ("验证码发到我手机尾号5417的那个号上，尾号是０９８６的那张卡，手机后四位7725。"
-            "发票代码044031900111，发票号码24442000000012345678，订单号202312345678，"
-            "2024年5月8日，20240508，电话0571-88886666。")
+    text = (
+        "验证码发到我手机尾号5417的那个号上，尾号是０９８６的那张卡，手机后四位7725。"
+        "发票代码044031900111，发票号码24442000000012345678，订单号202312345678，"
+        "2024年5月8日，20240508，电话0571-88886666。"
+    )
     found = [(f.kind, f.text) for f in find_personal_data(text)]
-    assert found == [("phone_tail", "5417"), ("phone_tail", "０９８６"), ("phone_tail", "7725"),
-                     ("landline", "0571-88886666")]
+    assert found == [
+        ("phone_tail", "5417"),
+        ("phone_tail", "０９８６"),
+        ("phone_tail", "7725"),
+        ("landline", "0571-88886666"),
+    ]
     plan = plan_redaction({"a": text})
     redacted = plan.redact("a", text)[0]
     assert "手机尾号[尾号1]的那个号上" in redacted and "后四位[尾号3]" in redacted

@@ -20,9 +20,14 @@ from qualcode.store import Project
 
 from .test_charts import code_sample
 
-ATTRIBUTES = {"A01_zhang": "（女，60岁及以上，本科）", "A02_li": "（男，30-44岁，大专）",
-              "A03_wang": "（女，18-29岁，硕士）", "A04_chen": "（男，45-59岁，初中）",
-              "A05_zhao": "（女，45-59岁，高中）", "A06_liu": "（男，30-44岁，本科）"}
+ATTRIBUTES = {
+    "A01_zhang": "（女，60岁及以上，本科）",
+    "A02_li": "（男，30-44岁，大专）",
+    "A03_wang": "（女，18-29岁，硕士）",
+    "A04_chen": "（男，45-59岁，初中）",
+    "A05_zhao": "（女，45-59岁，高中）",
+    "A06_liu": "（男，30-44岁，本科）",
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +54,24 @@ def codebook_labels(folder: Path) -> list[tuple[str, int]]:
 
 def test_the_word_report_has_a_heading_per_theme_in_codebook_order(coded, tmp_path):
     out = tmp_path / "quotes.docx"
-    output = run("report", "quotes", coded, "--max-per-code", "3", "--attributes",
-                 "gender,age_group,education", "--lang", "zh", "-o", out)
+    output = run(
+        "report",
+        "quotes",
+        coded,
+        "--max-per-code",
+        "3",
+        "--attributes",
+        "gender,age_group,education",
+        "--lang",
+        "zh",
+        "-o",
+        out,
+    )
     assert "quotes under 22 themes" in output
     document = docx.Document(out)
-    headings = [(p.text, p.style.name) for p in document.paragraphs
-                if p.style.name.startswith("Heading")]
+    headings = [
+        (p.text, p.style.name) for p in document.paragraphs if p.style.name.startswith("Heading")
+    ]
     # Parents as Heading 1, their children as Heading 2, in codebook order.
     assert headings == [(label, f"Heading {depth + 1}") for label, depth in codebook_labels(coded)]
     assert document.paragraphs[0].style.name == "Title"
@@ -63,8 +80,19 @@ def test_the_word_report_has_a_heading_per_theme_in_codebook_order(coded, tmp_pa
 
 def test_each_quote_names_its_respondent_with_attributes_speaker_and_sentence(coded, tmp_path):
     out = tmp_path / "quotes.docx"
-    run("report", "quotes", coded, "--code", "problems.awareness", "--attributes",
-        "gender,age_group,education", "--lang", "zh", "-o", out)
+    run(
+        "report",
+        "quotes",
+        coded,
+        "--code",
+        "problems.awareness",
+        "--attributes",
+        "gender,age_group,education",
+        "--lang",
+        "zh",
+        "-o",
+        out,
+    )
     paragraphs = docx.Document(out).paragraphs
     quotes = [i for i, p in enumerate(paragraphs) if p.style.name == "Quote"]
     with Project.open(coded) as project:
@@ -90,8 +118,14 @@ def test_word_styles_carry_east_asian_fonts(coded, tmp_path):
     out = tmp_path / "quotes.docx"
     run("report", "quotes", coded, "--max-per-code", "1", "-o", out, "--lang", "zh")
     styles = docx.Document(out).styles
-    for name, font in (("Normal", "宋体"), ("Heading 1", "黑体"), ("Heading 2", "黑体"),
-                       ("Quote", "楷体"), ("Caption", "宋体"), ("Title", "黑体")):
+    for name, font in (
+        ("Normal", "宋体"),
+        ("Heading 1", "黑体"),
+        ("Heading 2", "黑体"),
+        ("Quote", "楷体"),
+        ("Caption", "宋体"),
+        ("Title", "黑体"),
+    ):
         fonts = styles[name].element.rPr.rFonts
         assert fonts.get(qn("w:eastAsia")) == font, name
         assert fonts.get(qn("w:eastAsiaTheme")) is None, name  # a theme font would win
@@ -109,7 +143,8 @@ def test_max_per_code_spreads_quotes_across_respondents(coded):
         # As many different respondents as the limit allows.
         assert len({q.respondent for q in some.quotes}) == min(4, len(respondents))
         assert {(q.transcript, q.start) for q in some.quotes} <= {
-            (q.transcript, q.start) for q in every.quotes}
+            (q.transcript, q.start) for q in every.quotes
+        }
 
 
 def test_theme_counts_agree_with_the_frequencies_report(coded):
@@ -125,20 +160,36 @@ def test_theme_counts_agree_with_the_frequencies_report(coded):
 
 def test_the_markdown_report_parses_into_headings_and_block_quotes(coded, tmp_path):
     out = tmp_path / "quotes.md"
-    run("report", "quotes", coded, "--max-per-code", "2", "--where", "age_group!=60岁及以上",
-        "--lang", "zh", "-o", out)
+    run(
+        "report",
+        "quotes",
+        coded,
+        "--max-per-code",
+        "2",
+        "--where",
+        "age_group!=60岁及以上",
+        "--lang",
+        "zh",
+        "-o",
+        out,
+    )
     tokens = MarkdownIt().parse(out.read_text(encoding="utf-8"))
-    headings = [(tokens[i + 1].content, token.tag) for i, token in enumerate(tokens)
-                if token.type == "heading_open"]
+    headings = [
+        (tokens[i + 1].content, token.tag)
+        for i, token in enumerate(tokens)
+        if token.type == "heading_open"
+    ]
     expected = [(label, f"h{depth + 2}") for label, depth in codebook_labels(coded)]
     assert headings[0] == ("引文报告：study", "h1") and headings[1:] == expected
-    quoted = [tokens[i + 2].content for i, token in enumerate(tokens)
-              if token.type == "blockquote_open"]
+    quoted = [
+        tokens[i + 2].content for i, token in enumerate(tokens) if token.type == "blockquote_open"
+    ]
     assert quoted and all("A01_zhang" not in q for q in quoted)  # 60+ left out
     captions = [t.content for t in tokens if t.type == "inline" and t.content.startswith("—— ")]
     # Without --attributes, every attribute: gender, age group, education, then the rest.
-    assert captions and all(any(c.startswith(f"—— {r}{a[:-1]}，") for r, a in ATTRIBUTES.items())
-                            for c in captions)
+    assert captions and all(
+        any(c.startswith(f"—— {r}{a[:-1]}，") for r, a in ATTRIBUTES.items()) for c in captions
+    )
     assert "范围：age_group≠60岁及以上" in out.read_text(encoding="utf-8")
 
 
@@ -155,11 +206,13 @@ def test_the_html_report_escapes_the_researchers_text(coded, tmp_path):
 
 
 def test_a_wrong_ending_or_attribute_is_a_clear_error(coded, tmp_path):
-    result = CliRunner().invoke(main, ["report", "quotes", str(coded), "-o",
-                                       str(tmp_path / "q.pdf")])
+    result = CliRunner().invoke(
+        main, ["report", "quotes", str(coded), "-o", str(tmp_path / "q.pdf")]
+    )
     assert result.exit_code == 1 and ".docx (Word), .md or .html" in result.output
-    result = CliRunner().invoke(main, ["report", "quotes", str(coded), "--attributes", "sex",
-                                       "-o", str(tmp_path / "q.md")])
+    result = CliRunner().invoke(
+        main, ["report", "quotes", str(coded), "--attributes", "sex", "-o", str(tmp_path / "q.md")]
+    )
     assert result.exit_code == 1 and "no respondent attribute 'sex'" in result.output
     assert not (tmp_path / "q.md").exists()
 
@@ -170,8 +223,16 @@ def test_the_codebook_exports_as_a_word_table_for_an_appendix(coded, tmp_path):
     document = docx.Document(out)
     (table,) = document.tables
     rows = [[cell.text for cell in row.cells] for row in table.rows]
-    assert rows[0] == ["编码ID", "编码", "定义", "纳入标准", "排除标准", "示例", "片段数",
-                       "受访者数"]
+    assert rows[0] == [
+        "编码ID",
+        "编码",
+        "定义",
+        "纳入标准",
+        "排除标准",
+        "示例",
+        "片段数",
+        "受访者数",
+    ]
     with Project.open(coded) as project:
         walked = list(project.codebook().walk())
         frequencies = analysis.frequencies(project)

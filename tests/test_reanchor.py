@@ -28,7 +28,7 @@ def place(old: str, new: str, passage: str, occurrence: int = 0):
     for _ in range(occurrence):
         start = old.index(passage, start + 1)
     placement = Anchorer(old, new).place(start, start + len(passage))
-    return placement.outcome, new[placement.start:placement.end]
+    return placement.outcome, new[placement.start : placement.end]
 
 
 # --- the diff and placement, on strings -----------------------------------------------------
@@ -93,8 +93,9 @@ def test_a_coding_at_the_very_end_survives_deleting_the_tail():
     assert outcome == "unplaced" and placement.end <= len(new)
 
 
-TEXT = st.text(st.sampled_from(list("的是我了，。\n访谈者受用过江城办吗？窗口闪退ab 嗯")),
-               max_size=80)
+TEXT = st.text(
+    st.sampled_from(list("的是我了，。\n访谈者受用过江城办吗？窗口闪退ab 嗯")), max_size=80
+)
 
 
 @st.composite
@@ -103,10 +104,14 @@ def edited_around_a_coding(draw):
     anywhere but inside that passage: before it, after it, or both."""
     before, coded, after = draw(TEXT), draw(st.text("ABCDEFG", min_size=4, max_size=12)), draw(TEXT)
     cut = draw(st.integers(0, len(before)))
-    new_before = before[:cut] + draw(TEXT) + before[cut + draw(st.integers(0, len(before) - cut)):]
-    new_after = draw(TEXT) + after[draw(st.integers(0, len(after))):]
-    return before + coded + after, len(before), len(before) + len(coded), \
-        new_before + coded + new_after
+    new_before = before[:cut] + draw(TEXT) + before[cut + draw(st.integers(0, len(before) - cut)) :]
+    new_after = draw(TEXT) + after[draw(st.integers(0, len(after))) :]
+    return (
+        before + coded + after,
+        len(before),
+        len(before) + len(coded),
+        new_before + coded + new_after,
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -115,7 +120,7 @@ def test_property_codings_outside_the_edits_keep_their_text(case):
     old, start, end, new = case
     placement = Anchorer(old, new).place(start, end)
     assert placement.outcome in ("stayed", "moved")
-    assert new[placement.start:placement.end] == old[start:end]
+    assert new[placement.start : placement.end] == old[start:end]
 
 
 @settings(max_examples=300, deadline=None)
@@ -136,7 +141,7 @@ def test_property_opcodes_rebuild_the_new_text(old, new):
             placement = Anchorer(old, new, opcodes).place(start, min(len(old), start + 3))
             assert 0 <= placement.start < placement.end <= len(new)
             if placement.outcome in ("stayed", "moved"):
-                assert new[placement.start:placement.end] == old[start:start + 3]
+                assert new[placement.start : placement.end] == old[start : start + 3]
 
 
 def test_a_long_transcript_with_many_edits_diffs_quickly():
@@ -149,7 +154,7 @@ def test_a_long_transcript_with_many_edits_diffs_quickly():
     rng, new = random.Random(7), list(old)
     for _ in range(100):
         i = rng.randrange(len(new))
-        new[i:i + rng.randrange(0, 20)] = list("补充的一句话，")
+        new[i : i + rng.randrange(0, 20)] = list("补充的一句话，")
     opcodes = diff_texts(old, "".join(new))
     assert sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal") > 0.9 * len(old)
 
@@ -169,15 +174,19 @@ def edited_a01(sample_project, tmp_path):
     fixed inside one coding, one coding's sentence deleted; returns (project, codings, file)."""
     codings = {
         "header": code_passage(sample_project, "江城市某社区服务中心", "problems.content"),
-        "moved": code_passage(sample_project, "教了三十多年语文", "problems.content",
-                              memo="退休教师"),
+        "moved": code_passage(
+            sample_project, "教了三十多年语文", "problems.content", memo="退休教师"
+        ),
         "changed": code_passage(sample_project, "拿着身份证，拍个照，签个字", "problems.stability"),
-        "deleted": code_passage(sample_project, "我当时其实是不知道有这个东西的",
-                                "problems.awareness", memo="知晓度低"),
+        "deleted": code_passage(
+            sample_project, "我当时其实是不知道有这个东西的", "problems.awareness", memo="知晓度低"
+        ),
         "later": code_passage(sample_project, "刷脸就行", "problems.security", coder="li"),
     }
     text = A01.read_text(encoding="utf-8")
-    text = text.replace("访谈者：研究者\n\n", "访谈者：研究者\n\n（录音开始前，受访者先聊了几句天气。）\n\n", 1)
+    text = text.replace(
+        "访谈者：研究者\n\n", "访谈者：研究者\n\n（录音开始前，受访者先聊了几句天气。）\n\n", 1
+    )
     text = text.replace("拍个照，签个字", "拍个照片，签个字", 1)
     text = text.replace("我当时其实是不知道有这个东西的，", "", 1)
     source = tmp_path / "A01_zhang.txt"
@@ -210,7 +219,7 @@ def test_reimport_reanchors_every_coding_and_reports_it(edited_a01):
     stored = project.transcript("A01")
     assert stored.text == source.read_text(encoding="utf-8")
     for sentence in stored.sentences:
-        assert stored.text[sentence.start:sentence.end] == sentence.text
+        assert stored.text[sentence.start : sentence.end] == sentence.text
     assert not [f for f in check_project(project.folder) if f.severity == "problem"]
 
 
@@ -220,12 +229,20 @@ def test_the_original_span_and_text_are_kept_in_the_store(edited_a01):
     import_files(project, [source])
     row = project.conn.execute(
         "SELECT status, original_start, original_end, original_text, original_status "
-        "FROM codings WHERE id = ?", (codings["deleted"].id,)).fetchone()
+        "FROM codings WHERE id = ?",
+        (codings["deleted"].id,),
+    ).fetchone()
     deleted = codings["deleted"]
-    assert tuple(row) == ("unplaced", deleted.start, deleted.end,
-                          old_text[deleted.start:deleted.end], "confirmed")
-    row = project.conn.execute("SELECT original_text FROM codings WHERE id = ?",
-                               (codings["changed"].id,)).fetchone()
+    assert tuple(row) == (
+        "unplaced",
+        deleted.start,
+        deleted.end,
+        old_text[deleted.start : deleted.end],
+        "confirmed",
+    )
+    row = project.conn.execute(
+        "SELECT original_text FROM codings WHERE id = ?", (codings["changed"].id,)
+    ).fetchone()
     assert row[0] == "拿着身份证，拍个照，签个字"
 
 
@@ -251,7 +268,8 @@ def test_reimport_is_not_undoable_and_leaves_undo_working(edited_a01):
     assert other.id not in {c.id for c in project.codings(status=None)}
     assert project.undo() is None
     assert {c.id: (c.start, c.end) for c in project.codings(status=None)} == {
-        k: v for k, v in after.items() if k != other.id}
+        k: v for k, v in after.items() if k != other.id
+    }
     assert project.redo().action == "code"
 
 
@@ -280,15 +298,21 @@ def test_import_command_reports_reanchoring_and_codings_lists_the_unplaced(
     project, _, source = edited_a01
     project.close()
     runner = CliRunner()
-    result = runner.invoke(main, ["import", str(sample_project_dir), str(source)],
-                           catch_exceptions=False)
+    result = runner.invoke(
+        main, ["import", str(sample_project_dir), str(source)], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
-    assert (f"replaced A01_zhang: 1 stayed, 2 moved, 1 changed, 1 unplaced "
-            f"(see: qualcode codings {sample_project_dir} --status unplaced)") in result.output
+    assert (
+        f"replaced A01_zhang: 1 stayed, 2 moved, 1 changed, 1 unplaced "
+        f"(see: qualcode codings {sample_project_dir} --status unplaced)"
+    ) in result.output
     assert "cannot be undone" in result.output
     listed = sample_project_dir.parent / "unplaced.csv"
-    result = runner.invoke(main, ["codings", str(sample_project_dir), "--status", "unplaced",
-                                  "-o", str(listed)], catch_exceptions=False)
+    result = runner.invoke(
+        main,
+        ["codings", str(sample_project_dir), "--status", "unplaced", "-o", str(listed)],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     content = listed.read_text(encoding="utf-8-sig")
     assert "我当时其实是不知道有这个东西的" in content and "unplaced" in content
@@ -310,11 +334,15 @@ def write_first_version_project(folder):
     conn.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
     conn.execute("INSERT INTO migrations VALUES ('0001_initial', '2024-01-01T00:00:00')")
     conn.execute("INSERT INTO meta VALUES ('name', 'old study')")
-    conn.execute("INSERT INTO transcripts (name, text, hash, imported) "
-                 "VALUES ('T1', '受访者：就是老闪退。', 'x', 'now')")
+    conn.execute(
+        "INSERT INTO transcripts (name, text, hash, imported) "
+        "VALUES ('T1', '受访者：就是老闪退。', 'x', 'now')"
+    )
     conn.execute("INSERT INTO codes (id, position, label) VALUES ('crash', 0, '闪退')")
-    conn.execute("INSERT INTO codings (transcript_id, start, end, code_id, coder, memo, created, "
-                 "changed) VALUES (1, 4, 9, 'crash', 'wang', '备注', 'then', 'then')")
+    conn.execute(
+        "INSERT INTO codings (transcript_id, start, end, code_id, coder, memo, created, "
+        "changed) VALUES (1, 4, 9, 'crash', 'wang', '备注', 'then', 'then')"
+    )
     conn.close()
     db.chmod(0o600)
     return db
@@ -334,8 +362,10 @@ def test_a_project_written_by_the_first_schema_opens_migrated_after_a_backup(tmp
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     old = sqlite3.connect(backup)
     assert [r[0] for r in old.execute("SELECT name FROM migrations")] == ["0001_initial"]
-    assert "unplaced" not in old.execute(
-        "SELECT sql FROM sqlite_master WHERE name = 'codings'").fetchone()[0]
+    assert (
+        "unplaced"
+        not in old.execute("SELECT sql FROM sqlite_master WHERE name = 'codings'").fetchone()[0]
+    )
     old.close()
     with Project.open(db.parent):
         pass
@@ -353,7 +383,9 @@ def test_a_second_migration_backup_does_not_overwrite_the_first(tmp_path):
     with Project.open(db.parent):
         pass
     assert sorted(p.name for p in db.parent.glob("qualcode.backup*")) == [
-        "qualcode.backup-1-2.db", "qualcode.backup-1.db"]
+        "qualcode.backup-1-2.db",
+        "qualcode.backup-1.db",
+    ]
 
 
 def test_a_project_from_a_newer_qualcode_is_refused_untouched(tmp_path):
@@ -368,11 +400,14 @@ def test_a_project_from_a_newer_qualcode_is_refused_untouched(tmp_path):
 def test_lines_added_after_a_coding_never_stretch_it_over_other_turns():
     # With 吧 added earlier, the diff matches the coding's final 。 to the 。 that ends the two
     # lines added after it: the coding must stay on its own words, not grow over two new turns.
-    old = ("访谈者：您好，请问您平时用江城办吗？\n受访者（女，45岁）：用过几次。主要是办社保的时候用。\n"
-           "访谈者：那您知道网站上也可以办吗？\n受访者（女，45岁）：不知道啊，没人告诉过我。\n"
-           "还有就是我担心个人信息泄露，身份证号码都在上面。\n访谈者：好的，谢谢您。\n")
+    old = (
+        "访谈者：您好，请问您平时用江城办吗？\n受访者（女，45岁）：用过几次。主要是办社保的时候用。\n"
+        "访谈者：那您知道网站上也可以办吗？\n受访者（女，45岁）：不知道啊，没人告诉过我。\n"
+        "还有就是我担心个人信息泄露，身份证号码都在上面。\n访谈者：好的，谢谢您。\n"
+    )
     new = old.replace("用过几次。", "用过几次吧。").replace(
-        "都在上面。\n", "都在上面。\n访谈者：还有别的吗？\n受访者（女，45岁）：没有了。\n")
+        "都在上面。\n", "都在上面。\n访谈者：还有别的吗？\n受访者（女，45岁）：没有了。\n"
+    )
     start = old.index("还有就是")
     end = old.index("上面。") + 3
     placed = Anchorer(old, new).place(start, end)

@@ -33,8 +33,10 @@ ATLAS = DATA / "atlasti-8.4_standard-project.qdpx"
 SAMPLES = SHARED / "refi-qda" / "samples"
 NVIVO = SAMPLES / "nvivo15-mac_qc-project.qdpx"
 QC = SAMPLES / "qc-1.3.2_demo.qdpx"
-AGPL_SKIP = ("the NVivo and qc samples are AGPL-3.0 and stay in ../shared/refi-qda/samples "
-             "(not copied into this repository); that folder is absent here")
+AGPL_SKIP = (
+    "the NVivo and qc samples are AGPL-3.0 and stay in ../shared/refi-qda/samples "
+    "(not copied into this repository); that folder is absent here"
+)
 
 PROJECT_SCHEMA = xmlschema.XMLSchema(str(refi.PROJECT_XSD))
 CODEBOOK_SCHEMA = xmlschema.XMLSchema(str(refi.CODEBOOK_XSD))
@@ -60,8 +62,10 @@ def run(*args: object, ok: bool = True):
 
 
 def coding_rows(project: Project) -> list[tuple]:
-    return sorted((c.transcript, c.start, c.end, c.code_id, c.coder, c.memo, c.created, c.changed)
-                  for c in project.codings())
+    return sorted(
+        (c.transcript, c.start, c.end, c.code_id, c.coder, c.memo, c.created, c.changed)
+        for c in project.codings()
+    )
 
 
 # --- codebooks (.qdc) ------------------------------------------------------------------------------
@@ -92,9 +96,13 @@ def test_qdc_keeps_colours_descriptions_hierarchy_and_our_fields(sample_project,
     assert children[:2] == ["使用与知晓度", "内容问题"]
     description = problems.find("q:Description", ns).text
     # Other programs show the description proper first, our block after it.
-    assert description.startswith("受访者在知晓、使用江城办或政务服务网过程中遇到或观察到的各类问题。\n\n")
-    assert '\nid: "problems"\n' in description and 'keywords: ["问题", "不好用", "毛病", "白跑"]' in (
-        description)
+    assert description.startswith(
+        "受访者在知晓、使用江城办或政务服务网过程中遇到或观察到的各类问题。\n\n"
+    )
+    assert (
+        '\nid: "problems"\n' in description
+        and 'keywords: ["问题", "不好用", "毛病", "白跑"]' in (description)
+    )
     _, extras, problems_found = refi.split_extras(description)
     assert extras["label_en"] == "Problems in use" and not problems_found
 
@@ -127,13 +135,15 @@ def test_qdc_from_another_program_gets_ids_by_label_and_pinyin(sample_project, t
 
 
 def test_codebook_import_merges_by_guid_when_another_program_dropped_our_block(
-        sample_project, tmp_path):
+    sample_project, tmp_path
+):
     qdc = tmp_path / "codebook.qdc"
     refi.export_codebook(sample_project, qdc)
     text = qdc.read_text(encoding="utf-8")
     # Another program kept GUIDs but lost our block, and relabelled one code.
-    stripped = re.sub(r"(\n\n)?--- qualcode ---\n.*?</Description>", "</Description>", text,
-                      flags=re.DOTALL)
+    stripped = re.sub(
+        r"(\n\n)?--- qualcode ---\n.*?</Description>", "</Description>", text, flags=re.DOTALL
+    )
     stripped = stripped.replace('name="使用与知晓度"', 'name="知晓度"')
     edited = tmp_path / "edited.qdc"
     edited.write_text(stripped, encoding="utf-8")
@@ -141,7 +151,8 @@ def test_codebook_import_merges_by_guid_when_another_program_dropped_our_block(
     with pytest.raises(MergeConflictError) as raised:
         refi.import_codebook(sample_project, edited, merge=True)
     assert [(c.code_id, c.field) for c in raised.value.merge.conflicts] == [
-        ("problems.awareness", "label")]
+        ("problems.awareness", "label")
+    ]
     assert sample_project.codebook() == before  # nothing written
 
     result = refi.import_codebook(sample_project, edited, merge=True, prefer="theirs")
@@ -153,7 +164,9 @@ def test_codebook_import_merges_by_guid_when_another_program_dropped_our_block(
 
 def test_replacing_the_codebook_refuses_to_orphan_codings(sample_project, tmp_path):
     sentence = sample_project.transcript("A01").sentences[3]
-    sample_project.add_coding("A01_zhang", sentence.start, sentence.end, "problems.security", "wang")
+    sample_project.add_coding(
+        "A01_zhang", sentence.start, sentence.end, "problems.security", "wang"
+    )
     path = tmp_path / "other.qdc"
     path.write_text(OTHER_TOOL_QDC, encoding="utf-8")
     with pytest.raises(ProjectError, match="problems.security"):
@@ -163,8 +176,10 @@ def test_replacing_the_codebook_refuses_to_orphan_codings(sample_project, tmp_pa
 
 
 def test_an_empty_codebook_cannot_be_a_qdc(tmp_path):
-    with init_project(tmp_path / "empty") as project, pytest.raises(ExchangeError,
-                                                                     match="no codes"):
+    with (
+        init_project(tmp_path / "empty") as project,
+        pytest.raises(ExchangeError, match="no codes"),
+    ):
         refi.export_codebook(project, tmp_path / "x.qdc")
     assert not (tmp_path / "x.qdc").exists()
 
@@ -183,19 +198,28 @@ def coded_study(sample_project_dir, tmp_path):
     with Project.open(sample_project_dir) as project:
         import_files(project, [extra])
         s = project.transcript("A01").sentences
-        project.add_coding("A01_zhang", s[11].start, s[11].end, "problems.awareness", "wang",
-                           memo="不知道网站\n第二行 🙂")
+        project.add_coding(
+            "A01_zhang",
+            s[11].start,
+            s[11].end,
+            "problems.awareness",
+            "wang",
+            memo="不知道网站\n第二行 🙂",
+        )
         project.add_coding("A01_zhang", s[11].start, s[11].end, "problems.awareness", "li")
         project.add_coding("A01_zhang", s[3].start, s[6].end, "problems", "li")
-        project.add_imported_codings([Coding(0, "A02_li", 100, 160, "problems.security", "wang",
-                                             status="suggested")])
+        project.add_imported_codings(
+            [Coding(0, "A02_li", 100, 160, "problems.security", "wang", status="suggested")]
+        )
         text = project.transcript("A07").text
         start = text.index("江城办")
         project.add_coding("A07_sun", start, start + 6, "problems.stability", "wang")
         project.add_coding("A07_sun", text.index("👍"), text.index("，挺"), "problems", "li")
         project.set_transcript_memo("A01_zhang", "wang", "整体印象：积极")
         project.set_transcript_memo("A01_zhang", "li", "li 的备忘")
-        project.add_imported_memo(None, "wang", "研究日志\n第一周", created="2024-05-01T09:00:00+0800")
+        project.add_imported_memo(
+            None, "wang", "研究日志\n第一周", created="2024-05-01T09:00:00+0800"
+        )
         project.set_attributes({"A01_zhang": {"age": "63"}, "A02_li": {"age": "35"}})
     return sample_project_dir
 
@@ -206,7 +230,8 @@ def test_qdpx_export_validates_and_round_trips_the_sample_study(coded_study, tmp
         report = refi.export_qdpx(project, archive)
     assert (report.codes, report.transcripts, report.codings, report.coders) == (22, 7, 5, 2)
     assert report.skipped == [
-        "1 suggested or rejected codings (REFI-QDA has confirmed codings only)"]
+        "1 suggested or rejected codings (REFI-QDA has confirmed codings only)"
+    ]
     qde = validate_qdpx(archive)
 
     result = refi.import_qdpx(archive, tmp_path / "back")
@@ -216,8 +241,12 @@ def test_qdpx_export_validates_and_round_trips_the_sample_study(coded_study, tmp
         assert back.transcript_names() == ours.transcript_names()
         for name in ours.transcript_names():
             a, b = ours.transcript(name), back.transcript(name)
-            assert (b.text, b.turns, b.header, b.metadata) == (a.text, a.turns, a.header,
-                                                               a.metadata)
+            assert (b.text, b.turns, b.header, b.metadata) == (
+                a.text,
+                a.turns,
+                a.header,
+                a.metadata,
+            )
         assert coding_rows(back) == coding_rows(ours)
         assert back.attributes() == ours.attributes()
         assert back.attribute_names() == ours.attribute_names()
@@ -229,8 +258,9 @@ def test_qdpx_export_validates_and_round_trips_the_sample_study(coded_study, tmp
     # Exported, imported, exported again: the same document, GUIDs included.
     stamp = re.compile(rb' creationDateTime="[^"]*"')
     first_line = re.compile(rb"<Project [^>]*>")
-    same = [first_line.sub(lambda m: stamp.sub(b"", m.group()), d)
-            for d in (qde, validate_qdpx(again))]
+    same = [
+        first_line.sub(lambda m: stamp.sub(b"", m.group()), d) for d in (qde, validate_qdpx(again))
+    ]
     assert same[0].decode().splitlines() == same[1].decode().splitlines()
 
 
@@ -242,13 +272,16 @@ def test_qdpx_positions_are_code_points_into_the_written_text(coded_study, tmp_p
     assert "\r" not in stored  # line ends normalised on import; the export writes \n
     root = ElementTree.fromstring(qde_of(archive))
     ns = {"q": refi.NS_PROJECT}
-    source = next(s for s in root.iterfind("q:Sources/q:TextSource", ns)
-                  if s.get("name") == "A07_sun")
+    source = next(
+        s for s in root.iterfind("q:Sources/q:TextSource", ns) if s.get("name") == "A07_sun"
+    )
     with zipfile.ZipFile(archive) as opened:
         text = opened.read(f"sources/{source.get('guid')}.txt").decode("utf-8")
     assert text == stored
-    spans = {text[int(s.get("startPosition")):int(s.get("endPosition"))]
-             for s in source.iterfind("q:PlainTextSelection", ns)}
+    spans = {
+        text[int(s.get("startPosition")) : int(s.get("endPosition"))]
+        for s in source.iterfind("q:PlainTextSelection", ns)
+    }
     assert spans == {"江城办老闪退", "👍🏽"}  # the emoji and its skin tone: 2 code points
 
 
@@ -260,13 +293,18 @@ def test_qdpx_carries_memos_users_cases_and_integer_variables(coded_study, tmp_p
     ns = {"q": refi.NS_PROJECT}
     users = {u.get("name"): u.get("guid") for u in root.iterfind("q:Users/q:User", ns)}
     assert set(users) == {"li", "wang"}
-    variables = {v.get("name"): v.get("typeOfVariable")
-                 for v in root.iterfind("q:Variables/q:Variable", ns)}
+    variables = {
+        v.get("name"): v.get("typeOfVariable") for v in root.iterfind("q:Variables/q:Variable", ns)
+    }
     assert variables["age"] == "Integer" and variables["gender"] == "Text"
     case = next(c for c in root.iterfind("q:Cases/q:Case", ns) if c.get("name") == "A01_zhang")
     assert case.find("q:SourceRef", ns) is not None
     assert {n.find("q:PlainTextContent", ns).text for n in root.iterfind("q:Notes/q:Note", ns)} == {
-        "不知道网站\n第二行 🙂", "整体印象：积极", "li 的备忘", "研究日志\n第一周"}
+        "不知道网站\n第二行 🙂",
+        "整体印象：积极",
+        "li 的备忘",
+        "研究日志\n第一周",
+    }
     assert len(root.findall("q:NoteRef", ns)) == 1  # the project memo
     coding = root.find(".//q:Coding/q:NoteRef/..", ns)
     assert coding.get("creatingUser") == users["wang"]
@@ -292,8 +330,10 @@ def test_atlas_ti_sample_imports_what_is_there_and_reports_what_is_missing(tmp_p
     assert result.transcripts == [] and result.codings == 0  # the archive holds no source text
     # 6 text sources and 2 PDF text representations are referenced, none included.
     assert len(result.missing_sources) == 8
-    assert any(m.startswith("Simon.docx: internal://C1C745F7") and "3 codings not imported" in m
-               for m in result.missing_sources)
+    assert any(
+        m.startswith("Simon.docx: internal://C1C745F7") and "3 codings not imported" in m
+        for m in result.missing_sources
+    )
     # Every one of the 16 codings is accounted for: 7 on missing text sources, 2 on a missing
     # PDF text, 4 on PDF pages, 2 on a picture, 1 on a video.
     said = "\n".join(result.missing_sources + result.skipped)
@@ -325,8 +365,11 @@ def test_nvivo_sample_imports_its_code_tree(tmp_path):
     assert not result.missing_sources
     with Project.open(tmp_path / "nvivo") as project:
         book = project.codebook()
-        assert [c.label for c in book.codes][:3] == ["rq1_definition", "rq2_curriculum_and_instruction",
-                                                     "rq3_process"]
+        assert [c.label for c in book.codes][:3] == [
+            "rq1_definition",
+            "rq2_curriculum_and_instruction",
+            "rq3_process",
+        ]
         assert book.by_id()["rq1_definition.competencies.programming"].label == "programming"
         assert project.coders() == ["chrisp", "cp"]
         # NVivo wrote each source's plain text as a single line end (the .docx holds the rest).
@@ -335,22 +378,31 @@ def test_nvivo_sample_imports_its_code_tree(tmp_path):
 
 @pytest.mark.skipif(not QC.exists(), reason=AGPL_SKIP)
 def test_qc_sample_imports_every_coding_at_its_place(tmp_path):
-    assert (count_elements(QC, "Code"), count_elements(QC, "Coding"),
-            count_elements(QC, "PlainTextSelection")) == (262, 205, 158)
+    assert (
+        count_elements(QC, "Code"),
+        count_elements(QC, "Coding"),
+        count_elements(QC, "PlainTextSelection"),
+    ) == (262, 205, 158)
     result = refi.import_qdpx(QC, tmp_path / "qc")
     assert (result.codes, result.codings, result.coders) == (262, 205, ["cp"])
     assert not result.skipped and not result.missing_sources
     assert result.reading == Reading() and result.reading_evidence == ""  # nothing to decide
     with zipfile.ZipFile(QC) as archive:
-        texts = {Path(n).stem: archive.read(n).decode("utf-8") for n in archive.namelist()
-                 if n.startswith("sources/")}
+        texts = {
+            Path(n).stem: archive.read(n).decode("utf-8")
+            for n in archive.namelist()
+            if n.startswith("sources/")
+        }
     # What the sample does: plain ASCII, LF line ends, so every reading of positions agrees.
     assert all(t.isascii() and "\r" not in t for t in texts.values())
     root = ElementTree.fromstring(qde_of(QC))
     ns = {"q": refi.NS_PROJECT}
     expected = sorted(
-        (Path(source.get("plainTextPath")).stem, int(sel.get("startPosition")),
-         int(sel.get("endPosition")))
+        (
+            Path(source.get("plainTextPath")).stem,
+            int(sel.get("startPosition")),
+            int(sel.get("endPosition")),
+        )
         for source in root.iterfind("q:Sources/q:TextSource", ns)
         for sel in source.iterfind("q:PlainTextSelection", ns)
         for _ in sel.iterfind("q:Coding", ns)
@@ -358,7 +410,7 @@ def test_qc_sample_imports_every_coding_at_its_place(tmp_path):
     with Project.open(tmp_path / "qc") as project:
         codings = project.codings()
         assert sorted((c.transcript, c.start, c.end) for c in codings) == expected
-        assert all(c.text == texts[c.transcript][c.start:c.end] for c in codings)
+        assert all(c.text == texts[c.transcript][c.start : c.end] for c in codings)
         refi.export_qdpx(project, tmp_path / "qc.qdpx")
     validate_qdpx(tmp_path / "qc.qdpx")
     again = refi.import_qdpx(tmp_path / "qc.qdpx", tmp_path / "qc2")
@@ -388,9 +440,13 @@ def text_source(selections: list[tuple[int, int, str]], path: str = "internal://
             f'<PlainTextSelection guid="{uuid.uuid4()}"{label} startPosition="{start}" '
             f'endPosition="{end}"><Coding guid="{uuid.uuid4()}" '
             'creatingUser="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002">'
-            f'<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>')
-    return (f'<TextSource guid="{uuid.uuid4()}" name="访谈.txt" plainTextPath="{path}">'
-            + "".join(parts) + "</TextSource>")
+            f'<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>'
+        )
+    return (
+        f'<TextSource guid="{uuid.uuid4()}" name="访谈.txt" plainTextPath="{path}">'
+        + "".join(parts)
+        + "</TextSource>"
+    )
 
 
 def make_qdpx(path: Path, qde: str | bytes, files: dict[str, bytes] | None = None) -> Path:
@@ -415,14 +471,20 @@ def positions(reading: Reading, target: str) -> tuple[int, int]:
     return units(text[:at]), units(text[:at]) + units(target)
 
 
-@pytest.mark.parametrize("reading", [Reading(False, False), Reading(True, False),
-                                     Reading(False, True), Reading(True, True)], ids=str)
+@pytest.mark.parametrize(
+    "reading",
+    [Reading(False, False), Reading(True, False), Reading(False, True), Reading(True, True)],
+    ids=str,
+)
 def test_positions_are_read_as_the_writing_program_counted_them(reading, tmp_path):
     """Selection names (the quoted text, as ATLAS.ti and others write them) tell the readings
     apart; each is mapped onto the stored text, whose line ends are \\n."""
     selections = [(*positions(reading, t), t) for t in TARGETS]
-    archive = make_qdpx(tmp_path / "p.qdpx", project_xml(text_source(selections)),
-                        {"sources/s.txt": RAW.encode("utf-8")})
+    archive = make_qdpx(
+        tmp_path / "p.qdpx",
+        project_xml(text_source(selections)),
+        {"sources/s.txt": RAW.encode("utf-8")},
+    )
     result = refi.import_qdpx(archive, tmp_path / "p")
     assert result.reading == reading
     assert result.reading_evidence.startswith("4 of 4 selection names match")
@@ -434,8 +496,11 @@ def test_positions_are_read_as_the_writing_program_counted_them(reading, tmp_pat
 def test_without_names_positions_default_to_the_standard_and_can_be_told(tmp_path):
     utf16 = Reading(utf16=True)
     selections = [(*positions(utf16, t), "") for t in TARGETS[:2]]
-    archive = make_qdpx(tmp_path / "p.qdpx", project_xml(text_source(selections)),
-                        {"sources/s.txt": RAW.encode("utf-8")})
+    archive = make_qdpx(
+        tmp_path / "p.qdpx",
+        project_xml(text_source(selections)),
+        {"sources/s.txt": RAW.encode("utf-8")},
+    )
     guessed = refi.import_qdpx(archive, tmp_path / "guessed")
     assert guessed.reading == Reading()  # no evidence: code points, CRLF as two
     told = refi.import_qdpx(archive, tmp_path / "told", units="utf16", line_ends="as-written")
@@ -445,9 +510,11 @@ def test_without_names_positions_default_to_the_standard_and_can_be_told(tmp_pat
 
 
 def test_a_selection_that_does_not_fit_is_reported_not_imported(tmp_path):
-    archive = make_qdpx(tmp_path / "p.qdpx",
-                        project_xml(text_source([(2, 4, ""), (5, 999, ""), (7, 7, "")])),
-                        {"sources/s.txt": "受访者：没有。".encode()})
+    archive = make_qdpx(
+        tmp_path / "p.qdpx",
+        project_xml(text_source([(2, 4, ""), (5, 999, ""), (7, 7, "")])),
+        {"sources/s.txt": "受访者：没有。".encode()},
+    )
     result = refi.import_qdpx(archive, tmp_path / "p")
     assert result.codings == 1
     assert any("2 selections (and their codings) do not fit" in s for s in result.skipped)
@@ -473,13 +540,21 @@ def assert_refused(archive: Path, tmp_path: Path, match: str, **options) -> None
 
 
 XXE = '<!DOCTYPE Project [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-LAUGHS = ("<!DOCTYPE Project [<!ENTITY lol \"lol\">"
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'
-                    for i in range(9)) + "]>\n")
+LAUGHS = (
+    '<!DOCTYPE Project [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'
+        for i in range(9)
+    )
+    + "]>\n"
+)
 
 
-@pytest.mark.parametrize(("doctype", "name"), [(XXE, "&xxe;"), (LAUGHS, "&lol8;")],
-                         ids=["external-entity", "billion-laughs"])
+@pytest.mark.parametrize(
+    ("doctype", "name"),
+    [(XXE, "&xxe;"), (LAUGHS, "&lol8;")],
+    ids=["external-entity", "billion-laughs"],
+)
 def test_xml_with_entities_is_refused(doctype, name, tmp_path):
     archive = make_qdpx(tmp_path / "evil.qdpx", project_xml("", doctype=doctype, name=name))
     assert_refused(archive, tmp_path, "declares a document type or entities")
@@ -487,24 +562,34 @@ def test_xml_with_entities_is_refused(doctype, name, tmp_path):
 
 def test_a_qdc_with_an_external_entity_is_refused_and_changes_nothing(sample_project, tmp_path):
     path = tmp_path / "evil.qdc"
-    path.write_text(OTHER_TOOL_QDC.replace('<CodeBook', XXE.replace("Project", "CodeBook")
-                                           + "<CodeBook").replace("数字鸿沟", "&xxe;"),
-                    encoding="utf-8")
+    path.write_text(
+        OTHER_TOOL_QDC.replace(
+            "<CodeBook", XXE.replace("Project", "CodeBook") + "<CodeBook"
+        ).replace("数字鸿沟", "&xxe;"),
+        encoding="utf-8",
+    )
     before = sample_project.codebook()
     with pytest.raises(ExchangeError, match="declares a document type"):
         refi.import_codebook(sample_project, path)
     assert sample_project.codebook() == before
 
 
-@pytest.mark.parametrize(("member", "match"), [
-    ("../evil.txt", r"outside the archive \('\.\.'\)"),
-    ("sources/../../evil.txt", r"outside the archive"),
-    ("/tmp/evil.txt", "absolute path"),
-    ("C:/evil.txt", "absolute path"),
-], ids=["dot-dot", "nested-dot-dot", "absolute", "drive-letter"])
+@pytest.mark.parametrize(
+    ("member", "match"),
+    [
+        ("../evil.txt", r"outside the archive \('\.\.'\)"),
+        ("sources/../../evil.txt", r"outside the archive"),
+        ("/tmp/evil.txt", "absolute path"),
+        ("C:/evil.txt", "absolute path"),
+    ],
+    ids=["dot-dot", "nested-dot-dot", "absolute", "drive-letter"],
+)
 def test_members_outside_the_archive_are_refused(member, match, tmp_path):
-    archive = make_qdpx(tmp_path / "evil.qdpx", project_xml(text_source([])),
-                        {"sources/s.txt": b"text", member: b"evil"})
+    archive = make_qdpx(
+        tmp_path / "evil.qdpx",
+        project_xml(text_source([])),
+        {"sources/s.txt": b"text", member: b"evil"},
+    )
     assert_refused(archive, tmp_path, match)
 
 
@@ -519,15 +604,19 @@ def test_a_symlink_member_is_refused(tmp_path):
 
 
 def test_a_zip_bomb_is_refused_before_it_inflates(tmp_path):
-    archive = make_qdpx(tmp_path / "bomb.qdpx", project_xml(text_source([])),
-                        {"sources/s.txt": b"a" * (30 * 1024 * 1024)})
+    archive = make_qdpx(
+        tmp_path / "bomb.qdpx",
+        project_xml(text_source([])),
+        {"sources/s.txt": b"a" * (30 * 1024 * 1024)},
+    )
     assert_refused(archive, tmp_path, "inflates .* times")
 
 
 def test_an_archive_larger_than_the_limit_is_refused(tmp_path):
     text = "受访者：好。".encode() * 100_000  # 1.8 MB of varied enough text
-    archive = make_qdpx(tmp_path / "big.qdpx", project_xml(text_source([])),
-                        {"sources/s.txt": text})
+    archive = make_qdpx(
+        tmp_path / "big.qdpx", project_xml(text_source([])), {"sources/s.txt": text}
+    )
     limits = ArchiveLimits(max_total=1024 * 1024, max_ratio=10**6)
     assert_refused(archive, tmp_path, "more than 1 MB", limits=limits)
     limits = ArchiveLimits(max_member=1024 * 1024, max_ratio=10**6)
@@ -536,26 +625,34 @@ def test_an_archive_larger_than_the_limit_is_refused(tmp_path):
 
 def test_a_binary_text_source_is_refused(tmp_path):
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
-    archive = make_qdpx(tmp_path / "evil.qdpx", project_xml(text_source([])),
-                        {"sources/s.txt": png})
+    archive = make_qdpx(
+        tmp_path / "evil.qdpx", project_xml(text_source([])), {"sources/s.txt": png}
+    )
     assert_refused(archive, tmp_path, "is not text")
 
 
 def test_sources_outside_the_archive_are_never_read(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("secret", encoding="utf-8")
-    archive = make_qdpx(tmp_path / "p.qdpx", project_xml(
-        text_source([(0, 3, "")], path=secret.as_uri())
-        + text_source([(0, 3, "")], path="relative:///secret.txt")))
+    archive = make_qdpx(
+        tmp_path / "p.qdpx",
+        project_xml(
+            text_source([(0, 3, "")], path=secret.as_uri())
+            + text_source([(0, 3, "")], path="relative:///secret.txt")
+        ),
+    )
     result = refi.import_qdpx(archive, tmp_path / "p")
     assert result.transcripts == [] and len(result.missing_sources) == 2
     assert "outside the archive" in result.missing_sources[0]
 
 
-@pytest.mark.parametrize(("content", "match"), [
-    (b"not a zip at all", "not a REFI-QDA project archive"),
-    (None, "no project.qde"),
-])
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"not a zip at all", "not a REFI-QDA project archive"),
+        (None, "no project.qde"),
+    ],
+)
 def test_files_that_are_not_projects_are_refused(content, match, tmp_path):
     path = tmp_path / "x.qdpx"
     if content is None:
@@ -597,13 +694,21 @@ def test_cli_codebook_import_lists_conflicts_and_changes_nothing(sample_project_
     from qualcode.codebook import save_codebook
 
     save_codebook(theirs, tmp_path / "theirs.yaml")
-    result = run("codebook", "import", sample_project_dir, tmp_path / "theirs.yaml", "--merge",
-                 ok=False)
+    result = run(
+        "codebook", "import", sample_project_dir, tmp_path / "theirs.yaml", "--merge", ok=False
+    )
     assert result.exit_code == 1
     assert "conflict: problems label: ours '使用问题', theirs '问题'" in result.output
     assert Project.open(sample_project_dir).codebook().codes[0].label == "使用问题"
-    run("codebook", "import", sample_project_dir, tmp_path / "theirs.yaml", "--merge",
-        "--prefer", "theirs")
+    run(
+        "codebook",
+        "import",
+        sample_project_dir,
+        tmp_path / "theirs.yaml",
+        "--merge",
+        "--prefer",
+        "theirs",
+    )
     assert Project.open(sample_project_dir).codebook().codes[0].label == "问题"
 
 
@@ -616,8 +721,16 @@ def test_cli_import_qdpx_reports_missing_sources_and_refuses_hostile_files(tmp_p
     assert "refused" in result.output and not (tmp_path / "evil").exists()
 
 
-@pytest.mark.parametrize("command", [["codebook", "export"], ["codebook", "import"],
-                                     ["codebook", "merge"], ["export"], ["import-qdpx"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["codebook", "export"],
+        ["codebook", "import"],
+        ["codebook", "merge"],
+        ["export"],
+        ["import-qdpx"],
+    ],
+)
 def test_every_exchange_command_has_help(command):
     out = run(*command, "--help").output
     assert len(out.split("Options:")[0].strip().splitlines()) >= 3
@@ -638,8 +751,9 @@ def test_memos_are_written_where_qualcoder_reads_them_and_come_back_once(coded_s
     ns = {"q": refi.NS_PROJECT}
     selection = root.find(".//q:PlainTextSelection/q:Coding/q:NoteRef/../..", ns)
     assert selection.find("q:Description", ns).text == "不知道网站\n第二行 🙂"
-    source = next(s for s in root.iterfind("q:Sources/q:TextSource", ns)
-                  if s.get("name") == "A01_zhang")
+    source = next(
+        s for s in root.iterfind("q:Sources/q:TextSource", ns) if s.get("name") == "A01_zhang"
+    )
     assert source[0].tag == f"{{{refi.NS_PROJECT}}}Description"
     assert source.find("q:Description", ns).text == "wang: 整体印象：积极\n\nli: li 的备忘"
     refi.import_qdpx(archive, tmp_path / "back")
@@ -669,10 +783,10 @@ QUALCODER_QDE = f"""<?xml version="1.0" encoding="utf-8"?>
 </TextSource></Sources></Project>"""
 
 
-def test_a_qualcoder_project_keeps_its_dates_memos_and_says_which_date_it_could_not_read(
-        tmp_path):
-    archive = make_qdpx(tmp_path / "qc.qdpx", QUALCODER_QDE,
-                        {"sources/s.txt": "受访者：老闪退，烦。".encode()})
+def test_a_qualcoder_project_keeps_its_dates_memos_and_says_which_date_it_could_not_read(tmp_path):
+    archive = make_qdpx(
+        tmp_path / "qc.qdpx", QUALCODER_QDE, {"sources/s.txt": "受访者：老闪退，烦。".encode()}
+    )
     result = refi.import_qdpx(archive, tmp_path / "p")
     assert any("1 date could not be read (such as '上周三')" in w for w in result.warnings)
     with Project.open(tmp_path / "p") as project:
@@ -683,12 +797,14 @@ def test_a_qualcoder_project_keeps_its_dates_memos_and_says_which_date_it_could_
         assert codings["受访者"].memo == ""
         memos = project.memos()
         assert [(m["transcript"], m["coder"], m["text"]) for m in memos] == [
-            ("访谈", "colin", "受访者很配合")]
+            ("访谈", "colin", "受访者很配合")
+        ]
         assert memos[0]["created"] == "2021-03-04T05:06:07+0000"
 
 
-def test_the_creation_date_and_each_sources_format_survive_a_round_trip(sample_project_dir,
-                                                                         tmp_path):
+def test_the_creation_date_and_each_sources_format_survive_a_round_trip(
+    sample_project_dir, tmp_path
+):
     archive = tmp_path / "study.qdpx"
     with Project.open(sample_project_dir) as project:
         refi.export_qdpx(project, archive)
@@ -714,10 +830,13 @@ def qc_qdpx(path: Path) -> Path:
         f'<PlainTextSelection guid="{uuid.uuid4()}" name="line:{i}" startPosition="{starts[i]}" '
         f'endPosition="{starts[i] + len(lines[i])}"><Coding guid="{uuid.uuid4()}" '
         'creatingUser="6F0D8C52-2F2C-4E1B-9C55-2E1B5D0A0002">'
-        f'<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>' for i in (1, 3))
-    qde = project_xml(f'<TextSource guid="{uuid.uuid4()}" name="interview.txt" '
-                      f'plainTextPath="internal://s.txt">{selections}</TextSource>'
-                      ).replace('origin="test"', 'origin="qc 1.3.2"')
+        f'<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>'
+        for i in (1, 3)
+    )
+    qde = project_xml(
+        f'<TextSource guid="{uuid.uuid4()}" name="interview.txt" '
+        f'plainTextPath="internal://s.txt">{selections}</TextSource>'
+    ).replace('origin="test"', 'origin="qc 1.3.2"')
     return make_qdpx(path, qde, {"sources/s.txt": QC_RAW.encode()})
 
 
@@ -726,12 +845,16 @@ def test_a_qc_export_on_crlf_text_is_read_with_crlf_as_one_and_can_be_overridden
     result = run("import-qdpx", archive, tmp_path / "auto")
     assert "CRLF counted as one" in result.output and "written by qc 1.3.2" in result.output
     with Project.open(tmp_path / "auto") as project:
-        assert [c.text for c in project.codings()] == ["Respondent: the app crashes\n",
-                                                       "Respondent: always\n"]
+        assert [c.text for c in project.codings()] == [
+            "Respondent: the app crashes\n",
+            "Respondent: always\n",
+        ]
     run("import-qdpx", archive, tmp_path / "told", "--line-ends", "as-written")
     with Project.open(tmp_path / "told") as project:  # one character early per line before
-        assert [c.text for c in project.codings()] == ["\nRespondent: the app crashes",
-                                                       "?\nRespondent: alwa"]
+        assert [c.text for c in project.codings()] == [
+            "\nRespondent: the app crashes",
+            "?\nRespondent: alwa",
+        ]
 
 
 DUPLICATES_YAML = """qualcode_codebook: 1
@@ -755,8 +878,10 @@ def test_duplicate_labels_are_warned_about_and_taguette_gets_unique_tags(tmp_pat
     book.write_text(DUPLICATES_YAML, encoding="utf-8")
     checked = run("codebook", "validate", book)
     assert "valid, 4 codes" in checked.output
-    assert ("the label '态度' is used by 2 codes (staff.attitude, site.attitude): QualCoder, "
-            "Taguette and ATLAS.ti need every label unique") in checked.output
+    assert (
+        "the label '态度' is used by 2 codes (staff.attitude, site.attitude): QualCoder, "
+        "Taguette and ATLAS.ti need every label unique"
+    ) in checked.output
     run("init", tmp_path / "p", "--codebook", book)
     exported = run("export", tmp_path / "p", tmp_path / "p.qdpx")
     assert "warning: the label '态度' is used by 2 codes" in exported.output
@@ -767,9 +892,13 @@ def test_duplicate_labels_are_warned_about_and_taguette_gets_unique_tags(tmp_pat
     written = run("codebook", "export", tmp_path / "p", tmp_path / "tags.csv")
     assert "QualCoder, Taguette and ATLAS.ti need every label unique" in written.output
     rows = list(csv.reader(io.StringIO((tmp_path / "tags.csv").read_text("utf-8-sig"))))
-    assert rows == [["tag", "parent", "description", "number of highlights"],
-                    ["工作人员", "", "", "0"], ["态度 (staff.attitude)", "工作人员", "", "0"],
-                    ["网站", "", "", "0"], ["态度 (site.attitude)", "网站", "", "0"]]
+    assert rows == [
+        ["tag", "parent", "description", "number of highlights"],
+        ["工作人员", "", "", "0"],
+        ["态度 (staff.attitude)", "工作人员", "", "0"],
+        ["网站", "", "", "0"],
+        ["态度 (site.attitude)", "网站", "", "0"],
+    ]
 
 
 def test_codebook_csv_is_what_taguettes_codebook_import_reads(sample_project_dir, tmp_path):

@@ -43,8 +43,12 @@ class Worker:
 
     def __init__(self, *args: object):
         self.process = subprocess.Popen(
-            [sys.executable, str(WORKER), *map(str, args)], cwd=REPO, text=True,
-            encoding="utf-8", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, str(WORKER), *map(str, args)],
+            cwd=REPO,
+            text=True,
+            encoding="utf-8",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
         self.lines: list[str] = []
@@ -64,11 +68,14 @@ class Worker:
             try:
                 line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                pytest.fail(f"no {count} x {wanted!r} from the worker within {WAIT} s: "
-                            f"{self.lines[-3:]}")
+                pytest.fail(
+                    f"no {count} x {wanted!r} from the worker within {WAIT} s: {self.lines[-3:]}"
+                )
             if line is None:
-                pytest.fail(f"the worker ended before {count} x {wanted!r}: {self.lines[-3:]}"
-                            f"\n{self.process.stderr.read()}")
+                pytest.fail(
+                    f"the worker ended before {count} x {wanted!r}: {self.lines[-3:]}"
+                    f"\n{self.process.stderr.read()}"
+                )
             self.lines.append(line)
 
     def send(self, line: str = "go") -> None:
@@ -123,8 +130,9 @@ def write_batch(folder: Path, n: int = 12) -> list[Path]:
     files = []
     for i in range(n):
         path = folder / f"K{i:02d}.txt"
-        path.write_text(f"编号：K{i:02d}\n\n" + body[i * 100:] + f"\n\n受访者：第{i}份。\n",
-                        encoding="utf-8")
+        path.write_text(
+            f"编号：K{i:02d}\n\n" + body[i * 100 :] + f"\n\n受访者：第{i}份。\n", encoding="utf-8"
+        )
         files.append(path)
     return files
 
@@ -143,8 +151,11 @@ def coded_project(sample_project_dir: Path, tmp_path: Path) -> tuple[Path, list[
     batch.mkdir()
     files = write_batch(batch)
     edited = batch / "A01_zhang.txt"
-    edited.write_text("前言：补录。\n" + A01.read_text(encoding="utf-8").replace(
-        "我当时其实是不知道有这个东西的，", ""), encoding="utf-8")
+    edited.write_text(
+        "前言：补录。\n"
+        + A01.read_text(encoding="utf-8").replace("我当时其实是不知道有这个东西的，", ""),
+        encoding="utf-8",
+    )
     return sample_project_dir, [*files, edited], before
 
 
@@ -162,8 +173,11 @@ def test_an_import_killed_anywhere_leaves_all_of_it_or_none(coded_project, kill_
         if kill_at == "committed":
             assert present == names
             assert project.transcript("A01").text.startswith("前言：补录。")
-            assert sorted(s for _, _, s in codings.values()) == ["confirmed", "confirmed",
-                                                                  "unplaced"]
+            assert sorted(s for _, _, s in codings.values()) == [
+                "confirmed",
+                "confirmed",
+                "unplaced",
+            ]
         else:
             assert present == set()  # none of the batch: no partial import
             assert project.transcript("A01").text == A01.read_text(encoding="utf-8")
@@ -188,8 +202,12 @@ def test_codings_killed_midway_keep_every_reported_one_and_no_half_one(
         present = {c.id for c in project.codings(status=None)}
         assert reported <= present
         assert len(present - reported) <= 1  # committed, killed before it was printed
-        logged = [json.loads(r[0])[0]["key"] for r in project.conn.execute(
-            "SELECT changes FROM undo_log WHERE action = 'code' ORDER BY id")]
+        logged = [
+            json.loads(r[0])[0]["key"]
+            for r in project.conn.execute(
+                "SELECT changes FROM undo_log WHERE action = 'code' ORDER BY id"
+            )
+        ]
         assert sorted(logged) == sorted(present)  # each coding with its undo entry, or neither
 
 
@@ -207,7 +225,9 @@ def test_two_processes_coding_at_once_lose_nothing(sample_project_dir: Path):
         codings = project.codings()
         assert len(codings) == 400
         assert {coder: sum(c.coder == coder for c in codings) for coder in ("wang", "li")} == {
-            "wang": 200, "li": 200}
+            "wang": 200,
+            "li": 200,
+        }
 
 
 def test_an_import_is_stored_against_what_another_process_wrote_meanwhile(
@@ -223,11 +243,17 @@ def test_an_import_is_stored_against_what_another_process_wrote_meanwhile(
     with Project.open(sample_project_dir) as mine, Project.open(sample_project_dir) as other:
         segmenter = segmenter_for(mine)
         text = mine.transcript("A01").text
-        early = mine.add_coding("A01", text.index("刷脸就行"), text.index("刷脸就行") + 4,
-                                "problems.content", "wang")
-        prepared = pipeline.prepare(mine, [
-            pipeline.Source.parsed(path.stem, read_transcript(path), path) for path in (new, edited)
-        ], segmenter=segmenter)
+        early = mine.add_coding(
+            "A01", text.index("刷脸就行"), text.index("刷脸就行") + 4, "problems.content", "wang"
+        )
+        prepared = pipeline.prepare(
+            mine,
+            [
+                pipeline.Source.parsed(path.stem, read_transcript(path), path)
+                for path in (new, edited)
+            ],
+            segmenter=segmenter,
+        )
         import_files(other, [new])  # the other window imports the same new file first ...
         start = text.index("教了三十多年语文")  # ... and codes A01 after the diff was made
         late = other.add_coding("A01", start, start + 8, "problems.content", "li")
@@ -236,7 +262,9 @@ def test_an_import_is_stored_against_what_another_process_wrote_meanwhile(
         assert [r.status for r in results] == ["unchanged", "replaced"]
         assert results[1].reanchored.moved == 2
         assert [(c.id, c.text) for c in mine.codings("A01")] == [
-            (late.id, "教了三十多年语文"), (early.id, "刷脸就行")]
+            (late.id, "教了三十多年语文"),
+            (early.id, "刷脸就行"),
+        ]
 
 
 @pytest.fixture
@@ -276,8 +304,11 @@ def test_a_writer_blocked_past_the_busy_timeout_is_told_clearly(held_project, tm
 
 def test_the_command_line_says_busy_in_one_line_without_a_traceback(held_project):
     project_dir, _ = held_project
-    result = CliRunner().invoke(main, ["code", str(project_dir), "A01", "3", "problems.content",
-                                       "--coder", "wang"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["code", str(project_dir), "A01", "3", "problems.content", "--coder", "wang"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1
     assert "error:" in result.output and "busy" in result.output
     assert "Traceback" not in result.output and "OperationalError" not in result.output
@@ -345,8 +376,10 @@ def test_doctor_finds_codings_outside_their_text_and_with_unknown_codes(sample_p
     with raw(sample_project.folder) as conn:
         conn.execute("UPDATE codings SET end = 10000000 WHERE id = ?", (coding.id,))
         conn.execute("UPDATE codings SET code_id = 'ghost' WHERE id = ?", (other.id,))
-        conn.execute("INSERT INTO codes (id, parent_id, position, label) "
-                     "VALUES ('lost.child', 'lost', 99, '孤儿')")
+        conn.execute(
+            "INSERT INTO codes (id, parent_id, position, label) "
+            "VALUES ('lost.child', 'lost', 99, '孤儿')"
+        )
     found = "\n".join(problems(sample_project.folder))
     assert f"1 codings point outside their transcript's text: #{coding.id} A01_zhang" in found
     assert "1 codings use codes missing from the codebook: ghost" in found
@@ -358,10 +391,13 @@ def test_doctor_finds_codings_outside_their_text_and_with_unknown_codes(sample_p
 
 def test_doctor_finds_rows_pointing_nowhere(sample_project):
     with raw(sample_project.folder) as conn:
-        conn.execute("INSERT INTO codings (transcript_id, start, end, code_id, coder, created, "
-                     "changed) VALUES (999, 0, 1, 'problems.content', 'wang', 'x', 'x')")
+        conn.execute(
+            "INSERT INTO codings (transcript_id, start, end, code_id, coder, created, "
+            "changed) VALUES (999, 0, 1, 'problems.content', 'wang', 'x', 'x')"
+        )
     assert "1 rows of codings point to transcripts rows that do not exist" in problems(
-        sample_project.folder)
+        sample_project.folder
+    )
 
 
 def test_doctor_finds_missing_sentences_and_repair_rebuilds_them(sample_project):
@@ -370,10 +406,10 @@ def test_doctor_finds_missing_sentences_and_repair_rebuilds_them(sample_project)
     sentences = [(x.start, x.end) for x in sample_project.transcript("A02").sentences]
     transcript_id = sample_project.transcript("A02").id
     with raw(sample_project.folder) as conn:
-        conn.execute("DELETE FROM sentences WHERE transcript_id = ? AND idx > 10",
-                     (transcript_id,))
-        conn.execute("UPDATE turns SET end = 99999999 WHERE transcript_id = ? AND idx = 2",
-                     (transcript_id,))
+        conn.execute("DELETE FROM sentences WHERE transcript_id = ? AND idx > 10", (transcript_id,))
+        conn.execute(
+            "UPDATE turns SET end = 99999999 WHERE transcript_id = ? AND idx = 2", (transcript_id,)
+        )
     (found,) = problems(sample_project.folder)
     assert found.startswith("transcript A02_li: ")
     assert "some of its sentences are missing" in found and "turns lie outside its text" in found
@@ -395,7 +431,7 @@ def test_doctor_reports_a_damaged_file_and_repair_leaves_it_alone(sample_project
     data = bytearray(db.read_bytes())
     page = 4096
     for offset in range(3 * page, len(data) - page, 7 * page):  # scribble over some pages
-        data[offset + 100:offset + 400] = os.urandom(300)
+        data[offset + 100 : offset + 400] = os.urandom(300)
     db.write_bytes(bytes(data))
     before = db.read_bytes()
     result = doctor(sample_project_dir, "--repair")
@@ -425,7 +461,8 @@ def test_unplaced_codings_are_a_note_not_a_problem(sample_project, tmp_path):
     import_files(sample_project, [source])
     findings = check_project(sample_project.folder)
     assert [(f.severity, f.message) for f in findings] == [
-        ("note", "1 codings could not be placed when their transcripts changed (A01_zhang: 1)")]
+        ("note", "1 codings could not be placed when their transcripts changed (A01_zhang: 1)")
+    ]
     assert "--status unplaced" in findings[0].repair
     assert doctor(sample_project.folder).exit_code == 0
 

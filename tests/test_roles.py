@@ -70,19 +70,46 @@ def study(tmp_path: Path, sources: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("label", "role"), [
-    ("访谈者", "interviewer"), ("主持人", "interviewer"), ("采访者", "interviewer"),
-    ("研究者", "interviewer"), ("记者", "interviewer"), ("问", "interviewer"),
-    ("Q", "interviewer"), ("I", "interviewer"), ("Interviewer", "interviewer"),
-    ("Moderator 2", "interviewer"), ("訪談者", "interviewer"), ("主持人王老师", "interviewer"),
-    ("受访者", "respondent"), ("被访者", "respondent"), ("访谈对象", "respondent"),
-    ("答", "respondent"), ("A", "respondent"), ("R", "respondent"), ("P1", "respondent"),
-    ("R06", "respondent"), ("Respondent", "respondent"), ("Interviewee", "respondent"),
-    ("受訪者", "respondent"), ("受访者2", "respondent"), ("受访者甲", "respondent"),
-    ("翻译", "other"),
-    ("李明", None), ("居民A", None), ("A女士", None), ("Lily", None), ("Ai", None),
-    ("Qi", None), ("SPEAKER_00", None), ("用户8372", None), ("问题", None),
-])
+@pytest.mark.parametrize(
+    ("label", "role"),
+    [
+        ("访谈者", "interviewer"),
+        ("主持人", "interviewer"),
+        ("采访者", "interviewer"),
+        ("研究者", "interviewer"),
+        ("记者", "interviewer"),
+        ("问", "interviewer"),
+        ("Q", "interviewer"),
+        ("I", "interviewer"),
+        ("Interviewer", "interviewer"),
+        ("Moderator 2", "interviewer"),
+        ("訪談者", "interviewer"),
+        ("主持人王老师", "interviewer"),
+        ("受访者", "respondent"),
+        ("被访者", "respondent"),
+        ("访谈对象", "respondent"),
+        ("答", "respondent"),
+        ("A", "respondent"),
+        ("R", "respondent"),
+        ("P1", "respondent"),
+        ("R06", "respondent"),
+        ("Respondent", "respondent"),
+        ("Interviewee", "respondent"),
+        ("受訪者", "respondent"),
+        ("受访者2", "respondent"),
+        ("受访者甲", "respondent"),
+        ("翻译", "other"),
+        ("李明", None),
+        ("居民A", None),
+        ("A女士", None),
+        ("Lily", None),
+        ("Ai", None),
+        ("Qi", None),
+        ("SPEAKER_00", None),
+        ("用户8372", None),
+        ("问题", None),
+    ],
+)
 def test_role_words_in_labels(label, role):
     assert role_word(label) == role
 
@@ -90,7 +117,9 @@ def test_role_words_in_labels(label, role):
 def test_guesses_follow_the_documented_rules():
     interview = guess_roles(["访谈者", "受访者"])
     assert {name: g.role for name, g in interview.items()} == {
-        "访谈者": "interviewer", "受访者": "respondent"}
+        "访谈者": "interviewer",
+        "受访者": "respondent",
+    }
     assert interview["访谈者"].reason == "the label says 访谈者"
     # Rule 2: the people an interviewer talks to are respondents (a focus group too).
     group = guess_roles(["主持人", "王女士", "居民A"])
@@ -106,7 +135,10 @@ def test_guesses_follow_the_documented_rules():
     # Rule 4: otherwise other, as is the unknown speaker.
     assert {g.role for g in guess_roles(["李明", "张三"]).values()} == {"other"}
     assert {g.role for g in guess_roles(["访谈者", "受访者", "李明"]).values()} == {
-        "interviewer", "respondent", "other"}
+        "interviewer",
+        "respondent",
+        "other",
+    }
     assert guess_roles([""])[""].role == "other"
 
 
@@ -114,12 +146,19 @@ def test_import_stores_roles_descriptions_and_start_times(study):
     with Project.open(study) as project:
         stored = project.transcript("I01")
         assert [(s.name, s.role, s.description, s.turns, s.role_set) for s in stored.speakers] == [
-            ("访谈者", "interviewer", "", 2, False), ("受访者", "respondent", "女，35岁", 2, False)]
+            ("访谈者", "interviewer", "", 2, False),
+            ("受访者", "respondent", "女，35岁", 2, False),
+        ]
         assert [t.seconds for t in stored.turns] == [3.0, 9.0, 75.0, 3725.0]
         assert [(s.name, s.role) for s in project.speakers("I02")["I02"]] == [
-            ("李明", "interviewer"), ("受访者", "respondent")]
+            ("李明", "interviewer"),
+            ("受访者", "respondent"),
+        ]
         assert [(s.name, s.role) for s in project.speakers("G01")["G01"]] == [
-            ("主持人", "interviewer"), ("王女士", "respondent"), ("居民A", "respondent")]
+            ("主持人", "interviewer"),
+            ("王女士", "respondent"),
+            ("居民A", "respondent"),
+        ]
 
 
 def test_import_says_which_roles_it_guessed(tmp_path, sources):
@@ -133,21 +172,34 @@ def test_speakers_lists_and_sets_roles_that_survive_a_reimport(study, sources, t
     out = run("speakers", study, "I01").output
     assert "受访者" in out and "女，35岁" in out and "guessed: the label says 访谈者" in out
     listing = tmp_path / "speakers.csv"
-    run("speakers", study, "G01", "--role", "居民A=other", "--role", "主持人=interviewer",
-        "-o", listing)
+    run(
+        "speakers",
+        study,
+        "G01",
+        "--role",
+        "居民A=other",
+        "--role",
+        "主持人=interviewer",
+        "-o",
+        listing,
+    )
     rows = read_csv(listing)
     assert [(r["speaker"], r["turns"], r["role"], r["how"]) for r in rows] == [
         ("主持人", "2", "interviewer", "set"),
         ("王女士", "2", "respondent", "guessed: speaks with the interviewer"),
-        ("居民A", "2", "other", "set")]
+        ("居民A", "2", "other", "set"),
+    ]
     # The transcript changes and is imported again: the role set by hand stays.
     changed = sources / "G01.txt"
     changed.write_text(FOCUS_GROUP + "居民A：我再补充一句，希望字大一点。\n", encoding="utf-8")
     assert "replaced  G01" in run("import", study, changed).output
     with Project.open(study) as project:
         roles = {s.name: (s.role, s.turns) for s in project.speakers("G01")["G01"]}
-    assert roles == {"主持人": ("interviewer", 2), "王女士": ("respondent", 2),
-                     "居民A": ("other", 3)}
+    assert roles == {
+        "主持人": ("interviewer", 2),
+        "王女士": ("respondent", 2),
+        "居民A": ("other", 3),
+    }
 
 
 def test_a_role_set_for_all_transcripts_reaches_those_imported_later(study, sources, tmp_path):
@@ -162,14 +214,21 @@ def test_a_role_set_for_all_transcripts_reaches_those_imported_later(study, sour
     assert (respondent.name, respondent.role, respondent.role_set) == ("受访者", "other", True)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["I01", "--role", "李明=interviewer"],
-     "I01 has no speaker '李明'; its speakers are: '访谈者', '受访者'"),
-    (["I01", "--role", "受访者=boss"],
-     "unknown speaker role 'boss'; use one of interviewer, respondent, other"),
-    (["I01", "--role", "受访者"], "give a speaker and a role as NAME=ROLE"),
-    (["--all", "--role", "王五=other"], "no transcript has a speaker '王五'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["I01", "--role", "李明=interviewer"],
+            "I01 has no speaker '李明'; its speakers are: '访谈者', '受访者'",
+        ),
+        (
+            ["I01", "--role", "受访者=boss"],
+            "unknown speaker role 'boss'; use one of interviewer, respondent, other",
+        ),
+        (["I01", "--role", "受访者"], "give a speaker and a role as NAME=ROLE"),
+        (["--all", "--role", "王五=other"], "no transcript has a speaker '王五'"),
+    ],
+)
 def test_bad_role_settings_are_one_clear_line(study, args, message):
     result = run("speakers", study, *args, ok=False)
     assert result.exit_code == 1 and message in result.output
@@ -182,15 +241,16 @@ def test_show_turns_lists_speaker_role_and_start_time(study, tmp_path):
     out = tmp_path / "turns.csv"
     run("show", study, "I01", "--turns", "-o", out)
     rows = read_csv(out)
-    assert list(rows[0]) == ["index", "speaker", "role", "seconds", "time", "start", "end",
-                             "text"]
+    assert list(rows[0]) == ["index", "speaker", "role", "seconds", "time", "start", "end", "text"]
     assert [(r["speaker"], r["role"], r["seconds"], r["time"]) for r in rows] == [
-        ("访谈者", "interviewer", "3.0", "0:00:03"), ("受访者", "respondent", "9.0", "0:00:09"),
+        ("访谈者", "interviewer", "3.0", "0:00:03"),
+        ("受访者", "respondent", "9.0", "0:00:09"),
         ("访谈者", "interviewer", "75.0", "0:01:15"),
-        ("受访者", "respondent", "3725.0", "1:02:05")]
+        ("受访者", "respondent", "3725.0", "1:02:05"),
+    ]
     assert rows[1]["text"] == "用的，主要是查社保。\n不过登录老是要验证好几次。"
     text = INTERVIEW
-    assert text[int(rows[3]["start"]):int(rows[3]["end"])].strip() == "就是登录，还有字太小了。"
+    assert text[int(rows[3]["start"]) : int(rows[3]["end"])].strip() == "就是登录，还有字太小了。"
     printed = run("show", study, "I02", "--turns").output
     assert "李明" in printed and "interviewer" in printed
 
@@ -200,7 +260,9 @@ def test_allowed_spans_are_what_those_speakers_said(study):
         spans = allowed_spans(project, ["respondent"])
         text = project.transcript("I02").text
         assert [text[s:e].strip() for s, e in spans["I02"]] == [
-            "办过，在网上提交的材料。", "挺顺利的，三天就好了。"]
+            "办过，在网上提交的材料。",
+            "挺顺利的，三天就好了。",
+        ]
         assert set(spans) == {"I01", "I02", "G01"}
         assert "G01" not in allowed_spans(project, ["other"])
 
@@ -217,8 +279,12 @@ def test_a_project_from_before_speakers_opens_with_guessed_roles(tmp_path, sourc
     conn.close()
     with Project.open(folder) as project:
         assert {r[0] for r in project.conn.execute("SELECT name FROM migrations")} == {
-            name for name, _ in MIGRATIONS}
+            name for name, _ in MIGRATIONS
+        }
         assert [(s.name, s.role, s.turns) for s in project.speakers("G01")["G01"]] == [
-            ("主持人", "interviewer", 2), ("王女士", "respondent", 2), ("居民A", "respondent", 2)]
+            ("主持人", "interviewer", 2),
+            ("王女士", "respondent", 2),
+            ("居民A", "respondent", 2),
+        ]
         assert [t.seconds for t in project.transcript("I01").turns] == [None] * 4
     assert list(folder.glob("qualcode.backup-*.db"))  # kept a copy before migrating

@@ -53,11 +53,21 @@ def free_port() -> int:
 @contextmanager
 def served(project: Path, home: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """``qualcode serve PROJECT ARGS`` running; yields the address it printed."""
-    env = {**os.environ, "QUALCODE_HOME": str(home), "QUALCODE_CODER": "wang",
-           "QUALCODE_LANG": "zh", "PYTHONIOENCODING": "utf-8"}
-    server = subprocess.Popen([sys.executable, "-m", "qualcode", "serve", str(project), *args],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                              text=True, encoding="utf-8")
+    env = {
+        **os.environ,
+        "QUALCODE_HOME": str(home),
+        "QUALCODE_CODER": "wang",
+        "QUALCODE_LANG": "zh",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "qualcode", "serve", str(project), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        encoding="utf-8",
+    )
     try:
         assert server.stdout is not None
         line = server.stdout.readline()  # printed once the port is bound
@@ -89,16 +99,24 @@ def test_workbench_command_keeps_a_path_with_spaces_and_chinese_whole(tmp_path: 
     project = tmp_path / "我的 研究" / "访谈 项目"
     command = workbench_command(project, lang="zh", coder="王 老师")
     if os.name != "nt":
-        assert shlex.split(command)[-6:] == ["tui", str(project), "--lang", "zh",
-                                             "--coder", "王 老师"]
+        assert shlex.split(command)[-6:] == [
+            "tui",
+            str(project),
+            "--lang",
+            "zh",
+            "--coder",
+            "王 老师",
+        ]
 
 
 def test_a_server_on_another_address_refuses_requests_without_its_token(
-        sample_project_dir: Path, tmp_path: Path) -> None:
+    sample_project_dir: Path, tmp_path: Path
+) -> None:
     # 0.0.0.0 is every interface; the requests below go to the loopback one only.
     port = free_port()
-    with served(sample_project_dir, tmp_path / "home", "--host", "0.0.0.0",
-                "--port", str(port)) as (url, _):
+    with served(
+        sample_project_dir, tmp_path / "home", "--host", "0.0.0.0", "--port", str(port)
+    ) as (url, _):
         token = url.split("?token=", 1)[1]
         assert len(token) >= 24
         base = f"http://127.0.0.1:{port}"
@@ -113,7 +131,8 @@ def test_a_server_on_another_address_refuses_requests_without_its_token(
 
 
 def test_a_loopback_server_refuses_other_sites_pages_and_rebound_names(
-        sample_project_dir: Path, tmp_path: Path) -> None:
+    sample_project_dir: Path, tmp_path: Path
+) -> None:
     port = free_port()
     with served(sample_project_dir, tmp_path / "home", "--port", str(port)) as (url, _):
         assert url == f"http://127.0.0.1:{port}/"
@@ -123,18 +142,34 @@ def test_a_loopback_server_refuses_other_sites_pages_and_rebound_names(
         assert "https://" not in page
         assert status_of(f"{url}static/fonts/RobotoMono-VariableFont_wght.ttf") == 200
         # A page of another site must not drive the workbench through the websocket ...
-        upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-                   "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+        upgrade = {
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        }
         assert status_of(f"{url}ws", {**upgrade, "Origin": "http://example.com"}) == 403
         # ... nor reach the server by a name of its own that resolves to 127.0.0.1.
         assert status_of(url, {"Host": f"rebound.example.com:{port}"}) == 403
 
 
 def test_serve_refuses_a_folder_without_a_project(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "qualcode", "serve", str(tmp_path / "none"),
-                             "--port", str(free_port())], check=False, capture_output=True,
-                            text=True,
-                            encoding="utf-8", env={**os.environ, "QUALCODE_HOME": str(tmp_path)})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qualcode",
+            "serve",
+            str(tmp_path / "none"),
+            "--port",
+            str(free_port()),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "QUALCODE_HOME": str(tmp_path)},
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "qualcode.db" in result.stderr
 
@@ -144,10 +179,22 @@ def test_serve_says_which_port_is_taken(sample_project_dir: Path, tmp_path: Path
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "qualcode", "serve",
-                                 str(sample_project_dir), "--port", str(port)], check=False,
-                                capture_output=True, text=True, encoding="utf-8",
-                                env={**os.environ, "QUALCODE_HOME": str(tmp_path)})
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "qualcode",
+                "serve",
+                str(sample_project_dir),
+                "--port",
+                str(port),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env={**os.environ, "QUALCODE_HOME": str(tmp_path)},
+        )
     assert result.returncode == 1
     assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "--port" in result.stderr
@@ -169,14 +216,20 @@ def chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--window-size=1400,900",
-                     f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}"):
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,900",
+        f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                           {"source": NOTE_PAINTED_GLYPHS})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NOTE_PAINTED_GLYPHS})
     try:
         yield driver
     finally:
@@ -199,19 +252,23 @@ def painted(driver) -> str:
 
 
 @pytest.mark.browser
-def test_coding_a_sentence_in_the_browser(chromium, sample_project_dir: Path,
-                                          tmp_path: Path) -> None:
+def test_coding_a_sentence_in_the_browser(
+    chromium, sample_project_dir: Path, tmp_path: Path
+) -> None:
     with Project.open(sample_project_dir) as project:
         favourite = project.favourites()[1]
         first = project.transcript("A01_zhang").text
     with served(sample_project_dir, tmp_path / "home", "--port", str(free_port())) as (url, _):
         chromium.get(url)
         # The workbench opens the first transcript: its Chinese words are painted.
-        wait_for(lambda: all(c in painted(chromium) for c in "访谈者张老师您好政务服务网"),
-                 "the transcript's Chinese text painted on the page")
+        wait_for(
+            lambda: all(c in painted(chromium) for c in "访谈者张老师您好政务服务网"),
+            "the transcript's Chinese text painted on the page",
+        )
         # Nothing was fetched from anywhere but this server (the font included).
         fetched = chromium.execute_script(
-            "return performance.getEntriesByType('resource').map(e => e.name)")
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
         assert any(name.endswith(".ttf") for name in fetched)
         assert all(name.startswith(url.rstrip("/")) for name in fetched), fetched
         time.sleep(1)  # let the first frames settle before the picture (not an assertion)
@@ -234,17 +291,20 @@ def test_coding_a_sentence_in_the_browser(chromium, sample_project_dir: Path,
             time.sleep(1)  # the coloured span reaches the page after the store (a picture only)
             chromium.save_screenshot(str(Path(artifacts) / "serve-coded.png"))
     assert [(c.transcript, c.code_id, c.coder) for c in codings] == [
-        ("A01_zhang", favourite, "wang")]
-    assert codings[0].text == first[codings[0].start:codings[0].end]
+        ("A01_zhang", favourite, "wang")
+    ]
+    assert codings[0].text == first[codings[0].start : codings[0].end]
     assert codings[0].text.startswith("张老师您好")
 
 
 @pytest.mark.browser
-def test_the_browser_gets_the_workbench_only_with_the_token(chromium, sample_project_dir: Path,
-                                                            tmp_path: Path) -> None:
+def test_the_browser_gets_the_workbench_only_with_the_token(
+    chromium, sample_project_dir: Path, tmp_path: Path
+) -> None:
     port = free_port()
-    with served(sample_project_dir, tmp_path / "home", "--host", "0.0.0.0",
-                "--port", str(port)) as (url, _):
+    with served(
+        sample_project_dir, tmp_path / "home", "--host", "0.0.0.0", "--port", str(port)
+    ) as (url, _):
         local = f"http://127.0.0.1:{port}/"
         chromium.get(local)
         assert "needs the token" in chromium.find_element("tag name", "body").text
@@ -252,5 +312,7 @@ def test_the_browser_gets_the_workbench_only_with_the_token(chromium, sample_pro
         # With the token the page, its script and font (fetched with the cookie) and the
         # websocket (token in its path) all come through.
         chromium.get(local + "?" + url.split("?", 1)[1])
-        wait_for(lambda: all(c in painted(chromium) for c in "访谈者张老师您好"),
-                 "the workbench painted with the token")
+        wait_for(
+            lambda: all(c in painted(chromium) for c in "访谈者张老师您好"),
+            "the workbench painted with the token",
+        )

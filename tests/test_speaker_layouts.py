@@ -209,7 +209,10 @@ def test_quotations_clock_times_urls_and_list_items_are_not_labels() -> None:
     )
     parsed = parse_transcript(text)
     assert [t.speaker for t in parsed.turns] == [I, R, I, R]
-    assert "https://zwfw.example.gov.cn" in parsed.text[parsed.turns[1].body_start : parsed.turns[1].end]
+    assert (
+        "https://zwfw.example.gov.cn"
+        in parsed.text[parsed.turns[1].body_start : parsed.turns[1].end]
+    )
     assert not any("not taken" in w for w in parsed.warnings)
 
 
@@ -228,7 +231,9 @@ def test_timed_lines_without_speakers_are_turns_of_an_unknown_speaker() -> None:
     parsed = parse_transcript(text)
     assert parsed.format == "timed-text"
     assert turns_of(parsed) == [
-        ("", 1.0, "您好，我们开始吧。"), ("", 4.0, "好的。"), ("", 10.0, "第三句，\n没有时间的续行。")
+        ("", 1.0, "您好，我们开始吧。"),
+        ("", 4.0, "好的。"),
+        ("", 10.0, "第三句，\n没有时间的续行。"),
     ]
 
 
@@ -254,14 +259,37 @@ _SPEAKERS = st.sampled_from(
     ["访谈者", "受访者", "宁静", "阿依古丽", "居民A", "市民甲", "A女士", "社区工作人员",
      "用户8372", "Lily", "SPEAKER_00", "P3", "欧阳晓明"]
 )  # fmt: skip
-_WORDS = st.lists(
-    st.sampled_from(
-        ["我觉得", "政务服务网", "江城办", "不太好用", "，", "。", "？", "OK", "App", "2024年",
-         "👍", "😂", "安全", "宣传", "他说：", "不知道", "e-mail", "12345", "「一网通办」"]
-    ),
-    min_size=1,
-    max_size=12,
-).map("".join).filter(lambda words: not words.startswith(("他说：", "，", "。", "？")))
+_WORDS = (
+    st.lists(
+        st.sampled_from(
+            [
+                "我觉得",
+                "政务服务网",
+                "江城办",
+                "不太好用",
+                "，",
+                "。",
+                "？",
+                "OK",
+                "App",
+                "2024年",
+                "👍",
+                "😂",
+                "安全",
+                "宣传",
+                "他说：",
+                "不知道",
+                "e-mail",
+                "12345",
+                "「一网通办」",
+            ]
+        ),
+        min_size=1,
+        max_size=12,
+    )
+    .map("".join)
+    .filter(lambda words: not words.startswith(("他说：", "，", "。", "？")))
+)
 
 
 def _clock(seconds: int) -> str:
@@ -298,17 +326,37 @@ def _write(layout: str, turns: list[tuple[str, int, list[str]]]) -> str:
 
 
 _TIMED = {
-    "time_before", "time_after", "time_between", "time_range", "time_above", "block", "time_below",
-    "time_in_bracket", "bracket_after_time",
+    "time_before",
+    "time_after",
+    "time_between",
+    "time_range",
+    "time_above",
+    "block",
+    "time_below",
+    "time_in_bracket",
+    "bracket_after_time",
 }
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     layout=st.sampled_from(
-        ["colon", "half_colon", "bracket", "square_colon", "time_before", "time_after",
-         "time_between", "time_range", "time_above", "block", "list", "time_below",
-         "time_in_bracket", "bracket_after_time"]
+        [
+            "colon",
+            "half_colon",
+            "bracket",
+            "square_colon",
+            "time_before",
+            "time_after",
+            "time_between",
+            "time_range",
+            "time_above",
+            "block",
+            "list",
+            "time_below",
+            "time_in_bracket",
+            "bracket_after_time",
+        ]
     ),
     turns=st.lists(
         st.tuples(_SPEAKERS, st.integers(0, 20_000), st.lists(_WORDS, min_size=1, max_size=3)),
@@ -360,5 +408,11 @@ def test_import_with_declared_speakers(tmp_path) -> None:
     cli("show", study, "lab_focus_group", "--turns", "-o", tmp_path / "turns.csv")
     with open(tmp_path / "turns.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert [row["speaker"] for row in rows] == ["主持人", "阿依古丽", "主持人", "阿依古丽", "主持人"]
+    assert [row["speaker"] for row in rows] == [
+        "主持人",
+        "阿依古丽",
+        "主持人",
+        "阿依古丽",
+        "主持人",
+    ]
     assert "\n居民A：我是听邻居说的" in rows[1]["text"]

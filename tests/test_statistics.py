@@ -46,12 +46,24 @@ codes:
     label: 信任
 """
 CODES = ["access", "access.skills", "access.network", "trust"]
-TREE = {"access": {"access", "access.skills", "access.network"},
-        "access.skills": {"access.skills"}, "access.network": {"access.network"},
-        "trust": {"trust"}}
-PHRASES = ["我去窗口办过社保", "网上要验证好几次", "孩子帮我在手机上弄的", "我不太相信网上交材料",
-           "网速太慢了打不开", "听说可以预约", "工作人员让我回家下载软件", "流程写得不清楚",
-           "我觉得还是当面办放心", "字太小了看不清"]
+TREE = {
+    "access": {"access", "access.skills", "access.network"},
+    "access.skills": {"access.skills"},
+    "access.network": {"access.network"},
+    "trust": {"trust"},
+}
+PHRASES = [
+    "我去窗口办过社保",
+    "网上要验证好几次",
+    "孩子帮我在手机上弄的",
+    "我不太相信网上交材料",
+    "网速太慢了打不开",
+    "听说可以预约",
+    "工作人员让我回家下载软件",
+    "流程写得不清楚",
+    "我觉得还是当面办放心",
+    "字太小了看不清",
+]
 NAMES = [f"g{i}" for i in range(1, 9)]
 CODERS = ["wang", "li", "zhao"]
 CODED_IN = {"wang": NAMES, "li": NAMES[:6], "zhao": NAMES[:4]}
@@ -65,8 +77,9 @@ def build_generated_study(folder: Path, seed: int = 13) -> Path:
     (folder / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     for name in NAMES:
         said = "。".join(rng.choice(PHRASES) for _ in range(8)) + "。"
-        (folder / f"{name}.txt").write_text(f"访谈者：请您谈谈办事的经历。\n受访者：{said}\n",
-                                            encoding="utf-8")
+        (folder / f"{name}.txt").write_text(
+            f"访谈者：请您谈谈办事的经历。\n受访者：{said}\n", encoding="utf-8"
+        )
     project_folder = folder / "study"
     with init_project(project_folder, folder / "codebook.yaml") as project:
         import_files(project, [folder / f"{n}.txt" for n in NAMES])
@@ -85,8 +98,9 @@ def build_generated_study(folder: Path, seed: int = 13) -> Path:
                         coded = truth[name, s.start, code] != (rng.random() < 0.15)
                         if coded:  # whole sentences, or a few characters inside one
                             end = s.end if rng.random() < 0.7 else s.start + 2
-                            records.append(CodingRecord(name, s.start, end, code,
-                                                        transcript_hash=stored.hash))
+                            records.append(
+                                CodingRecord(name, s.start, end, code, transcript_hash=stored.hash)
+                            )
             project.import_codings(records, coder)
             for name in REVIEWED_EMPTY.get(coder, []):
                 project.set_reviewed(name, coder)
@@ -122,8 +136,16 @@ def reference_values(project: Project, coders: list[str], code_ids: set[str]) ->
         for name in NAMES:
             known = name in anything or (coder, name) in reviewed
             for s in project.transcript(name).sentences:
-                row.append(float(any(c.transcript == name and c.start < s.end and s.start < c.end
-                                     for c in codings)) if known else math.nan)
+                row.append(
+                    float(
+                        any(
+                            c.transcript == name and c.start < s.end and s.start < c.end
+                            for c in codings
+                        )
+                    )
+                    if known
+                    else math.nan
+                )
         rows.append(row)
     return np.array(rows)
 
@@ -134,15 +156,18 @@ def reference_figures(values: np.ndarray) -> dict[str, float]:
     agree = [len(set(col[~np.isnan(col)])) == 1 for col in block.T]
     figures = {"percent_agreement": float(np.mean(agree)), "n_units": int(pairable.sum())}
     if len(values) == 2:
-        figures["cohen_kappa"] = (cohen_kappa_score(block[0], block[1])
-                                  if len(np.unique(block)) > 1 else math.nan)
+        figures["cohen_kappa"] = (
+            cohen_kappa_score(block[0], block[1]) if len(np.unique(block)) > 1 else math.nan
+        )
     else:
         whole = values[:, ~np.isnan(values).any(axis=0)]
         table, _ = aggregate_raters(whole.T.astype(int), n_cat=2)
-        figures["fleiss_kappa"] = (fleiss_kappa(table, method="fleiss")
-                                   if len(np.unique(whole)) > 1 else math.nan)
-    figures["krippendorff_alpha"] = krippendorff.alpha(reliability_data=block,
-                                                       level_of_measurement="nominal")
+        figures["fleiss_kappa"] = (
+            fleiss_kappa(table, method="fleiss") if len(np.unique(whole)) > 1 else math.nan
+        )
+    figures["krippendorff_alpha"] = krippendorff.alpha(
+        reliability_data=block, level_of_measurement="nominal"
+    )
     return figures
 
 
@@ -154,8 +179,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def read_xlsx(path: Path, sheet: str) -> list[dict[str, object]]:
     rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
     header = rows[0]
-    return [dict(zip(header, row, strict=True)) for row in rows[1:] if row[0] is not None
-            and any(v is not None for v in row[1:])]
+    return [
+        dict(zip(header, row, strict=True))
+        for row in rows[1:]
+        if row[0] is not None and any(v is not None for v in row[1:])
+    ]
 
 
 def number(value: object) -> float:
@@ -167,20 +195,45 @@ def close(ours: object, theirs: float) -> bool:
     return (math.isnan(ours) and math.isnan(theirs)) or abs(ours - theirs) <= 1e-9
 
 
-def agreement_files(folder: Path, tmp_path: Path, coders: list[str], *extra: str
-                    ) -> tuple[list[dict], list[dict]]:
+def agreement_files(
+    folder: Path, tmp_path: Path, coders: list[str], *extra: str
+) -> tuple[list[dict], list[dict]]:
     """The agreement table as the CLI writes it to CSV and to XLSX, read back."""
     runner = CliRunner()
     for suffix in ("csv", "xlsx"):
-        result = runner.invoke(main, ["agreement", str(folder), "--coders", *coders, *extra,
-                                      "-o", str(tmp_path / f"agreement.{suffix}")])
+        result = runner.invoke(
+            main,
+            [
+                "agreement",
+                str(folder),
+                "--coders",
+                *coders,
+                *extra,
+                "-o",
+                str(tmp_path / f"agreement.{suffix}"),
+            ],
+        )
         assert result.exit_code == 0, result.output
     header = next(csv.reader((tmp_path / "agreement.csv").open(encoding="utf-8-sig")))
-    assert header == COLUMNS == ["code_id", "code", "percent_agreement", "cohen_kappa",
-                                 "fleiss_kappa", "krippendorff_alpha", "n_units", "n_coders",
-                                 "note"]
-    return (read_csv(tmp_path / "agreement.csv"),
-            read_xlsx(tmp_path / "agreement.xlsx", "agreement"))
+    assert (
+        header
+        == COLUMNS
+        == [
+            "code_id",
+            "code",
+            "percent_agreement",
+            "cohen_kappa",
+            "fleiss_kappa",
+            "krippendorff_alpha",
+            "n_units",
+            "n_coders",
+            "note",
+        ]
+    )
+    return (
+        read_csv(tmp_path / "agreement.csv"),
+        read_xlsx(tmp_path / "agreement.xlsx", "agreement"),
+    )
 
 
 # --- agreement ---------------------------------------------------------------------------------
@@ -189,8 +242,9 @@ def agreement_files(folder: Path, tmp_path: Path, coders: list[str], *extra: str
 @pytest.mark.parametrize("coders", [CODERS[:2], CODERS], ids=["two coders", "three coders"])
 @pytest.mark.parametrize("rollup", [False, True], ids=["as coded", "rolled up"])
 def test_agreement_files_equal_the_reference_libraries(generated, tmp_path, coders, rollup):
-    csv_rows, xlsx_rows = agreement_files(generated, tmp_path, coders,
-                                          *(["--rollup"] if rollup else []))
+    csv_rows, xlsx_rows = agreement_files(
+        generated, tmp_path, coders, *(["--rollup"] if rollup else [])
+    )
     with Project.open(generated) as project:
         api = agreement(project, coders, rollup=rollup).table
         # g8 for li and zhao, g6-g8 for zhao: missing; g7 (li) and g5 (zhao): reviewed, absent.
@@ -198,7 +252,8 @@ def test_agreement_files_equal_the_reference_libraries(generated, tmp_path, code
         assert [r["code_id"] for r in csv_rows] == [*expected_ids, OVERALL]
         checked = 0
         for code_id, csv_row, xlsx_row, api_row in zip(
-                expected_ids, csv_rows, xlsx_rows, api.to_dict("records"), strict=False):
+            expected_ids, csv_rows, xlsx_rows, api.to_dict("records"), strict=False
+        ):
             values = reference_values(project, coders, TREE[code_id] if rollup else {code_id})
             reference = reference_figures(values)
             for measure, theirs in reference.items():
@@ -207,21 +262,28 @@ def test_agreement_files_equal_the_reference_libraries(generated, tmp_path, code
             assert int(csv_row["n_coders"]) == len(coders)
             absent = "cohen_kappa" if len(coders) > 2 else "fleiss_kappa"
             assert csv_row[absent] == "" and xlsx_row[absent] is None
-            assert ("three or more" if absent == "fleiss_kappa" else "two coders only") in \
-                csv_row["note"]
+            assert ("three or more" if absent == "fleiss_kappa" else "two coders only") in csv_row[
+                "note"
+            ]
             checked += 1
         assert checked == 4
         parent = csv_rows[0]["note"]
-        assert ("with its 2 descendant codes rolled up" if rollup
-                else "as coded, without its 2 descendant codes") in parent
+        assert (
+            "with its 2 descendant codes rolled up"
+            if rollup
+            else "as coded, without its 2 descendant codes"
+        ) in parent
 
         # Overall: each decision once, every code as coded (also when the rows roll up).
         pooled = np.concatenate([reference_values(project, coders, {c}) for c in CODES], axis=1)
         pairable_units = reference_figures(reference_values(project, coders, {"trust"}))["n_units"]
         overall = reference_figures(pooled)
         for row in (csv_rows[-1], xlsx_rows[-1]):
-            for measure in ("percent_agreement", "krippendorff_alpha",
-                            "cohen_kappa" if len(coders) == 2 else "fleiss_kappa"):
+            for measure in (
+                "percent_agreement",
+                "krippendorff_alpha",
+                "cohen_kappa" if len(coders) == 2 else "fleiss_kappa",
+            ):
                 assert close(row[measure], overall[measure]), (measure, row[measure])
             assert int(row["n_units"]) == 4 * pairable_units
         assert f"4 codes as coded × {pairable_units} units" in csv_rows[-1]["note"]
@@ -270,8 +332,9 @@ def test_the_printed_expected_table_is_the_one_the_test_used(tmp_path):
 
     folder = build_small_study(tmp_path / "small")
     out = tmp_path / "crosstab.csv"
-    result = CliRunner().invoke(main, ["report", "crosstab", str(folder), "--by",
-                                       "uses_platform", "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["report", "crosstab", str(folder), "--by", "uses_platform", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     expected = {r["code_id"]: r for r in read_csv(tmp_path / "crosstab.expected.csv")}
     tests = {r["code_id"]: r for r in read_csv(tmp_path / "crosstab.chi-square.csv")}
@@ -285,10 +348,10 @@ def test_the_printed_expected_table_is_the_one_the_test_used(tmp_path):
             continue
         present = np.array([int(counts[code_id][v]) for v in ("否", "是")])
         base = np.array([int(counts[""][v]) for v in ("否", "是")])  # respondents per value
-        _, p, _, theirs = chi2_contingency(np.vstack([present, base - present]),
-                                           correction=False)
+        _, p, _, theirs = chi2_contingency(np.vstack([present, base - present]), correction=False)
         assert [float(expected[code_id][v]) for v in ("否", "是")] == pytest.approx(
-            theirs[0].tolist(), abs=1e-12)
+            theirs[0].tolist(), abs=1e-12
+        )
         assert float(row["p"]) == pytest.approx(p, abs=1e-12)
         # Cochran's rule checked by hand on the table printed gives the flag's verdict
         both = np.vstack([theirs[0], base - theirs[0]])
@@ -298,8 +361,7 @@ def test_the_printed_expected_table_is_the_one_the_test_used(tmp_path):
         tested += 1
     assert tested >= 2
     # what the terminal shows is the same table, rounded, with the precision stated
-    shown = CliRunner().invoke(main, ["report", "crosstab", str(folder), "--by",
-                                      "uses_platform"])
+    shown = CliRunner().invoke(main, ["report", "crosstab", str(folder), "--by", "uses_platform"])
     assert "Numbers rounded for reading" in shown.output
     assert "leave those with a missing value out" in shown.output
 
@@ -308,8 +370,9 @@ def test_counting_segments_warns_and_tests_respondents(tmp_path):
     from .test_analysis import build_small_study
 
     folder = build_small_study(tmp_path / "small")
-    result = CliRunner().invoke(main, ["report", "crosstab", str(folder), "--by", "age_group",
-                                       "--count", "segments"])
+    result = CliRunner().invoke(
+        main, ["report", "crosstab", str(folder), "--by", "age_group", "--count", "segments"]
+    )
     assert result.exit_code == 0, result.output
     assert "segments are not independent" in result.output
     with Project.open(folder) as project:
@@ -335,9 +398,14 @@ def survey_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         import_survey(project, read_survey(export, open_columns=["Q12", "Q13", "Q14"]), export)
         project.add_code(Code("complex", "操作复杂"))
         hashes = project.transcript_hashes()
-        project.import_codings([CodingRecord(n, 0, 2, "complex", transcript_hash=hashes[n])
-                                for n in project.transcript_names() if rng.random() < 0.4],
-                               "wang")
+        project.import_codings(
+            [
+                CodingRecord(n, 0, 2, "complex", transcript_hash=hashes[n])
+                for n in project.transcript_names()
+                if rng.random() < 0.4
+            ],
+            "wang",
+        )
     return folder / "study"
 
 
@@ -366,8 +434,10 @@ def test_by_question_pairs_respondents_mcnemar_and_cochran(survey_template, tmp_
 
     # Two questions: McNemar, chi-square without continuity correction.
     with Project.open(folder) as project:
-        project.conn.execute("DELETE FROM codings WHERE transcript_id IN (SELECT id FROM "
-                             "transcripts WHERE name LIKE 'Q14%')")
+        project.conn.execute(
+            "DELETE FROM codings WHERE transcript_id IN (SELECT id FROM "
+            "transcripts WHERE name LIKE 'Q14%')"
+        )
         project.conn.execute("DELETE FROM transcripts WHERE name LIKE 'Q14%'")
         project.conn.commit()
         two = analysis.crosstab(project, "question")
@@ -375,8 +445,9 @@ def test_by_question_pairs_respondents_mcnemar_and_cochran(survey_template, tmp_
     table = [[int(((x[:, 0] == a) & (x[:, 1] == b)).sum()) for b in (1, 0)] for a in (1, 0)]
     theirs = mcnemar(table, exact=False, correction=False)
     out = tmp_path / "two.csv"
-    CliRunner().invoke(main, ["report", "crosstab", str(folder), "--by", "question", "-o",
-                              str(out)])
+    CliRunner().invoke(
+        main, ["report", "crosstab", str(folder), "--by", "question", "-o", str(out)]
+    )
     row = {r["code_id"]: r for r in read_csv(tmp_path / "two.chi-square.csv")}["complex"]
     assert row["test"] == "McNemar" and int(row["n"]) == len(complete)
     assert abs(float(row["chi2"]) - theirs.statistic) <= 1e-9
@@ -385,16 +456,21 @@ def test_by_question_pairs_respondents_mcnemar_and_cochran(survey_template, tmp_
 
 
 def test_a_paired_test_is_declined_with_the_reason_when_no_respondent_has_every_value(
-        survey_template, tmp_path):
+    survey_template, tmp_path
+):
     folder = tmp_path / "study"
     shutil.copytree(survey_template, folder)
     with Project.open(folder) as project:
         # Q14 only from respondents who did not answer Q13: nobody answered all three.
-        project.conn.execute("DELETE FROM codings WHERE transcript_id IN (SELECT t.id FROM "
-                             "transcripts t WHERE t.name LIKE 'Q14%' AND EXISTS (SELECT 1 FROM "
-                             "transcripts u WHERE u.name = 'Q13' || substr(t.name, 4)))")
-        project.conn.execute("DELETE FROM transcripts WHERE name LIKE 'Q14%' AND 'Q13' || "
-                             "substr(name, 4) IN (SELECT name FROM transcripts)")
+        project.conn.execute(
+            "DELETE FROM codings WHERE transcript_id IN (SELECT t.id FROM "
+            "transcripts t WHERE t.name LIKE 'Q14%' AND EXISTS (SELECT 1 FROM "
+            "transcripts u WHERE u.name = 'Q13' || substr(t.name, 4)))"
+        )
+        project.conn.execute(
+            "DELETE FROM transcripts WHERE name LIKE 'Q14%' AND 'Q13' || "
+            "substr(name, 4) IN (SELECT name FROM transcripts)"
+        )
         project.conn.commit()
         row = analysis.crosstab(project, "question").tests.set_index("code_id").loc["complex"]
     assert math.isnan(row["p"]) and row["note"].startswith("declined: ")
@@ -406,8 +482,9 @@ def test_bin_labels_say_exactly_which_values_they_hold(tmp_path):
 
     folder = build_small_study(tmp_path / "small")
     with Project.open(folder) as project:
-        project.set_attributes({"t1": {"age": "17"}, "t2": {"age": "18"}, "t3": {"age": "29.5"},
-                                "t4": {"age": "30"}})
+        project.set_attributes(
+            {"t1": {"age": "17"}, "t2": {"age": "18"}, "t3": {"age": "29.5"}, "t4": {"age": "30"}}
+        )
         group, values = analysis.attribute_groups(project, "age", bins=[18, 30])
     assert values == ["<18", "[18, 30)", "≥30"]
     assert group == {"t1": "<18", "t2": "[18, 30)", "t3": "[18, 30)", "t4": "≥30"}
@@ -425,8 +502,7 @@ def test_distinctive_words_q_is_benjamini_hochberg_over_the_family(generated):
         data = analysis.segments(project)
     inside = analysis._covered(data.frame[data.frame["code"] == "access.skills"], words)
     vocabulary = words["word"].astype(str).to_numpy()
-    a = {w: int(n) for w, n in zip(*np.unique(vocabulary[inside], return_counts=True),
-                                   strict=True)}
+    a = {w: int(n) for w, n in zip(*np.unique(vocabulary[inside], return_counts=True), strict=True)}
     total = {w: int(n) for w, n in zip(*np.unique(vocabulary, return_counts=True), strict=True)}
     size_a, size_b = sum(a.values()), len(vocabulary) - sum(a.values())
     family = sorted(w for w, n in a.items() if n >= 2)
@@ -450,8 +526,7 @@ def test_words_and_distinctive_words_count_only_the_chosen_speakers(tmp_path):
     folder = build_small_study(tmp_path / "small")
     with Project.open(folder) as project:
         everyone = analysis.word_frequencies(project, top=None).set_index("word")["count"]
-        respondents = analysis.word_frequencies(project, top=None,
-                                                speaker_roles=["respondent"])
+        respondents = analysis.word_frequencies(project, top=None, speaker_roles=["respondent"])
         said = respondents.set_index("word")["count"]
         # 网站: once in the interviewer's question in t1, once in the answer
         assert (everyone["网站"], said["网站"]) == (2, 1)
@@ -464,8 +539,18 @@ def test_words_and_distinctive_words_count_only_the_chosen_speakers(tmp_path):
 def test_spreadsheets_keep_full_values_and_pages_say_they_are_rounded(generated, tmp_path):
     runner = CliRunner()
     for suffix in ("xlsx", "md", "tex"):
-        result = runner.invoke(main, ["agreement", str(generated), "--coders", "wang", "li",
-                                      "-o", str(tmp_path / f"a.{suffix}")])
+        result = runner.invoke(
+            main,
+            [
+                "agreement",
+                str(generated),
+                "--coders",
+                "wang",
+                "li",
+                "-o",
+                str(tmp_path / f"a.{suffix}"),
+            ],
+        )
         assert result.exit_code == 0, result.output
     with Project.open(generated) as project:
         alpha = agreement(project, ["wang", "li"]).table.loc[0, "krippendorff_alpha"]

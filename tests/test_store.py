@@ -33,7 +33,7 @@ def test_sample_study_is_imported_with_structure(sample_project):
         assert summary.characters >= 3000
     stored = sample_project.transcript("A01")
     for sentence in stored.sentences:
-        assert stored.text[sentence.start:sentence.end] == sentence.text
+        assert stored.text[sentence.start : sentence.end] == sentence.text
         turn = stored.turns[sentence.turn]
         assert turn.body_start <= sentence.start < sentence.end <= turn.end
     words = stored.words()
@@ -51,8 +51,9 @@ def test_transcripts_are_named_by_unique_prefix(sample_project):
 def test_coding_is_stored_with_its_text_and_undo_survives_a_restart(sample_project_dir):
     with Project.open(sample_project_dir) as project:
         sentence = project.sentence("A01", 5)
-        coding = project.add_coding("A01", sentence.start, sentence.end, "problems.awareness",
-                                    "wang", memo="不知道网站")
+        coding = project.add_coding(
+            "A01", sentence.start, sentence.end, "problems.awareness", "wang", memo="不知道网站"
+        )
         assert coding.text == sentence.text
         assert coding.memo == "不知道网站"
     with Project.open(sample_project_dir) as project:  # a new process, as after a restart
@@ -62,8 +63,11 @@ def test_coding_is_stored_with_its_text_and_undo_survives_a_restart(sample_proje
     with Project.open(sample_project_dir) as project:
         assert project.redo().action == "code"
         (restored,) = project.codings("A01")
-        assert (restored.start, restored.end, restored.memo) == (sentence.start, sentence.end,
-                                                                  "不知道网站")
+        assert (restored.start, restored.end, restored.memo) == (
+            sentence.start,
+            sentence.end,
+            "不知道网站",
+        )
 
 
 def test_undo_of_removal_brings_the_coding_back_whole(sample_project):
@@ -74,7 +78,11 @@ def test_undo_of_removal_brings_the_coding_back_whole(sample_project):
     assert sample_project.undo().action == "uncode"
     (back,) = sample_project.codings("A02")
     assert (back.id, back.code_id, back.coder, back.created) == (
-        coding.id, coding.code_id, coding.coder, coding.created)
+        coding.id,
+        coding.code_id,
+        coding.coder,
+        coding.created,
+    )
 
 
 def test_a_new_action_ends_the_redo_history(sample_project):
@@ -108,7 +116,9 @@ def test_reimporting_identical_text_uses_nothing_and_changed_text_keeps_codings(
     assert again.status == "unchanged"
     s = sample_project.sentence("B01", 2)
     sample_project.add_coding("B01", s.start, s.end, "problems.stability", "wang")
-    source.write_text("访谈者：你用过江城办吗？\n\n受访者：用过，就是老是闪退。\n", encoding="utf-8")
+    source.write_text(
+        "访谈者：你用过江城办吗？\n\n受访者：用过，就是老是闪退。\n", encoding="utf-8"
+    )
     (replaced,) = import_files(sample_project, [source])  # re-anchored: see test_reanchor.py
     assert replaced.status == "replaced" and replaced.reanchored.changed == 1
     assert sample_project.codings("B01")[0].text == "用过，就是老是闪退。"
@@ -118,8 +128,9 @@ def test_same_text_under_another_name_is_not_segmented_again(sample_project, tmp
     text = "受访者：我都不知道有这个政务服务网。后来社区的人教我用的。\n"
     (tmp_path / "C1.txt").write_text(text, encoding="utf-8")
     (tmp_path / "C2.txt").write_text(text, encoding="utf-8")
-    first, second = import_files(sample_project, [tmp_path / "C1.txt", tmp_path / "C2.txt"],
-                                 allow_duplicates=True)  # else C2 is skipped as a duplicate
+    first, second = import_files(
+        sample_project, [tmp_path / "C1.txt", tmp_path / "C2.txt"], allow_duplicates=True
+    )  # else C2 is skipped as a duplicate
     assert first.segmented and not second.segmented
     assert sample_project.transcript("C1").sentences == sample_project.transcript("C2").sentences
 
@@ -127,7 +138,7 @@ def test_same_text_under_another_name_is_not_segmented_again(sample_project, tmp
 def test_codebook_keywords_stay_whole_words(sample_project):
     segmenter = segmenter_for(sample_project)
     text = "一网通办说是一网，其实要跑好几个网"
-    words = [text[w.start:w.end] for w in segmenter.words(text)]
+    words = [text[w.start : w.end] for w in segmenter.words(text)]
     assert "一网通办" in sample_project.user_words()
     assert "一网通办" in words
 
@@ -152,8 +163,10 @@ def test_attribute_rows_naming_unknown_transcripts_wait_for_them(tmp_path):
     table = tmp_path / "people.csv"
     table.write_text("transcript,gender\nA01_zhang.txt,女\nZ99,男\n", encoding="utf-8")
     # Z99 is not imported yet: a case waiting for it (see tests/test_participants.py).
-    assert read_attributes(table, ["A01_zhang"]) == {"A01_zhang": {"gender": "女"},
-                                                      "Z99": {"gender": "男"}}
+    assert read_attributes(table, ["A01_zhang"]) == {
+        "A01_zhang": {"gender": "女"},
+        "Z99": {"gender": "男"},
+    }
     table.write_bytes("编号,性别\nA01_zhang,女\n".encode("gb18030"))
     assert read_attributes(table, ["A01_zhang"]) == {"A01_zhang": {"性别": "女"}}
 
@@ -168,8 +181,10 @@ def test_codebook_replacement_cannot_orphan_codings(sample_project):
     assert "tpb.attitude" in sample_project.codebook().by_id()
 
 
-@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), max_size=12),
-       st.lists(st.integers(1, 8), max_size=12))
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), max_size=12),
+    st.lists(st.integers(1, 8), max_size=12),
+)
 def test_sentences_touched_by_codings_are_counted_exactly(raw_spans, lengths):
     units, position = [], 0
     for length in lengths:
@@ -237,12 +252,15 @@ def test_sentences_read_like_a_list_of_the_stored_rows(sample_project):
     stored = sample_project.transcript("A01")
     rows = sample_project.conn.execute(
         "SELECT idx, start, end, turn_idx FROM sentences WHERE transcript_id = ? ORDER BY idx",
-        (stored.id,)).fetchall()
+        (stored.id,),
+    ).fetchall()
     sentences, as_list = stored.sentences, list(stored.sentences)
     assert len(sentences) == len(as_list) == len(rows) > 100
     assert [(s.index - 1, s.start, s.end, s.turn) for s in as_list] == [tuple(r) for r in rows]
-    assert all(s.text == stored.text[s.start:s.end] and s.speaker == stored.turns[s.turn].speaker
-               for s in as_list)
+    assert all(
+        s.text == stored.text[s.start : s.end] and s.speaker == stored.turns[s.turn].speaker
+        for s in as_list
+    )
     assert (sentences[0], sentences[-1], sentences[7]) == (as_list[0], as_list[-1], as_list[7])
     assert sentences[4:11:3] == as_list[4:11:3] and sentences[-2:] == as_list[-2:]
     assert sentences == as_list and as_list == sentences and sentences != as_list[:-1]
@@ -254,8 +272,9 @@ def test_sentences_read_like_a_list_of_the_stored_rows(sample_project):
 
 def test_codings_read_without_their_text_are_the_same_codings(sample_project):
     s = sample_project.sentence("A01", 3)
-    coding = sample_project.add_coding("A01", s.start, s.end, "problems.content", "wang",
-                                       text=False)
+    coding = sample_project.add_coding(
+        "A01", s.start, s.end, "problems.content", "wang", text=False
+    )
     assert coding.text == "" and sample_project.coding(coding.id).text == s.text
     with_text = sample_project.codings("A01")
     assert [c.text for c in with_text] == [s.text]
@@ -289,7 +308,7 @@ def test_a_span_is_checked_against_the_text_as_it_is_now(sample_project, tmp_pat
     source.write_text("受访者：网上办事指南一直没更新。\n", encoding="utf-8")
     import_files(sample_project, [source])  # longer now: the same span fits
     coding = sample_project.add_coding("F1", 4, short + 3, "problems.content", "wang")
-    assert coding.text == sample_project.transcript("F1").text[4:short + 3] == "网上办事指南一直"
+    assert coding.text == sample_project.transcript("F1").text[4 : short + 3] == "网上办事指南一直"
 
 
 def test_a_migration_script_splits_where_sqlite_ends_a_statement() -> None:

@@ -43,12 +43,13 @@ def test_frequencies_in_chinese_xlsx_with_widths_formats_and_note(coded, tmp_pat
     n = 1 + next(i for i, row in enumerate(rows[1:]) if row[1] == "（任一编码）")
     assert rows[n + 1] == (None,) * 6  # a blank row, then the note
     note = rows[n + 2][0]
-    assert note.startswith("注：计数单位：编码片段") and "父编码的数字包含其所有子编码的片段" in note
+    assert (
+        note.startswith("注：计数单位：编码片段") and "父编码的数字包含其所有子编码的片段" in note
+    )
     assert "以本表6位受访者为基数" in note
-    assert all(sheet.cell(row=r, column=5).number_format == PERCENT_FORMAT
-               for r in range(2, n + 2))
+    assert all(sheet.cell(row=r, column=5).number_format == PERCENT_FORMAT for r in range(2, n + 2))
     assert sheet.cell(row=2, column=3).number_format == "General"  # counts stay counts
-    widest = max(display_width(row[0]) for row in rows[1:n + 1])
+    widest = max(display_width(row[0]) for row in rows[1 : n + 1])
     assert sheet.column_dimensions["A"].width == widest + 2  # fitted to the longest id
     assert sheet.column_dimensions["E"].width == display_width("受访者占比（%）") + 2
 
@@ -64,13 +65,23 @@ def test_crosstab_percent_tables_are_formatted_as_percentages(coded, tmp_path):
     assert book["频数"]["C2"].number_format == "General"
     bottom = [row for row in book["频数"].values if row[1] == "（受访者数）"]
     assert bottom == [(None, "（受访者数）", 3, 3, 6)]
-    assert next(row[0] for row in book["频数"].values if str(row[0]).startswith("注：")) \
-        .startswith("注：计数单位：受访者（每位受访者每个编码只计一次）")
+    assert next(row[0] for row in book["频数"].values if str(row[0]).startswith("注：")).startswith(
+        "注：计数单位：受访者（每位受访者每个编码只计一次）"
+    )
 
 
 def test_markdown_and_latex_carry_the_note_and_csv_stays_data(coded, tmp_path):
-    run("report", "cooccurrence", coded, "--unit", "sentence", "--lang", "zh", "-o",
-        tmp_path / "c.md")
+    run(
+        "report",
+        "cooccurrence",
+        coded,
+        "--unit",
+        "sentence",
+        "--lang",
+        "zh",
+        "-o",
+        tmp_path / "c.md",
+    )
     text = (tmp_path / "c.md").read_text(encoding="utf-8")
     assert text.startswith("## 编码共现\n\n| 编码ID | 编码 |")
     assert "注：计数单位：句子（同时有两个编码的句子数）" in text

@@ -18,7 +18,9 @@ import click
 from ..errors import QualcodeError
 from ..store import Project
 
-OUTPUT_HELP = "Write the table to FILE (.csv UTF-8 with BOM, .xlsx, .md or .tex) instead of printing it."
+OUTPUT_HELP = (
+    "Write the table to FILE (.csv UTF-8 with BOM, .xlsx, .md or .tex) instead of printing it."
+)
 
 
 class QualcodeGroup(click.Group):
@@ -39,8 +41,10 @@ project_argument = click.argument("project", type=click.Path(file_okay=False, pa
 def coder_option(help_text: str):
     """``--coder NAME``; without it the command acts as ``QUALCODE_CODER`` or the coder the
     workbench saved (see :func:`acting_coder`)."""
-    return click.option("--coder", help=f"{help_text} (default: QUALCODE_CODER, else the "
-                        "coder the workbench saved).")
+    return click.option(
+        "--coder",
+        help=f"{help_text} (default: QUALCODE_CODER, else the coder the workbench saved).",
+    )
 
 
 def acting_coder(coder: str | None, doing: str) -> str:
@@ -55,14 +59,24 @@ def acting_coder(coder: str | None, doing: str) -> str:
 
 
 def output_option(function):
-    function = click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "markdown", "latex"]),
-                            help="Table format when it should not follow FILE's extension.")(function)
-    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                        help=OUTPUT_HELP)(function)
+    function = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["csv", "xlsx", "markdown", "latex"]),
+        help="Table format when it should not follow FILE's extension.",
+    )(function)
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=OUTPUT_HELP
+    )(function)
 
 
-def emit(columns: Sequence[str], rows: Sequence[Sequence[object]], output: Path | None,
-         fmt: str | None = None, title: str | None = None) -> None:
+def emit(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    output: Path | None,
+    fmt: str | None = None,
+    title: str | None = None,
+) -> None:
     """Print a table in the terminal (CJK-width aware), or write it to ``output``."""
     if output is not None:
         from ..exchange.tables import write_table
@@ -126,8 +140,11 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.argument("project", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--coder", help="Code as this coder (remembered for next time).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="UI language (default: the "
-              "saved choice, else Chinese when the locale is Chinese).")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="UI language (default: the saved choice, else Chinese when the locale is Chinese).",
+)
 def tui(project: Path | None, coder: str | None, lang: str | None) -> None:
     """Open the coding workbench on PROJECT (default: the sample study)."""
     from ..tui.app import build_app
@@ -156,5 +173,3 @@ from . import (  # noqa: F401
 
 def run() -> None:  # pragma: no cover - console entry for `python -m qualcode`
     main(prog_name="qualcode")
-
-

@@ -45,10 +45,25 @@ def codebook_show(source: Path, output: Path | None, fmt: str | None) -> None:
     """Show the code tree of a codebook file or of a PROJECT folder, with ids and labels."""
     book = _load_codebook(source)
     if output is not None:
-        rows = [[c.id, parent.id if parent else "", depth, c.label, c.label_en, c.color,
-                 c.description, " ".join(c.keywords)] for c, parent, depth in book.walk()]
-        emit(["id", "parent", "depth", "label", "label_en", "color", "description", "keywords"],
-             rows, output, fmt)
+        rows = [
+            [
+                c.id,
+                parent.id if parent else "",
+                depth,
+                c.label,
+                c.label_en,
+                c.color,
+                c.description,
+                " ".join(c.keywords),
+            ]
+            for c, parent, depth in book.walk()
+        ]
+        emit(
+            ["id", "parent", "depth", "label", "label_en", "color", "description", "keywords"],
+            rows,
+            output,
+            fmt,
+        )
         return
     from rich.console import Console
     from rich.tree import Tree

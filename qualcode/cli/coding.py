@@ -20,25 +20,31 @@ def _parse_chars(chars: str) -> tuple[int, int]:
     return start, end
 
 
-def _target(opened: Project, transcript: str, args: tuple[str, ...], chars: str | None,
-            command: str) -> tuple[str, int, int, str]:
+def _target(
+    opened: Project, transcript: str, args: tuple[str, ...], chars: str | None, command: str
+) -> tuple[str, int, int, str]:
     """Resolve ``SENTENCE CODE`` or ``--chars START:END CODE`` to (transcript, start, end, code)."""
     name = opened.resolve(transcript)
     if chars is not None:
         if len(args) != 1:
-            raise click.UsageError(f"with --chars give one CODE: qualcode {command} PROJECT "
-                                   "TRANSCRIPT --chars START:END CODE")
+            raise click.UsageError(
+                f"with --chars give one CODE: qualcode {command} PROJECT "
+                "TRANSCRIPT --chars START:END CODE"
+            )
         start, end = _parse_chars(chars)
         return name, start, end, args[0]
     if len(args) != 2:
-        raise click.UsageError(f"give SENTENCE CODE (e.g. 12 publicity.awareness), or "
-                               f"--chars START:END CODE: qualcode {command} --help")
+        raise click.UsageError(
+            f"give SENTENCE CODE (e.g. 12 publicity.awareness), or "
+            f"--chars START:END CODE: qualcode {command} --help"
+        )
     first, _, last = args[0].partition("-")
     try:
         numbers = int(first), int(last or first)
     except ValueError:
-        raise click.BadParameter(f"{args[0]!r} is not a sentence number or range like 12-14",
-                                 param_hint="SENTENCE")
+        raise click.BadParameter(
+            f"{args[0]!r} is not a sentence number or range like 12-14", param_hint="SENTENCE"
+        )
     start = opened.sentence(name, numbers[0]).start
     end = opened.sentence(name, numbers[1]).end
     if end <= start:
@@ -50,12 +56,21 @@ def _target(opened: Project, transcript: str, args: tuple[str, ...], chars: str 
 @project_argument
 @click.argument("transcript")
 @click.argument("args", nargs=-1, metavar="[SENTENCE] CODE")
-@click.option("--chars", metavar="START:END", help="Code characters START to END (code points, "
-              "end exclusive) instead of a sentence.")
+@click.option(
+    "--chars",
+    metavar="START:END",
+    help="Code characters START to END (code points, end exclusive) instead of a sentence.",
+)
 @coder_option("Who is coding (e.g. wang)")
 @click.option("--memo", default="", help="A memo on this coding.")
-def code(project: Path, transcript: str, args: tuple[str, ...], chars: str | None,
-         coder: str | None, memo: str) -> None:
+def code(
+    project: Path,
+    transcript: str,
+    args: tuple[str, ...],
+    chars: str | None,
+    coder: str | None,
+    memo: str,
+) -> None:
     """Code sentence SENTENCE (a number or a range like 12-14) of TRANSCRIPT with CODE."""
     coder = acting_coder(coder, "is coding")
     with open_project(project) as opened:
@@ -70,8 +85,9 @@ def code(project: Path, transcript: str, args: tuple[str, ...], chars: str | Non
 @click.argument("args", nargs=-1, metavar="[SENTENCE] CODE")
 @click.option("--chars", metavar="START:END", help="The coding's characters instead of a sentence.")
 @coder_option("Whose coding to remove")
-def uncode(project: Path, transcript: str, args: tuple[str, ...], chars: str | None,
-           coder: str | None) -> None:
+def uncode(
+    project: Path, transcript: str, args: tuple[str, ...], chars: str | None, coder: str | None
+) -> None:
     """Remove CODER's coding with CODE on sentence SENTENCE (or --chars) of TRANSCRIPT."""
     coder = acting_coder(coder, "removes the coding")
     with open_project(project) as opened:
@@ -81,10 +97,17 @@ def uncode(project: Path, transcript: str, args: tuple[str, ...], chars: str | N
         exact = [c for c in mine if (c.start, c.end) == (start, end)]
         if not exact:
             near = [f"{c.start}:{c.end}" for c in mine if c.start < end and start < c.end]
-            hint = (f"; {coder}'s overlapping codings with {code_id} are at {', '.join(near)} "
-                    "(remove one with --chars START:END)") if near else ""
-            raise QualcodeError(f"{coder} has no coding with {code_id} exactly on "
-                                f"{name} {start}:{end}{hint}")
+            hint = (
+                (
+                    f"; {coder}'s overlapping codings with {code_id} are at {', '.join(near)} "
+                    "(remove one with --chars START:END)"
+                )
+                if near
+                else ""
+            )
+            raise QualcodeError(
+                f"{coder} has no coding with {code_id} exactly on {name} {start}:{end}{hint}"
+            )
         for coding in exact:
             opened.remove_coding(coding.id)
     click.echo(f"removed {len(exact)} coding(s) {name} {start}:{end} {code_id} ({coder})")
@@ -95,20 +118,44 @@ def uncode(project: Path, transcript: str, args: tuple[str, ...], chars: str | N
 @click.option("--transcript", help="Only this transcript (name or unique prefix).")
 @click.option("--coder", help="Only this coder's codings.")
 @click.option("--code", "code_id", help="Only codings with this code id.")
-@click.option("--status", type=click.Choice(["confirmed", "suggested", "rejected", "unplaced",
-                                            "all"]),
-              default="confirmed", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the codings to FILE (.csv UTF-8 with BOM, .xlsx, .md, .tex, or .jsonl "
-              "for one JSON object a line) instead of printing them.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "markdown", "latex", "jsonl"]),
-              help="File format when it should not follow FILE's extension.")
-@click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
-              help="Only codings of respondents whose attribute has this value (ATTR!=VALUE: "
-              "does not); repeat to combine with AND.")
+@click.option(
+    "--status",
+    type=click.Choice(["confirmed", "suggested", "rejected", "unplaced", "all"]),
+    default="confirmed",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the codings to FILE (.csv UTF-8 with BOM, .xlsx, .md, .tex, or .jsonl "
+    "for one JSON object a line) instead of printing them.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "markdown", "latex", "jsonl"]),
+    help="File format when it should not follow FILE's extension.",
+)
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="ATTR=VALUE",
+    help="Only codings of respondents whose attribute has this value (ATTR!=VALUE: "
+    "does not); repeat to combine with AND.",
+)
 @redact_option
-def codings(project: Path, transcript: str | None, coder: str | None, code_id: str | None,
-            status: str, output: Path | None, fmt: str | None, where: tuple[str, ...]) -> None:
+def codings(
+    project: Path,
+    transcript: str | None,
+    coder: str | None,
+    code_id: str | None,
+    status: str,
+    output: Path | None,
+    fmt: str | None,
+    where: tuple[str, ...],
+) -> None:
     """List codings with their text, offsets, coder, memo and the hash of their transcript's
     text. A second coder exports theirs with --coder NAME -o FILE.csv (or .jsonl); the main
     project brings them in with: qualcode import-codings PROJECT FILE --coder NAME."""
@@ -117,14 +164,30 @@ def codings(project: Path, transcript: str | None, coder: str | None, code_id: s
 
     with open_project(project) as opened:
         labels = {c.id: c.label for c, _, _ in opened.codebook().walk()}
-        found = opened.codings(transcript, coder=coder, code_id=code_id,
-                               status=None if status == "all" else status)
+        found = opened.codings(
+            transcript, coder=coder, code_id=code_id, status=None if status == "all" else status
+        )
         if (chosen := matching_transcripts(opened, where)) is not None:
             allowed = set(chosen)
             found = [c for c in found if c.transcript in allowed]
         hashes = opened.transcript_hashes()
-    rows = [[c.id, c.transcript, c.start, c.end, c.code_id, labels.get(c.code_id, ""), c.coder,
-             c.status, c.memo, c.text, c.created, hashes[c.transcript]] for c in found]
+    rows = [
+        [
+            c.id,
+            c.transcript,
+            c.start,
+            c.end,
+            c.code_id,
+            labels.get(c.code_id, ""),
+            c.coder,
+            c.status,
+            c.memo,
+            c.text,
+            c.created,
+            hashes[c.transcript],
+        ]
+        for c in found
+    ]
     emit(CODINGS_COLUMNS, rows, output, fmt)
 
 
@@ -142,8 +205,11 @@ def _step_text(step: HistoryStep) -> str:
 
 @main.command()
 @project_argument
-@click.option("--coder", help="Undo this coder's last change only (others' stay as they are); "
-              "without it, the last change of anyone.")
+@click.option(
+    "--coder",
+    help="Undo this coder's last change only (others' stay as they are); "
+    "without it, the last change of anyone.",
+)
 def undo(project: Path, coder: str | None) -> None:
     """Undo the last change to codings, codes or memos (also one from an earlier session)."""
     with open_project(project) as opened:

@@ -11,9 +11,11 @@ from . import main, open_project, project_argument
 from .codebooks import _load_codebook, codebook
 from .privacy import REDACT_HELP
 
-PREFER_HELP = ("When both sides filled a field differently (or placed a code under different "
-               "parents), take ours or theirs. Without it, a conflict stops the merge and "
-               "nothing is written.")
+PREFER_HELP = (
+    "When both sides filled a field differently (or placed a code under different "
+    "parents), take ours or theirs. Without it, a conflict stops the merge and "
+    "nothing is written."
+)
 
 
 def _show_conflicts(error) -> None:
@@ -24,8 +26,11 @@ def _show_conflicts(error) -> None:
 @codebook.command("export")
 @click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="A .docx's headings and note in "
-              "Chinese or English (default: the UI language).")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="A .docx's headings and note in Chinese or English (default: the UI language).",
+)
 def codebook_export(project: Path, file: Path, lang: str | None) -> None:
     """Write PROJECT's working codebook to FILE: .qdc (REFI-QDA, for NVivo, ATLAS.ti, MAXQDA,
     QualCoder), .yaml (qualcode), .csv (Taguette's codebook table: tag, parent, description,
@@ -55,8 +60,11 @@ def codebook_export(project: Path, file: Path, lang: str | None) -> None:
 @codebook.command("import")
 @click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--merge", is_flag=True, help="Merge FILE into the working codebook by code id "
-              "instead of replacing it.")
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Merge FILE into the working codebook by code id instead of replacing it.",
+)
 @click.option("--prefer", type=click.Choice(["ours", "theirs"]), help=PREFER_HELP)
 def codebook_import(project: Path, file: Path, merge: bool, prefer: str | None) -> None:
     """Replace PROJECT's working codebook with FILE (.qdc or .yaml), or --merge it in.
@@ -84,8 +92,13 @@ def codebook_import(project: Path, file: Path, merge: bool, prefer: str | None) 
 @codebook.command("merge")
 @click.argument("ours", type=click.Path(exists=True, path_type=Path))
 @click.argument("theirs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Write the merged codebook here (.yaml, or .qdc).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write the merged codebook here (.yaml, or .qdc).",
+)
 @click.option("--prefer", type=click.Choice(["ours", "theirs"]), help=PREFER_HELP)
 def codebook_merge(ours: Path, theirs: Path, output: Path, prefer: str | None) -> None:
     """Merge codebook THEIRS into OURS by code id and write the result to OUTPUT.
@@ -123,9 +136,11 @@ def export(project: Path, file: Path, redact: bool) -> None:
 
     with open_project(project) as opened, progress_bar() as progress:
         report = export_qdpx(opened, file, redact=redact, progress=progress)
-    click.echo(f"wrote {file}: {report.codes} codes, {report.transcripts} transcripts, "
-               f"{report.codings} codings, {report.coders} coders, {report.cases} cases, "
-               f"{report.memos} memos")
+    click.echo(
+        f"wrote {file}: {report.codes} codes, {report.transcripts} transcripts, "
+        f"{report.codings} codings, {report.coders} coders, {report.cases} cases, "
+        f"{report.memos} memos"
+    )
     for line in report.skipped:
         click.echo(f"not exported: {line}", err=True)
     for line in report.warnings:
@@ -135,13 +150,23 @@ def export(project: Path, file: Path, redact: bool) -> None:
 @main.command("import-qdpx")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @project_argument
-@click.option("--positions", type=click.Choice(["auto", "codepoints", "utf16"]), default="auto",
-              show_default=True, help="How the other program counted selection positions: "
-              "Unicode code points (the standard) or UTF-16 code units (an emoji counts two). "
-              "auto tries both on texts where they differ and keeps the one the selections fit.")
-@click.option("--line-ends", type=click.Choice(["auto", "as-written", "lf"]), default="auto",
-              show_default=True, help="Whether positions count a CRLF line end as two "
-              "characters (as-written, the standard) or one (lf).")
+@click.option(
+    "--positions",
+    type=click.Choice(["auto", "codepoints", "utf16"]),
+    default="auto",
+    show_default=True,
+    help="How the other program counted selection positions: "
+    "Unicode code points (the standard) or UTF-16 code units (an emoji counts two). "
+    "auto tries both on texts where they differ and keeps the one the selections fit.",
+)
+@click.option(
+    "--line-ends",
+    type=click.Choice(["auto", "as-written", "lf"]),
+    default="auto",
+    show_default=True,
+    help="Whether positions count a CRLF line end as two "
+    "characters (as-written, the standard) or one (lf).",
+)
 def import_qdpx(file: Path, project: Path, positions: str, line_ends: str) -> None:
     """Build the NEW project folder PROJECT from FILE, a REFI-QDA project (.qdpx) written by
     NVivo, ATLAS.ti, MAXQDA, QualCoder or qualcode. Lists what the archive lacks (sources not
@@ -150,8 +175,7 @@ def import_qdpx(file: Path, project: Path, positions: str, line_ends: str) -> No
     from .progress import progress_bar
 
     with progress_bar() as progress:
-        report = run_import(file, project, units=positions, line_ends=line_ends,
-                            progress=progress)
+        report = run_import(file, project, units=positions, line_ends=line_ends, progress=progress)
     lines = report.lines()
     click.echo(lines[0])
     for line in lines[1:]:

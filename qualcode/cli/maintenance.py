@@ -11,9 +11,13 @@ from . import main, project_argument
 
 @main.command()
 @project_argument
-@click.option("--repair", is_flag=True, help="First fix what is safe to fix: file permissions, "
-              "and transcripts' turns and sentences rebuilt from their stored text (after a "
-              "backup). Codings are never changed.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="First fix what is safe to fix: file permissions, "
+    "and transcripts' turns and sentences rebuilt from their stored text (after a "
+    "backup). Codings are never changed.",
+)
 @click.pass_context
 def doctor(ctx: click.Context, project: Path, repair: bool) -> None:
     """Check PROJECT for damage and say how to repair it; exits 1 if there is a problem.
@@ -35,7 +39,10 @@ def doctor(ctx: click.Context, project: Path, repair: bool) -> None:
         click.echo(f"{project}: no problems found")
         return
     repairable = any(f.fix and f.fix[0] in ("chmod", "rebuild") for f in findings)
-    hint = (f"; fix what is safe to fix with: qualcode doctor {project} --repair"
-            if repairable and not repair else "")
+    hint = (
+        f"; fix what is safe to fix with: qualcode doctor {project} --repair"
+        if repairable and not repair
+        else ""
+    )
     click.echo(f"{project}: {problems} problem(s){hint}", err=True)
     ctx.exit(1)

@@ -12,9 +12,11 @@ import click
 
 from . import emit, main, open_project
 
-REDACT_HELP = ("Replace personal data in what is written (ID, phone and bank card numbers, "
-               "e-mail and street addresses, names) with the pseudonyms qualcode redact gives "
-               "them; the project is not changed.")
+REDACT_HELP = (
+    "Replace personal data in what is written (ID, phone and bank card numbers, "
+    "e-mail and street addresses, names) with the pseudonyms qualcode redact gives "
+    "them; the project is not changed."
+)
 
 
 def redact_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,21 +38,44 @@ def redact_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("-o", "--output", "target", type=click.Path(file_okay=False, path_type=Path),
-              help="Write the redacted project to this new folder; PROJECT stays as it is and "
-              "keeps the key.")
-@click.option("--in-place", is_flag=True, help="Redact PROJECT itself, after a backup "
-              "(qualcode.before-redaction.db beside it, which then holds the key).")
-@click.option("--preview", is_flag=True, help="Only list what would be replaced, by what, "
-              "how often: nothing is written.")
-@click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False,
-                                                        path_type=Path),
-              help="A file of further names to replace, one a line.")
-@click.option("--keep", "keep_file", type=click.Path(exists=True, dir_okay=False,
-                                                      path_type=Path),
-              help="A file of words never to replace (place names, public figures), one a line.")
-def redact(project: Path, target: Path | None, in_place: bool, preview: bool,
-           names_file: Path | None, keep_file: Path | None) -> None:
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the redacted project to this new folder; PROJECT stays as it is and keeps the key.",
+)
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Redact PROJECT itself, after a backup "
+    "(qualcode.before-redaction.db beside it, which then holds the key).",
+)
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Only list what would be replaced, by what, how often: nothing is written.",
+)
+@click.option(
+    "--names",
+    "names_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of further names to replace, one a line.",
+)
+@click.option(
+    "--keep",
+    "keep_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of words never to replace (place names, public figures), one a line.",
+)
+def redact(
+    project: Path,
+    target: Path | None,
+    in_place: bool,
+    preview: bool,
+    names_file: Path | None,
+    keep_file: Path | None,
+) -> None:
     """Find personal data in PROJECT's transcripts and replace it with pseudonyms, the same
     for the same value everywhere: resident ID numbers (checksum verified), mobile and
     landline numbers, e-mail addresses, bank card numbers (Luhn), street addresses, and names
@@ -73,11 +98,14 @@ def redact(project: Path, target: Path | None, in_place: bool, preview: bool,
     if target is not None and in_place:
         raise click.UsageError("give either -o NEW or --in-place, not both")
     if target is None and not in_place and not preview:
-        raise click.UsageError("say where the redacted project goes (-o NEW), or --in-place, "
-                               "or --preview to see what would be replaced")
+        raise click.UsageError(
+            "say where the redacted project goes (-o NEW), or --in-place, "
+            "or --preview to see what would be replaced"
+        )
     if target is not None and target.exists():
-        raise QualcodeError("this folder already exists; give a new folder for the redacted "
-                            "project", path=target)
+        raise QualcodeError(
+            "this folder already exists; give a new folder for the redacted project", path=target
+        )
     names = read_word_list(names_file) if names_file else []
     keep = read_word_list(keep_file) if keep_file else []
     from .progress import progress_bar
@@ -86,20 +114,29 @@ def redact(project: Path, target: Path | None, in_place: bool, preview: bool,
         with progress_bar() as progress:
             plan = plan_for(opened, names=names, keep=keep, progress=progress)
         if preview:
-            emit(["transcript", "kind", "original", "replacement", "count"], plan.rows(), None,
-                 title="Personal data found (nothing written)")
+            emit(
+                ["transcript", "kind", "original", "replacement", "count"],
+                plan.rows(),
+                None,
+                title="Personal data found (nothing written)",
+            )
             click.echo(f"would replace {redaction_summary(plan.counts())}", err=True)
             return
         if in_place:
             result = redact_in_place(opened, plan)
         else:
             result = redact_project(opened, target, plan)
-    click.echo(f"redacted {result.project}: {redaction_summary(result.counts)} in "
-               f"{result.transcripts} transcript(s)")
+    click.echo(
+        f"redacted {result.project}: {redaction_summary(result.counts)} in "
+        f"{result.transcripts} transcript(s)"
+    )
     if result.backup is not None:
-        click.echo(f"the original text and the key are in {result.backup}: move it (and any "
-                   "other qualcode.*.db backups, and the files the transcripts came from) out "
-                   f"of {result.project} to a private place before you share the folder; "
-                   f"qualcode doctor {result.project} says where", err=True)
+        click.echo(
+            f"the original text and the key are in {result.backup}: move it (and any "
+            "other qualcode.*.db backups, and the files the transcripts came from) out "
+            f"of {result.project} to a private place before you share the folder; "
+            f"qualcode doctor {result.project} says where",
+            err=True,
+        )
     else:
         click.echo(f"the key stays in {project}; share {result.project} only", err=True)

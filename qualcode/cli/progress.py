@@ -51,8 +51,13 @@ def progress_bar() -> Iterator[Progress]:
     )
     from rich.progress import Progress as Bars
 
-    bars = Bars(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                TimeRemainingColumn(), console=Console(stderr=True),
-                transient=True)
+    bars = Bars(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     with bars:
         yield TerminalProgress(bars)

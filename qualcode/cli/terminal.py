@@ -29,8 +29,9 @@ _ROW = ("│", "│", "│")
 _BOTTOM = ("└", "─", "┴", "┘")
 
 
-def column_widths(natural: Sequence[int], available: int,
-                  floors: Sequence[Sequence[int]] = ()) -> list[int]:
+def column_widths(
+    natural: Sequence[int], available: int, floors: Sequence[Sequence[int]] = ()
+) -> list[int]:
     """Widths of columns whose widest cells take ``natural`` terminal cells, in a table no
     wider than ``available`` cells (borders and one space of padding on each side of a
     cell included): as they are when they fit, else the widest narrowed to the same width,
@@ -64,9 +65,13 @@ def column_widths(natural: Sequence[int], available: int,
     return widths
 
 
-def table_lines(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int | None,
-                right: Sequence[bool] = (), whole: Sequence[bool] = ()
-                ) -> tuple[list[str], list[str]]:
+def table_lines(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int | None,
+    right: Sequence[bool] = (),
+    whole: Sequence[bool] = (),
+) -> tuple[list[str], list[str]]:
     """The lines of a table of ``columns`` and ``rows`` (cells as text) fitting ``width``
     terminal cells (None: as wide as its cells): ``(header lines, body lines)``. The header
     lines are the top border, the column names (several lines when a name is folded) and
@@ -83,8 +88,10 @@ def table_lines(columns: Sequence[str], rows: Sequence[Sequence[str]], width: in
     header_sizes = [text_width(c) for c in header]
     natural = [max(h, v) for h, v in zip(header_sizes, values, strict=True)]
     kept = [i < len(whole) and whole[i] for i in range(n)]
-    floors = ([w if keep else v for w, v, keep in zip(natural, values, kept, strict=True)],
-              [w if keep else 1 for w, keep in zip(natural, kept, strict=True)])
+    floors = (
+        [w if keep else v for w, v, keep in zip(natural, values, kept, strict=True)],
+        [w if keep else 1 for w, keep in zip(natural, kept, strict=True)],
+    )
     widths = natural if width is None else column_widths(natural, width, floors)
     flush = [bool(right) and i < len(right) and right[i] for i in range(n)]
 
@@ -94,20 +101,43 @@ def table_lines(columns: Sequence[str], rows: Sequence[Sequence[str]], width: in
     def lines_of(cells: list[str], sized: list[int], edges: tuple[str, str, str]) -> list[str]:
         left, middle, right = edges
         joint = f" {middle} "
-        if all(size <= w for size, w in zip(sized, widths, strict=True)) and \
-                "\n" not in "".join(cells):
+        if all(size <= w for size, w in zip(sized, widths, strict=True)) and "\n" not in "".join(
+            cells
+        ):
             if not any(flush):
-                return [f"{left} " + joint.join([cell + " " * (w - size) for cell, size, w in zip(
-                    cells, sized, widths, strict=True)]) + f" {right}"]
-            return [f"{left} " + joint.join([pad(cell, size, w, i) for i, (cell, size, w) in
-                                             enumerate(zip(cells, sized, widths, strict=True))])
-                    + f" {right}"]
+                return [
+                    f"{left} "
+                    + joint.join(
+                        [
+                            cell + " " * (w - size)
+                            for cell, size, w in zip(cells, sized, widths, strict=True)
+                        ]
+                    )
+                    + f" {right}"
+                ]
+            return [
+                f"{left} "
+                + joint.join(
+                    [
+                        pad(cell, size, w, i)
+                        for i, (cell, size, w) in enumerate(zip(cells, sized, widths, strict=True))
+                    ]
+                )
+                + f" {right}"
+            ]
         folded = [fold(cell, w) for cell, w in zip(cells, widths, strict=True)]
         out = []
         for k in range(max(len(parts) for parts in folded)):
-            out.append(f"{left} " + joint.join([
-                pad(*parts[k], w, i) if k < len(parts) else " " * w
-                for i, (parts, w) in enumerate(zip(folded, widths, strict=True))]) + f" {right}")
+            out.append(
+                f"{left} "
+                + joint.join(
+                    [
+                        pad(*parts[k], w, i) if k < len(parts) else " " * w
+                        for i, (parts, w) in enumerate(zip(folded, widths, strict=True))
+                    ]
+                )
+                + f" {right}"
+            )
         return out
 
     def rule(edges: tuple[str, str, str, str]) -> str:
@@ -115,8 +145,11 @@ def table_lines(columns: Sequence[str], rows: Sequence[Sequence[str]], width: in
         return left + cross.join(line * (w + 2) for w in widths) + right
 
     top = [rule(_TOP), *lines_of(header, header_sizes, _HEAD), rule(_UNDER_HEAD)]
-    lines = [line for cells, sized in zip(body, sizes, strict=True)
-             for line in lines_of(cells, sized, _ROW)]
+    lines = [
+        line
+        for cells, sized in zip(body, sizes, strict=True)
+        for line in lines_of(cells, sized, _ROW)
+    ]
     lines.append(rule(_BOTTOM))
     return top, lines
 
@@ -128,8 +161,9 @@ def fold(text: str, width: int) -> list[tuple[str, int]]:
     lines = []
     for line in text.split("\n"):
         if line.isascii() and line.isprintable():
-            lines += [(line[i:i + width], len(line[i:i + width]))
-                      for i in range(0, len(line), width)] or [("", 0)]
+            lines += [
+                (line[i : i + width], len(line[i : i + width])) for i in range(0, len(line), width)
+            ] or [("", 0)]
         elif ZERO_WIDTH_JOINER in line or EMOJI_SELECTOR in line:
             lines += [(chunk, cell_len(chunk)) for chunk in chop_cells(line, width)] or [("", 0)]
         else:
@@ -145,22 +179,36 @@ def fold(text: str, width: int) -> list[tuple[str, int]]:
     return lines
 
 
-def print_long_table(console: Console, columns: Sequence[str],
-                     rows: Sequence[Sequence[object]], title: str | None = None, *,
-                     right: Sequence[bool] = (), whole: Sequence[bool] = (),
-                     fit: bool = True) -> None:
+def print_long_table(
+    console: Console,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    title: str | None = None,
+    *,
+    right: Sequence[bool] = (),
+    whole: Sequence[bool] = (),
+    fit: bool = True,
+) -> None:
     """Print a table of many rows on ``console`` (its file; its width when ``fit``, else
     as wide as the cells) the way rich's default table looks, a title centred above it in
     italics and the column names in bold where the console shows styles, without rich
     rendering each row. ``right``: per column, whether it is aligned to the right;
     ``whole``: whether its cells are kept whole, never folded, while others can be."""
-    header, body = table_lines(columns, [["" if v is None else str(v) for v in row]
-                                         for row in rows], console.width if fit else None,
-                               right, whole)
+    header, body = table_lines(
+        columns,
+        [["" if v is None else str(v) for v in row] for row in rows],
+        console.width if fit else None,
+        right,
+        whole,
+    )
     if title:  # centred over the table (rich's console would centre it on its own width)
         room = max(0, text_width(header[0]) - text_width(title))
-        console.print(Text(" " * (room // 2)) + Text(title, style="table.title")
-                      + Text(" " * (room - room // 2)), soft_wrap=True)
+        console.print(
+            Text(" " * (room // 2))
+            + Text(title, style="table.title")
+            + Text(" " * (room - room // 2)),
+            soft_wrap=True,
+        )
     console.print(header[0], markup=False, highlight=False, soft_wrap=True)
     for line in header[1:-1]:
         text = Text(line)
@@ -171,7 +219,7 @@ def print_long_table(console: Console, columns: Sequence[str],
     out = console.file
     step = 2000  # written in chunks: one write per line would cost more than the rendering
     for i in range(0, len(body), step):
-        out.write("\n".join(body[i:i + step]) + "\n")
+        out.write("\n".join(body[i : i + step]) + "\n")
     out.flush()
 
 

@@ -17,8 +17,20 @@ from ..errors import QualcodeError
 from ..store import CodingRecord
 from .tables import FORMULA_STARTS
 
-CODINGS_COLUMNS = ["id", "transcript", "start", "end", "code_id", "code", "coder", "status",
-                   "memo", "text", "created", "transcript_hash"]
+CODINGS_COLUMNS = [
+    "id",
+    "transcript",
+    "start",
+    "end",
+    "code_id",
+    "code",
+    "coder",
+    "status",
+    "memo",
+    "text",
+    "created",
+    "transcript_hash",
+]
 """The columns ``qualcode codings`` writes, in order."""
 
 REQUIRED = ("transcript", "start", "end", "code_id")
@@ -37,8 +49,10 @@ def read_codings(path: str | Path) -> tuple[list[CodingRecord], list[str]]:
         elif suffix == ".xlsx":
             rows = _xlsx_rows(path)
         else:
-            raise QualcodeError("read codings from a .csv, .xlsx or .jsonl file written by "
-                                "qualcode codings", path=path)
+            raise QualcodeError(
+                "read codings from a .csv, .xlsx or .jsonl file written by qualcode codings",
+                path=path,
+            )
     except OSError as error:
         raise QualcodeError(f"cannot read the codings file: {error.strerror}", path=path) from error
     records: list[CodingRecord] = []
@@ -52,16 +66,26 @@ def read_codings(path: str | Path) -> tuple[list[CodingRecord], list[str]]:
         try:
             start, end = int(row["start"]), int(row["end"])
         except (TypeError, ValueError, OverflowError):
-            raise QualcodeError(f"start and end must be whole numbers, not {row['start']!r} and "
-                                f"{row['end']!r}", path=path, line=line) from None
+            raise QualcodeError(
+                f"start and end must be whole numbers, not {row['start']!r} and {row['end']!r}",
+                path=path,
+                line=line,
+            ) from None
         if row.get("coder"):
             coders[text(row["coder"])] = None
-        records.append(CodingRecord(
-            transcript=text(row["transcript"]), start=start, end=end,
-            code_id=text(row["code_id"]), transcript_hash=str(row.get("transcript_hash") or ""),
-            text=text(row.get("text")), memo=text(row.get("memo")),
-            status=str(row.get("status") or "confirmed"), line=line,
-        ))
+        records.append(
+            CodingRecord(
+                transcript=text(row["transcript"]),
+                start=start,
+                end=end,
+                code_id=text(row["code_id"]),
+                transcript_hash=str(row.get("transcript_hash") or ""),
+                text=text(row.get("text")),
+                memo=text(row.get("memo")),
+                status=str(row.get("status") or "confirmed"),
+                line=line,
+            )
+        )
     return records, list(coders)
 
 
@@ -73,8 +97,9 @@ def _text(value: object) -> str:
     # The table writer puts a ' before text Excel would run as a formula, and before text
     # that starts with ' and such a character (see safe_cell): take exactly that one off.
     text = "" if value is None else str(value)
-    if text[:1] == "'" and (text[1:2] in FORMULA_STARTS
-                            or (text[1:2] == "'" and text[2:3] in FORMULA_STARTS)):
+    if text[:1] == "'" and (
+        text[1:2] in FORMULA_STARTS or (text[1:2] == "'" and text[2:3] in FORMULA_STARTS)
+    ):
         return text[1:]
     return text
 
@@ -85,9 +110,13 @@ def _utf8(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise QualcodeError("not UTF-8 text: qualcode codings writes its files in UTF-8; is "
-                            "this the file it wrote? (write it again with: qualcode codings "
-                            "--coder NAME -o FILE)", path=path, line=line) from None
+        raise QualcodeError(
+            "not UTF-8 text: qualcode codings writes its files in UTF-8; is "
+            "this the file it wrote? (write it again with: qualcode codings "
+            "--coder NAME -o FILE)",
+            path=path,
+            line=line,
+        ) from None
 
 
 def _check_header(header: list[str] | None, path: Path) -> None:
@@ -95,9 +124,13 @@ def _check_header(header: list[str] | None, path: Path) -> None:
     if not header or not any(header):
         raise QualcodeError("the file is empty: there are no codings in it", path=path)
     if missing:
-        raise QualcodeError(f"not a codings file: its first row has no column "
-                            f"{', '.join(missing)}; write it with: qualcode codings --coder "
-                            "NAME -o FILE", path=path, line=1)
+        raise QualcodeError(
+            f"not a codings file: its first row has no column "
+            f"{', '.join(missing)}; write it with: qualcode codings --coder "
+            "NAME -o FILE",
+            path=path,
+            line=1,
+        )
 
 
 def _csv_rows(path: Path) -> list[tuple[int, dict]]:
@@ -106,8 +139,9 @@ def _csv_rows(path: Path) -> list[tuple[int, dict]]:
         _check_header(reader.fieldnames, path)
         return [(reader.line_num, row) for row in reader]
     except csv.Error as error:
-        raise QualcodeError(f"not a readable CSV file: {error}", path=path,
-                            line=reader.line_num) from None
+        raise QualcodeError(
+            f"not a readable CSV file: {error}", path=path, line=reader.line_num
+        ) from None
 
 
 def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
@@ -130,9 +164,13 @@ def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
 def _xlsx_rows(path: Path) -> list[tuple[int, dict]]:
     from ..archives import workbook_rows
 
-    values = workbook_rows(path, error=QualcodeError,
-                           hint="write it again with: qualcode codings --coder NAME -o FILE")
+    values = workbook_rows(
+        path, error=QualcodeError, hint="write it again with: qualcode codings --coder NAME -o FILE"
+    )
     header = [str(v or "") for v in values[0]] if values else None
     _check_header(header, path)
-    return [(line, dict(zip(header, row, strict=False)))
-            for line, row in enumerate(values[1:], start=2) if any(v is not None for v in row)]
+    return [
+        (line, dict(zip(header, row, strict=False)))
+        for line, row in enumerate(values[1:], start=2)
+        if any(v is not None for v in row)
+    ]

@@ -142,13 +142,15 @@ def project_namespace(project: Project) -> uuid.UUID:
     return uuid.uuid5(QUALCODE_NAMESPACE, f"project\x1f{project.meta('created')}\x1f{project.name}")
 
 
-def code_guids(codebook: Codebook, namespace: uuid.UUID,
-               recorded: dict[str, str] | None = None) -> dict[str, str]:
+def code_guids(
+    codebook: Codebook, namespace: uuid.UUID, recorded: dict[str, str] | None = None
+) -> dict[str, str]:
     """Code id -> GUID: the one another program gave the code when recorded, else derived."""
     recorded = recorded or {}
     return {
-        code.id: recorded[code.id] if _GUID.fullmatch(recorded.get(code.id, "")) else
-        _derived(namespace, "code", code.id)
+        code.id: recorded[code.id]
+        if _GUID.fullmatch(recorded.get(code.id, ""))
+        else _derived(namespace, "code", code.id)
         for code, _, _ in codebook.walk()
     }
 
@@ -213,12 +215,12 @@ def description_with_extras(code: Code) -> str:
 def split_extras(text: str) -> tuple[str, dict[str, object], list[str]]:
     """``(description, extras, problems)`` from a Description that may end with our block."""
     if text.startswith(EXTRA_MARKER + "\n") or text == EXTRA_MARKER:
-        description, block = "", text[len(EXTRA_MARKER):]
+        description, block = "", text[len(EXTRA_MARKER) :]
     else:
         at = text.rfind("\n\n" + EXTRA_MARKER + "\n")
         if at < 0:
             return text, {}, []
-        description, block = text[:at], text[at + 2 + len(EXTRA_MARKER):]
+        description, block = text[:at], text[at + 2 + len(EXTRA_MARKER) :]
     extras: dict[str, object] = {}
     problems: list[str] = []
     for line in block.splitlines():
@@ -374,8 +376,9 @@ def _read_codes(codes: Element | None) -> list[_ForeignCode]:
     ]
 
 
-def _walk_foreign(codes: list[_ForeignCode], parent: _ForeignCode | None = None
-                  ) -> Iterator[tuple[_ForeignCode, _ForeignCode | None]]:
+def _walk_foreign(
+    codes: list[_ForeignCode], parent: _ForeignCode | None = None
+) -> Iterator[tuple[_ForeignCode, _ForeignCode | None]]:
     for code in codes:
         yield code, parent
         yield from _walk_foreign(code.children, code)
@@ -392,8 +395,12 @@ class ReadCodebook:
 
 
 def build_codebook(
-    codes: list[_ForeignCode], name: str, *, existing: Codebook | None = None,
-    known_guids: dict[str, str] | None = None, language: str | None = None,
+    codes: list[_ForeignCode],
+    name: str,
+    *,
+    existing: Codebook | None = None,
+    known_guids: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> ReadCodebook:
     """Our codebook from codes read from a file. Ids: our block's id, else the id whose GUID
     it is (``known_guids``: GUID key -> id), else the id of ``existing``'s code with that label
@@ -402,7 +409,7 @@ def build_codebook(
 
     known_guids = known_guids or {}
     labels: dict[str, list[str]] = {}
-    for code, _, _ in (existing.walk() if existing else ()):
+    for code, _, _ in existing.walk() if existing else ():
         labels.setdefault(code.label, []).append(code.id)
     warnings: list[str] = []
     parsed: dict[int, tuple[str, dict[str, object]]] = {}
@@ -414,8 +421,9 @@ def build_codebook(
         declared_id = extras.get("id")
         if isinstance(declared_id, str) and CODE_ID.fullmatch(declared_id):
             if declared_id in declared.values():
-                warnings.append(f"code {foreign.name!r}: id {declared_id!r} is used twice; "
-                                "a new id was given")
+                warnings.append(
+                    f"code {foreign.name!r}: id {declared_id!r} is used twice; a new id was given"
+                )
             else:
                 declared[id(foreign)] = declared_id
     taken = set(declared.values())
@@ -453,8 +461,9 @@ def build_codebook(
             if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
                 setattr(code, key, list(value))
             elif value is not None:
-                warnings.append(f"code {label!r}: {key} in the qualcode block is not a list "
-                                "of texts")
+                warnings.append(
+                    f"code {label!r}: {key} in the qualcode block is not a list of texts"
+                )
         warnings.extend(f"code {label!r}: {problem}" for problem in _read_rules(code, extras))
         by_id[code_id] = code
         if _GUID.fullmatch(foreign.guid.strip()):
@@ -475,8 +484,10 @@ def build_codebook(
     except RecursionError:
         raise ExchangeError("the code tree is nested too deeply") from None
     if n := sum(not code.codable for code, _ in _walk_foreign(codes)):
-        warnings.append(f"{_count(n, 'code')} marked not codable (categories) became ordinary "
-                        "codes: qualcode lets every code be applied")
+        warnings.append(
+            f"{_count(n, 'code')} marked not codable (categories) became ordinary "
+            "codes: qualcode lets every code be applied"
+        )
     if language is None:
         cjk = re.compile("[\u3400-\u9fff]")
         language = "zh" if any(cjk.search(c.label) for c in by_id.values()) or not by_id else "en"
@@ -485,8 +496,9 @@ def build_codebook(
     return ReadCodebook(codebook, guids, by_guid, warnings)
 
 
-def read_qdc(path: str | Path, *, existing: Codebook | None = None,
-             known_guids: dict[str, str] | None = None) -> ReadCodebook:
+def read_qdc(
+    path: str | Path, *, existing: Codebook | None = None, known_guids: dict[str, str] | None = None
+) -> ReadCodebook:
     """Read a ``.qdc`` file. It carries no codebook name: ``existing``'s header is kept when
     given, else the file's stem names the codebook."""
     path = Path(path)
@@ -497,7 +509,9 @@ def read_qdc(path: str | Path, *, existing: Codebook | None = None,
     if root.tag != "CodeBook":
         raise ExchangeError(
             f"not a REFI-QDA codebook: the root element is <{root.tag}>, not <CodeBook>"
-            + (" (a .qde project file? use: qualcode import-qdpx)" if root.tag == "Project" else ""),
+            + (
+                " (a .qde project file? use: qualcode import-qdpx)" if root.tag == "Project" else ""
+            ),
             path=path,
         )
     try:
@@ -511,20 +525,23 @@ def read_qdc(path: str | Path, *, existing: Codebook | None = None,
     else:
         name, language = path.stem, None
     try:
-        result = build_codebook(codes, name, existing=existing, known_guids=known_guids,
-                                language=language)
+        result = build_codebook(
+            codes, name, existing=existing, known_guids=known_guids, language=language
+        )
     except CodebookError as error:
         raise ExchangeError(error.message, path=path) from None
     if existing is not None:
         result.codebook.description = existing.description
     if sets := _kids(_kid(root, "Sets"), "Set"):
-        result.warnings.append(f"{_count(len(sets), 'set')} of codes not imported: qualcode has "
-                               "no sets")
+        result.warnings.append(
+            f"{_count(len(sets), 'set')} of codes not imported: qualcode has no sets"
+        )
     return result
 
 
-def read_codebook_file(path: str | Path, *, existing: Codebook | None = None,
-                       known_guids: dict[str, str] | None = None) -> ReadCodebook:
+def read_codebook_file(
+    path: str | Path, *, existing: Codebook | None = None, known_guids: dict[str, str] | None = None
+) -> ReadCodebook:
     """A codebook from a ``.qdc`` (REFI-QDA) or ``.yaml``/``.yml`` (ours) file."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -532,8 +549,7 @@ def read_codebook_file(path: str | Path, *, existing: Codebook | None = None,
         return read_qdc(path, existing=existing, known_guids=known_guids)
     if suffix in (".yaml", ".yml"):
         return ReadCodebook(load_codebook(path), {}, {})
-    raise ExchangeError("a codebook file ends with .qdc (REFI-QDA) or .yaml (qualcode)",
-                        path=path)
+    raise ExchangeError("a codebook file ends with .qdc (REFI-QDA) or .yaml (qualcode)", path=path)
 
 
 # --- codebooks: a project's working codebook in and out -----------------------------------------
@@ -557,12 +573,16 @@ def export_codebook(project: Project, path: str | Path) -> int:
     elif suffix == ".csv":
         from .tables import write_table
 
-        write_table(path, TAGUETTE_COLUMNS, taguette_rows(codebook, project.code_counts()),
-                    fmt="csv")
+        write_table(
+            path, TAGUETTE_COLUMNS, taguette_rows(codebook, project.code_counts()), fmt="csv"
+        )
     else:
-        raise ExchangeError("give the codebook file the ending .qdc (REFI-QDA, for NVivo, "
-                            "ATLAS.ti, MAXQDA ...), .yaml (qualcode), .csv (for Taguette) or "
-                            ".docx (a Word table for an appendix)", path=path)
+        raise ExchangeError(
+            "give the codebook file the ending .qdc (REFI-QDA, for NVivo, "
+            "ATLAS.ti, MAXQDA ...), .yaml (qualcode), .csv (for Taguette) or "
+            ".docx (a Word table for an appendix)",
+            path=path,
+        )
     return len(codebook.by_id())
 
 
@@ -571,19 +591,27 @@ TAGUETTE_COLUMNS = ("tag", "parent", "description", "number of highlights")
 ``tag`` column naming each tag; ``parent`` and ``description`` when present)."""
 
 
-def taguette_rows(codebook: Codebook, counts: dict[str, int] | None = None
-                  ) -> list[tuple[str, str, str, int]]:
+def taguette_rows(
+    codebook: Codebook, counts: dict[str, int] | None = None
+) -> list[tuple[str, str, str, int]]:
     """The codebook as Taguette's codebook table: one row per code, parents first, the tag
     named by the code's label and its parent by the parent's tag. Taguette keeps only the
     first of two tags with one name, so a label several codes share is told apart by the
     code's id (``知晓度 (problems.awareness)``). ``counts``: codings per code id."""
     shared = {label.casefold() for label in duplicate_labels(codebook)}
-    tags = {code.id: (f"{code.label.strip()} ({code.id})"
-                      if code.label.strip().casefold() in shared else code.label.strip())
-            for code, _, _ in codebook.walk()}
+    tags = {
+        code.id: (
+            f"{code.label.strip()} ({code.id})"
+            if code.label.strip().casefold() in shared
+            else code.label.strip()
+        )
+        for code, _, _ in codebook.walk()
+    }
     counts = counts or {}
-    return [(tags[code.id], tags[parent.id] if parent else "", code.description,
-             counts.get(code.id, 0)) for code, parent, _ in codebook.walk()]
+    return [
+        (tags[code.id], tags[parent.id] if parent else "", code.description, counts.get(code.id, 0))
+        for code, parent, _ in codebook.walk()
+    ]
 
 
 @dataclass(slots=True)
@@ -595,8 +623,9 @@ class CodebookImport:
     warnings: list[str] = field(default_factory=list)
 
 
-def import_codebook(project: Project, path: str | Path, *, merge: bool = False,
-                    prefer: str | None = None) -> CodebookImport:
+def import_codebook(
+    project: Project, path: str | Path, *, merge: bool = False, prefer: str | None = None
+) -> CodebookImport:
     """Replace the project's working codebook with a ``.qdc`` or ``.yaml`` file, or with
     ``merge`` merge the file into it by code id (:func:`qualcode.codebook.merge_codebooks`).
 
@@ -618,10 +647,14 @@ def import_codebook(project: Project, path: str | Path, *, merge: bool = False,
     with project.transaction():
         project.set_codebook(codebook, source=Path(path).name)
         ids = set(codebook.by_id())
-        project.set_exchange_guids("code", {
-            code_id: guid for code_id, guid in incoming.guids.items()
-            if code_id in ids and _guid_key(guid) != _guid_key(guids.get(code_id, ""))
-        })
+        project.set_exchange_guids(
+            "code",
+            {
+                code_id: guid
+                for code_id, guid in incoming.guids.items()
+                if code_id in ids and _guid_key(guid) != _guid_key(guids.get(code_id, ""))
+            },
+        )
     result.codes = len(codebook.by_id())
     return result
 
@@ -633,8 +666,12 @@ def _open_archive(path: Path, limits: ArchiveLimits) -> Archive:
     """A ``.qdpx`` opened through the archive guard (:mod:`qualcode.archives`): member count,
     names, links and encryption checked on opening, then every member inflated once within
     the limits (counted, dropped), so a bomb is refused whether or not the project names it."""
-    archive = Archive(path, limits=limits, error=ExchangeError,
-                      not_an_archive="not a REFI-QDA project archive (.qdpx is a zip file)")
+    archive = Archive(
+        path,
+        limits=limits,
+        error=ExchangeError,
+        not_an_archive="not a REFI-QDA project archive (.qdpx is a zip file)",
+    )
     try:
         archive.check_all()
     except BaseException:
@@ -695,8 +732,9 @@ def position_map(raw: str, reading: Reading) -> array | None:
     return out
 
 
-def _selection_fits(positions: array | None, length: int, start: int, end: int
-                    ) -> tuple[int, int] | None:
+def _selection_fits(
+    positions: array | None, length: int, start: int, end: int
+) -> tuple[int, int] | None:
     """Stored ``(start, end)`` of a selection, or None when it does not fit the text."""
     if positions is None:
         return (start, end) if 0 <= start < end <= length else None
@@ -770,8 +808,10 @@ class QdpxImport:
         if self.reading_evidence:
             lines.append(f"positions read as {self.reading} ({self.reading_evidence})")
         if self.missing_sources:
-            lines.append(f"{len(self.missing_sources)} sources are referenced but their text is "
-                         "not in the archive:")
+            lines.append(
+                f"{len(self.missing_sources)} sources are referenced but their text is "
+                "not in the archive:"
+            )
             lines += [f"  missing: {name}" for name in self.missing_sources]
         lines += [f"skipped: {line}" for line in self.skipped]
         lines += [f"warning: {line}" for line in self.warnings]
@@ -815,7 +855,9 @@ class _ProjectReader:
     def note_text(self, note: Element, *, with_name: bool) -> str:
         content = _kid_text(note, "PlainTextContent")
         if not content and note.get("plainTextPath"):
-            text, why = self.source_text(note.get("plainTextPath", ""), f"note {note.get('name')!r}")
+            text, why = self.source_text(
+                note.get("plainTextPath", ""), f"note {note.get('name')!r}"
+            )
             content = normalise_line_ends(text) if text is not None else ""
             if text is None:
                 self.report.warnings.append(f"note {note.get('name', '')!r}: {why}")
@@ -839,10 +881,13 @@ class _ProjectReader:
     def source_text(self, path: str, what: str) -> tuple[str | None, str]:
         """The text a plainTextPath names, or None and why it is not there."""
         if path.startswith("internal://"):
-            member = path[len("internal://"):]
+            member = path[len("internal://") :]
             candidates = [f"sources/{member}", member]
         elif re.match(r"(relative|file|https?)://", path, re.IGNORECASE):
-            return None, f"its text is outside the archive ({path}); qualcode reads only the archive"
+            return (
+                None,
+                f"its text is outside the archive ({path}); qualcode reads only the archive",
+            )
         else:
             candidates = [f"sources/{path}", path]
         info = self.archive.find(*candidates)
@@ -851,8 +896,9 @@ class _ProjectReader:
         data = self.archive.read(info)
         text, encoding = _decode_source(data, f"{what} ({info.filename})", self.archive.path)
         if encoding != "utf-8":
-            self.report.warnings.append(f"{what}: the text is {encoding}, not UTF-8 as REFI-QDA "
-                                        "says; read as such")
+            self.report.warnings.append(
+                f"{what}: the text is {encoding}, not UTF-8 as REFI-QDA says; read as such"
+            )
         return text, ""
 
     def read_sources(self) -> list[_Source]:
@@ -867,13 +913,16 @@ class _ProjectReader:
             name = element.get("name") or element.get("guid", "")
             representation = _kid(element, "Representation") if kind == "PDFSource" else None
             selections = [c for c in element if c.tag.endswith("Selection")]
-            codings = sum(len(_kids(s, "Coding")) for s in selections) + len(_kids(element, "Coding"))
+            codings = sum(len(_kids(s, "Coding")) for s in selections) + len(
+                _kids(element, "Coding")
+            )
             if representation is not None:
                 sources.append(self.text_source(representation, name))
                 if selections:
                     report.skipped.append(
                         f"{kind} {name!r}: {_count(len(selections), 'selection')} on its pages "
-                        f"({_count(codings, 'coding')}); only its text representation is read")
+                        f"({_count(codings, 'coding')}); only its text representation is read"
+                    )
             else:
                 detail = f" ({_count(codings, 'coding')} on it)" if codings else ""
                 report.skipped.append(f"{kind} {name!r}{detail}: qualcode codes text only")
@@ -899,17 +948,23 @@ class _ProjectReader:
                 self.report.skipped.append(
                     f"selection {selection.get('guid', '')} in {name!r}: positions "
                     f"{selection.get('startPosition')!r}, {selection.get('endPosition')!r} are "
-                    "not numbers")
+                    "not numbers"
+                )
                 continue
-            selections.append(_Selection(
-                guid=selection.get("guid", ""), name=selection.get("name", ""), start=start,
-                end=end, creating_user=selection.get("creatingUser", ""),
-                created=selection.get("creationDateTime", ""),
-                changed=selection.get("modifiedDateTime", ""),
-                description=_kid_text(selection, "Description"),
-                note_refs=[r.get("targetGUID", "") for r in _kids(selection, "NoteRef")],
-                codings=_kids(selection, "Coding"),
-            ))
+            selections.append(
+                _Selection(
+                    guid=selection.get("guid", ""),
+                    name=selection.get("name", ""),
+                    start=start,
+                    end=end,
+                    creating_user=selection.get("creatingUser", ""),
+                    created=selection.get("creationDateTime", ""),
+                    changed=selection.get("modifiedDateTime", ""),
+                    description=_kid_text(selection, "Description"),
+                    note_refs=[r.get("targetGUID", "") for r in _kids(selection, "NoteRef")],
+                    codings=_kids(selection, "Coding"),
+                )
+            )
         return _Source(guid, name, element, raw, missing, selections)
 
 
@@ -952,14 +1007,19 @@ def origin_line_ends(origin: str) -> tuple[LineEnds, str]:
     return "auto", ""
 
 
-def choose_reading(sources: list[_Source], units: PositionUnits = "auto",
-                   line_ends: LineEnds = "auto", origin: str = "") -> tuple[Reading, str]:
+def choose_reading(
+    sources: list[_Source],
+    units: PositionUnits = "auto",
+    line_ends: LineEnds = "auto",
+    origin: str = "",
+) -> tuple[Reading, str]:
     """The reading of positions to use, and the evidence (empty when it did not matter).
     ``origin`` (the project's creating program) breaks ties: a program known to count a CRLF
     as one character (:data:`ORIGIN_LINE_ENDS`) is read so unless the selections say
     otherwise; ``line_ends`` other than auto overrides both."""
     candidates = [
-        r for r in _READINGS
+        r
+        for r in _READINGS
         if (units == "auto" or r.utf16 == (units == "utf16"))
         and (line_ends == "auto" or r.crlf_one == (line_ends == "lf"))
     ]
@@ -980,16 +1040,19 @@ def choose_reading(sources: list[_Source], units: PositionUnits = "auto",
                 span = _selection_fits(positions, len(stored), selection.start, selection.end)
                 if span is None:
                     misfits += 1
-                elif selection.name and _name_matches(selection.name, stored[span[0]:span[1]]):
+                elif selection.name and _name_matches(selection.name, stored[span[0] : span[1]]):
                     matches += 1
         scores.append((misfits, -matches, reading))
     best = min(scores, key=lambda s: (s[0], s[1]))  # min() keeps the first (standard) on ties
     total = sum(len(s.selections) for s, _ in special)
-    evidence = (f"{-best[1]} of {total} selection names match the text, {best[0]} selections "
-                "do not fit")
+    evidence = (
+        f"{-best[1]} of {total} selection names match the text, {best[0]} selections do not fit"
+    )
     if why and best[2].crlf_one and [s[:2] for s in scores].count(best[:2]) > 1:
-        evidence += (f"; written by {origin.strip()}, which counts a CRLF line end as one "
-                     f"character ({why}); give --line-ends as-written if it did not")
+        evidence += (
+            f"; written by {origin.strip()}, which counts a CRLF line end as one "
+            f"character ({why}); give --line-ends as-written if it did not"
+        )
     return best[2], evidence
 
 
@@ -1012,8 +1075,14 @@ def _transcript_name(name: str, taken: set[str]) -> str:
 
 
 def _variable_value(value: Element) -> str | None:
-    for kind in ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue",
-                 "DateTimeValue"):
+    for kind in (
+        "TextValue",
+        "BooleanValue",
+        "IntegerValue",
+        "FloatValue",
+        "DateValue",
+        "DateTimeValue",
+    ):
         found = _kid(value, kind)
         if found is not None:
             return (found.text or "").strip() if kind != "TextValue" else found.text or ""
@@ -1021,8 +1090,12 @@ def _variable_value(value: Element) -> str | None:
 
 
 def import_qdpx(
-    path: str | Path, target: str | Path, *, units: PositionUnits = "auto",
-    line_ends: LineEnds = "auto", limits: ArchiveLimits = DEFAULT_LIMITS,
+    path: str | Path,
+    target: str | Path,
+    *,
+    units: PositionUnits = "auto",
+    line_ends: LineEnds = "auto",
+    limits: ArchiveLimits = DEFAULT_LIMITS,
     progress: Progress = SILENT,
 ) -> QdpxImport:
     """Build a NEW project in ``target`` from a ``.qdpx`` archive (its sources through
@@ -1071,18 +1144,22 @@ class _Plan:
     formats: dict[str, str] = field(default_factory=dict)  # transcript -> source format
 
 
-def _plan_import(archive: Archive, report: QdpxImport, units: PositionUnits,
-                 line_ends: LineEnds) -> _Plan:
+def _plan_import(
+    archive: Archive, report: QdpxImport, units: PositionUnits, line_ends: LineEnds
+) -> _Plan:
     qde = archive.find("project.qde")
     if qde is None:
         others = [i.filename for i in archive.members.values() if i.filename.endswith(".qde")]
         raise ExchangeError(
             "no project.qde in the archive: not a REFI-QDA project"
-            + (f" (found {', '.join(others)})" if others else ""), path=archive.path)
+            + (f" (found {', '.join(others)})" if others else ""),
+            path=archive.path,
+        )
     root = parse_xml(archive.read(qde), f"{archive.path}!{qde.filename}")
     if root.tag != "Project":
-        raise ExchangeError(f"{qde.filename}: the root element is <{root.tag}>, not <Project>",
-                            path=archive.path)
+        raise ExchangeError(
+            f"{qde.filename}: the root element is <{root.tag}>, not <Project>", path=archive.path
+        )
     report.origin = root.get("origin", "")
     reader = _ProjectReader(root, archive, report)
     reader.read_users()
@@ -1097,7 +1174,8 @@ def _plan_import(archive: Archive, report: QdpxImport, units: PositionUnits,
         planner.plan(source)
     report.transcripts = [t[0] for t in planner.transcripts]
     attributes, variable_guids, case_guids = _read_attributes(
-        root, sources, planner.source_names, report)
+        root, sources, planner.source_names, report
+    )
 
     # Notes attached to nothing we keep (the project, codes, links ...) become project memos.
     project_memos = []
@@ -1106,9 +1184,14 @@ def _plan_import(archive: Archive, report: QdpxImport, units: PositionUnits,
             continue
         if text := reader.note_text(note, with_name=True):
             coder = reader.coder(note.get("creatingUser")) if note.get("creatingUser") else ""
-            project_memos.append((
-                coder, text, _our_datetime(note.get("creationDateTime"), report.unreadable_dates),
-                _our_datetime(note.get("modifiedDateTime"), report.unreadable_dates)))
+            project_memos.append(
+                (
+                    coder,
+                    text,
+                    _our_datetime(note.get("creationDateTime"), report.unreadable_dates),
+                    _our_datetime(note.get("modifiedDateTime"), report.unreadable_dates),
+                )
+            )
     for tag, what in (("Sets", "Set"), ("Links", "Link"), ("Graphs", "Graph")):
         if n := len(_kids(_kid(root, tag), what)):
             report.skipped.append(f"{_count(n, what.lower())}: qualcode has no {what.lower()}s")
@@ -1117,21 +1200,32 @@ def _plan_import(archive: Archive, report: QdpxImport, units: PositionUnits,
     _, header, _ = split_extras(_kid_text(root, "Description"))
     written = header.get("source_formats")
     formats = {
-        planner.source_names[key]: fmt for guid, fmt in
-        (written.items() if isinstance(written, dict) else ())
-        if (key := _guid_key(str(guid))) in planner.source_names and isinstance(fmt, str)
-        and re.fullmatch(r"[a-z0-9_-]{1,20}", fmt)}
+        planner.source_names[key]: fmt
+        for guid, fmt in (written.items() if isinstance(written, dict) else ())
+        if (key := _guid_key(str(guid))) in planner.source_names
+        and isinstance(fmt, str)
+        and re.fullmatch(r"[a-z0-9_-]{1,20}", fmt)
+    }
     if unreadable := report.unreadable_dates:
         shown = ", ".join(repr(stamp) for stamp in dict.fromkeys(unreadable[:3]))
         report.warnings.append(
             f"{_count(len(unreadable), 'date')} could not be read (such as {shown}); the "
-            "codings, memos or project they belong to carry the time of this import instead")
+            "codings, memos or project they belong to carry the time of this import instead"
+        )
     return _Plan(
-        name=name, codebook=read.codebook, code_guids=dict(read.guids),
-        user_guids=dict(reader.user_guids), transcripts=planner.transcripts,
-        codings=planner.codings, transcript_memos=planner.memos, project_memos=project_memos,
-        attributes=attributes, variable_guids=variable_guids, case_guids=case_guids,
-        created=created, formats=formats,
+        name=name,
+        codebook=read.codebook,
+        code_guids=dict(read.guids),
+        user_guids=dict(reader.user_guids),
+        transcripts=planner.transcripts,
+        codings=planner.codings,
+        transcript_memos=planner.memos,
+        project_memos=project_memos,
+        attributes=attributes,
+        variable_guids=variable_guids,
+        case_guids=case_guids,
+        created=created,
+        formats=formats,
     )
 
 
@@ -1145,8 +1239,11 @@ def _project_codebook(root: Element, name: str, report: QdpxImport, path: Path) 
         return value if isinstance(value, str) and value else None
 
     try:
-        read = build_codebook(_read_codes(_kid(_kid(root, "CodeBook"), "Codes")),
-                              text("codebook_name") or name, language=text("codebook_language"))
+        read = build_codebook(
+            _read_codes(_kid(_kid(root, "CodeBook"), "Codes")),
+            text("codebook_name") or name,
+            language=text("codebook_language"),
+        )
     except CodebookError as error:
         raise ExchangeError(f"the codebook cannot be read: {error.message}", path=path) from None
     read.codebook.description = text("codebook_description") or ""
@@ -1177,8 +1274,12 @@ class _SourcePlanner:
         whole = _kids(source.element, "Coding")
         if source.raw is None:
             n = sum(len(s.codings) for s in source.selections) + len(whole)
-            detail = (f" ({_count(len(source.selections), 'selection')}, "
-                      f"{_count(n, 'coding')} not imported)" if n or source.selections else "")
+            detail = (
+                f" ({_count(len(source.selections), 'selection')}, "
+                f"{_count(n, 'coding')} not imported)"
+                if n or source.selections
+                else ""
+            )
             report.missing_sources.append(f"{source.name}: {source.missing}{detail}")
             return
         name = _transcript_name(source.name, self.taken)
@@ -1201,49 +1302,69 @@ class _SourcePlanner:
         if unplaced:
             report.skipped.append(
                 f"{name}: {_count(unplaced, 'selection')} (and their codings) do not fit its "
-                f"text ({len(stored)} characters) when positions are read as {self.reading}")
+                f"text ({len(stored)} characters) when positions are read as {self.reading}"
+            )
         if whole and stored:
-            report.warnings.append(f"{name}: {len(whole)} codings of the whole source were "
-                                   "imported as codings of its whole text")
+            report.warnings.append(
+                f"{name}: {len(whole)} codings of the whole source were "
+                "imported as codings of its whole text"
+            )
             for coding in whole:
                 self.add(name, (0, len(stored)), coding, None)
         memos: list[tuple[str, str, str, str]] = []
-        for note in reader.notes_for(r.get("targetGUID", "") for r in
-                                     _kids(source.element, "NoteRef")):
+        for note in reader.notes_for(
+            r.get("targetGUID", "") for r in _kids(source.element, "NoteRef")
+        ):
             coder = reader.coder(note.get("creatingUser")) if note.get("creatingUser") else ""
-            memos.append((coder, reader.note_text(note, with_name=False),
-                          _our_datetime(note.get("creationDateTime"), report.unreadable_dates),
-                          _our_datetime(note.get("modifiedDateTime"), report.unreadable_dates)))
+            memos.append(
+                (
+                    coder,
+                    reader.note_text(note, with_name=False),
+                    _our_datetime(note.get("creationDateTime"), report.unreadable_dates),
+                    _our_datetime(note.get("modifiedDateTime"), report.unreadable_dates),
+                )
+            )
         # QualCoder keeps a source's memo in its Description; qualcode writes its memos there
         # too (see qdpx_bytes), so a Description that is just those memos is not a memo again.
         description = _kid_text(source.element, "Description").strip()
         if description and description != _memos_description(
-                [(coder, text) for coder, text, _, _ in memos]):
+            [(coder, text) for coder, text, _, _ in memos]
+        ):
             element = source.element
             coder = reader.coder(element.get("creatingUser")) if element.get("creatingUser") else ""
-            memos.insert(0, (coder, description,
-                             _our_datetime(element.get("creationDateTime"),
-                                           report.unreadable_dates),
-                             _our_datetime(element.get("modifiedDateTime"),
-                                           report.unreadable_dates)))
+            memos.insert(
+                0,
+                (
+                    coder,
+                    description,
+                    _our_datetime(element.get("creationDateTime"), report.unreadable_dates),
+                    _our_datetime(element.get("modifiedDateTime"), report.unreadable_dates),
+                ),
+            )
         self.memos += [(name, *memo) for memo in memos]
 
-    def add(self, name: str, span: tuple[int, int], coding: Element,
-            selection: _Selection | None) -> None:
+    def add(
+        self, name: str, span: tuple[int, int], coding: Element, selection: _Selection | None
+    ) -> None:
         reader = self.reader
         code_ref = _kid(coding, "CodeRef")
         target = code_ref.get("targetGUID", "") if code_ref is not None else ""
         code_id = self.code_ids.get(_guid_key(target))
         if code_id is None:
-            self.report.skipped.append(f"a coding in {name} refers to no code of the codebook "
-                                       f"({target or 'no CodeRef'})")
+            self.report.skipped.append(
+                f"a coding in {name} refers to no code of the codebook ({target or 'no CodeRef'})"
+            )
             return
-        coder = reader.coder(coding.get("creatingUser"),
-                             selection.creating_user if selection else None, self.fallback_user)
+        coder = reader.coder(
+            coding.get("creatingUser"),
+            selection.creating_user if selection else None,
+            self.fallback_user,
+        )
         key = (name, *span, code_id, coder)
         if key in self.seen:
             self.report.warnings.append(
-                f"{name} {span[0]}:{span[1]} {code_id} by {coder} is coded twice; kept once")
+                f"{name} {span[0]}:{span[1]} {code_id} by {coder} is coded twice; kept once"
+            )
             return
         self.seen.add(key)
         memo = [selection.description] if selection and selection.description else []
@@ -1251,35 +1372,56 @@ class _SourcePlanner:
         notes = reader.notes_for(refs + (selection.note_refs if selection else []))
         # qualcode writes a coding memo as the selection's Description (QualCoder reads that)
         # and as a Note (others read that): the same text once.
-        memo += [text for note in notes
-                 if (text := reader.note_text(note, with_name=False)) not in memo]
+        memo += [
+            text for note in notes if (text := reader.note_text(note, with_name=False)) not in memo
+        ]
         unreadable = self.report.unreadable_dates
         created = _our_datetime(coding.get("creationDateTime"), unreadable) or _our_datetime(
-            selection.created if selection else None, unreadable)
+            selection.created if selection else None, unreadable
+        )
         changed = _our_datetime(selection.changed if selection else None, unreadable) or created
-        self.codings.append(Coding(0, name, span[0], span[1], code_id, coder,
-                                   memo="\n\n".join(p for p in memo if p.strip()),
-                                   created=created, changed=changed))
+        self.codings.append(
+            Coding(
+                0,
+                name,
+                span[0],
+                span[1],
+                code_id,
+                coder,
+                memo="\n\n".join(p for p in memo if p.strip()),
+                created=created,
+                changed=changed,
+            )
+        )
 
-    def uncoded(self, name: str, stored: str, span: tuple[int, int],
-                selection: _Selection) -> None:
+    def uncoded(self, name: str, stored: str, span: tuple[int, int], selection: _Selection) -> None:
         """A selection without codes but with a comment (an ATLAS.ti quotation): kept in its
         author's memo on the transcript, with the quote and where it is."""
         notes = self.reader.notes_for(selection.note_refs)
-        text = "\n\n".join([selection.description]
-                            + [self.reader.note_text(n, with_name=False) for n in notes]).strip()
+        text = "\n\n".join(
+            [selection.description] + [self.reader.note_text(n, with_name=False) for n in notes]
+        ).strip()
         if not text:
             return
         coder = self.reader.coder(selection.creating_user, self.fallback_user)
-        quote = _snippet(stored[span[0]:span[1]], 60)
+        quote = _snippet(stored[span[0] : span[1]], 60)
         unreadable = self.report.unreadable_dates
-        self.memos.append((name, coder, f"「{quote}」({span[0]}–{span[1]}): {text}",
-                           _our_datetime(selection.created, unreadable),
-                           _our_datetime(selection.changed, unreadable)))
+        self.memos.append(
+            (
+                name,
+                coder,
+                f"「{quote}」({span[0]}–{span[1]}): {text}",
+                _our_datetime(selection.created, unreadable),
+                _our_datetime(selection.changed, unreadable),
+            )
+        )
 
 
 def _read_attributes(
-    root: Element, sources: list[_Source], source_names: dict[str, str], report: QdpxImport,
+    root: Element,
+    sources: list[_Source],
+    source_names: dict[str, str],
+    report: QdpxImport,
 ) -> tuple[dict[str, dict[str, str]], dict[str, str], dict[str, str]]:
     """Case name -> {variable: value}: a case with sources gives its values to each of its
     transcripts' cases (a case is one transcript in qualcode); a case without one stays a
@@ -1312,16 +1454,22 @@ def _read_attributes(
             table.setdefault(name, {}).update(found)
     for case in _kids(_kid(root, "Cases"), "Case"):
         found = values(case)
-        case_name = (case.get("name") or "").strip() or f"case-{_guid_key(case.get('guid', ''))[:8]}"
-        refs = [source_names.get(_guid_key(r.get("targetGUID", ""))) for r in
-                _kids(case, "SourceRef")]
+        case_name = (
+            case.get("name") or ""
+        ).strip() or f"case-{_guid_key(case.get('guid', ''))[:8]}"
+        refs = [
+            source_names.get(_guid_key(r.get("targetGUID", ""))) for r in _kids(case, "SourceRef")
+        ]
         names = [n for n in refs if n]
         if len(refs) > len(names):
-            report.warnings.append(f"case {case_name!r}: {len(refs) - len(names)} of its sources "
-                                   "were not imported")
+            report.warnings.append(
+                f"case {case_name!r}: {len(refs) - len(names)} of its sources were not imported"
+            )
         if len(names) > 1:
-            report.warnings.append(f"case {case_name!r} holds {len(names)} sources; each "
-                                   "transcript's case got its variables")
+            report.warnings.append(
+                f"case {case_name!r} holds {len(names)} sources; each "
+                "transcript's case got its variables"
+            )
         ours = names or ([case_name] if not refs else [])
         for name in ours:
             table.setdefault(name, {}).update(found)
@@ -1343,30 +1491,43 @@ def _build_project(plan: _Plan, folder: Path, report: QdpxImport, progress: Prog
 
     with Project.create(folder, name=plan.name, created=plan.created or None) as project:
         project.set_codebook(plan.codebook)
-        prepared = pipeline.prepare(project, [
-            pipeline.Source(name, partial(read, text, plan.formats.get(name, "txt")),
-                            f"qdpx:{label}", size=len(text) or 1)
-            for name, text, _, label in plan.transcripts], progress=progress)
+        prepared = pipeline.prepare(
+            project,
+            [
+                pipeline.Source(
+                    name,
+                    partial(read, text, plan.formats.get(name, "txt")),
+                    f"qdpx:{label}",
+                    size=len(text) or 1,
+                )
+                for name, text, _, label in plan.transcripts
+            ],
+            progress=progress,
+        )
         with project.transaction():
             pipeline.write(project, prepared, progress=progress)
             for name in plan.user_guids:
                 project.ensure_coder(name)
             report.codings = project.add_imported_codings(plan.codings)
             for transcript, coder, text, created, changed in plan.transcript_memos:
-                project.add_imported_memo(transcript, coder, text, created=created,
-                                          changed=changed)
+                project.add_imported_memo(transcript, coder, text, created=created, changed=changed)
             for coder, text, created, changed in plan.project_memos:
                 project.add_imported_memo(None, coder, text, created=created, changed=changed)
             if plan.attributes:
                 project.set_attributes(plan.attributes)
             project.set_exchange_guids("code", plan.code_guids)
-            project.set_exchange_guids("user", {
-                name: guid for name, guid in plan.user_guids.items() if _GUID.fullmatch(guid)})
+            project.set_exchange_guids(
+                "user",
+                {name: guid for name, guid in plan.user_guids.items() if _GUID.fullmatch(guid)},
+            )
             for kind, guids in (("variable", plan.variable_guids), ("case", plan.case_guids)):
-                project.set_exchange_guids(kind, {
-                    key: guid for key, guid in guids.items() if _GUID.fullmatch(guid)})
-            project.set_exchange_guids("source", {
-                name: guid for name, _, guid, _ in plan.transcripts if _GUID.fullmatch(guid)})
+                project.set_exchange_guids(
+                    kind, {key: guid for key, guid in guids.items() if _GUID.fullmatch(guid)}
+                )
+            project.set_exchange_guids(
+                "source",
+                {name: guid for name, _, guid, _ in plan.transcripts if _GUID.fullmatch(guid)},
+            )
         report.coders = project.coders()
         report.memos = len(project.memos())
         report.cases = len(plan.attributes)
@@ -1421,17 +1582,25 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
     memos = project.memos()
     all_codings = len(project.codings(status=None))
     if all_codings > len(codings):
-        report.skipped.append(f"{all_codings - len(codings)} suggested or rejected codings "
-                              "(REFI-QDA has confirmed codings only)")
-    coders = sorted({*project.coders(), *(c.coder for c in codings),
-                     *(m["coder"] for m in memos if m["coder"])})
+        report.skipped.append(
+            f"{all_codings - len(codings)} suggested or rejected codings "
+            "(REFI-QDA has confirmed codings only)"
+        )
+    coders = sorted(
+        {*project.coders(), *(c.coder for c in codings), *(m["coder"] for m in memos if m["coder"])}
+    )
     users = recorded_or_derived("user", coders)
     names = project.transcript_names()
     sources = recorded_or_derived("source", names)
 
-    root = Element("Project", {
-        "xmlns": NS_PROJECT, "name": _xml(project.name), "origin": _origin(),
-    })
+    root = Element(
+        "Project",
+        {
+            "xmlns": NS_PROJECT,
+            "name": _xml(project.name),
+            "origin": _origin(),
+        },
+    )
     created = _xsd_datetime(project.meta("created"))
     if created:
         root.set("creationDateTime", created)
@@ -1450,21 +1619,29 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
     used = [a for a in attribute_names if any(a in values for values in attributes.values())]
     variables = recorded_or_derived("variable", used)
     # A variable whose every value is a plain integer is typed so (losslessly: no "007").
-    integer = {a: all(_INTEGER.fullmatch(v[a]) for v in attributes.values() if a in v)
-               for a in used}
+    integer = {
+        a: all(_INTEGER.fullmatch(v[a]) for v in attributes.values() if a in v) for a in used
+    }
     if variables:
         element = SubElement(root, "Variables")
         for name in used:
-            SubElement(element, "Variable", {
-                "guid": variables[name], "name": _xml(name),
-                "typeOfVariable": "Integer" if integer[name] else "Text"})
+            SubElement(
+                element,
+                "Variable",
+                {
+                    "guid": variables[name],
+                    "name": _xml(name),
+                    "typeOfVariable": "Integer" if integer[name] else "Text",
+                },
+            )
     cases = [c for c, values in attributes.items() if values or case_transcripts.get(c) is None]
     case_guids = recorded_or_derived("case", cases)
     if cases:
         element = SubElement(root, "Cases")
         for case in cases:
-            case_element = SubElement(element, "Case", {
-                "guid": case_guids[case], "name": _xml(case)})
+            case_element = SubElement(
+                element, "Case", {"guid": case_guids[case], "name": _xml(case)}
+            )
             for name in used:
                 if name not in attributes[case]:
                     continue
@@ -1511,33 +1688,49 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
         if stored.format != "txt":
             formats[guid] = stored.format
         files[f"sources/{guid}.txt"] = text.encode("utf-8")
-        source = SubElement(element, "TextSource", {
-            "guid": guid, "name": _xml(name), "plainTextPath": f"internal://{guid}.txt"})
+        source = SubElement(
+            element,
+            "TextSource",
+            {"guid": guid, "name": _xml(name), "plainTextPath": f"internal://{guid}.txt"},
+        )
         if memos_here := memos_by_transcript.get(name, []):
             # QualCoder reads a source's memo from its Description only (not from its Notes).
-            SubElement(source, "Description").text = _xml(_memos_description(
-                [(memo["coder"], memo["text"]) for memo in memos_here]))
+            SubElement(source, "Description").text = _xml(
+                _memos_description([(memo["coder"], memo["text"]) for memo in memos_here])
+            )
         used_guids: set[str] = set()
         for coding in by_transcript.get(name, []):
-            selection_guid = _derived(uuid.UUID(_guid_key(guid)), "selection", coding.start,
-                                      coding.end, codes[coding.code_id], users[coding.coder])
+            selection_guid = _derived(
+                uuid.UUID(_guid_key(guid)),
+                "selection",
+                coding.start,
+                coding.end,
+                codes[coding.code_id],
+                users[coding.coder],
+            )
             while selection_guid in used_guids:  # the same coding twice: keep GUIDs unique
                 selection_guid = _derived(uuid.UUID(selection_guid), "again")
             used_guids.add(selection_guid)
             attributes = {
-                "guid": selection_guid, "name": _xml(_snippet(text[coding.start:coding.end])),
-                "startPosition": str(coding.start), "endPosition": str(coding.end),
+                "guid": selection_guid,
+                "name": _xml(_snippet(text[coding.start : coding.end])),
+                "startPosition": str(coding.start),
+                "endPosition": str(coding.end),
                 "creatingUser": users[coding.coder],
             }
-            for attribute, stamp in (("creationDateTime", coding.created),
-                                     ("modifiedDateTime", coding.changed)):
+            for attribute, stamp in (
+                ("creationDateTime", coding.created),
+                ("modifiedDateTime", coding.changed),
+            ):
                 if value := _xsd_datetime(stamp):
                     attributes[attribute] = value
             selection = SubElement(source, "PlainTextSelection", attributes)
             if coding.memo:  # QualCoder reads a coding memo from here, not from a Note
                 SubElement(selection, "Description").text = _xml(coding.memo)
-            coding_attributes = {"guid": _derived(uuid.UUID(selection_guid), "coding"),
-                                 "creatingUser": users[coding.coder]}
+            coding_attributes = {
+                "guid": _derived(uuid.UUID(selection_guid), "coding"),
+                "creatingUser": users[coding.coder],
+            }
             if value := _xsd_datetime(coding.created):
                 coding_attributes["creationDateTime"] = value
             coding_element = SubElement(selection, "Coding", coding_attributes)
@@ -1555,22 +1748,29 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
     project_notes = []
     for memo in memos_by_transcript.get(None, []):
         # From the memo itself, so the GUID survives a round trip through another project.
-        memo_guid = _derived(QUALCODE_NAMESPACE, "note", memo["coder"], memo["created"],
-                             memo["text"])
+        memo_guid = _derived(
+            QUALCODE_NAMESPACE, "note", memo["coder"], memo["created"], memo["text"]
+        )
         note(memo_guid, memo["coder"], memo["text"], memo["created"], memo["changed"])
         project_notes.append(memo_guid)
         report.memos += 1
     if notes:
         SubElement(root, "Notes").extend(notes)
-    header: dict[str, object] = {"codebook_name": codebook.name,
-                                 "codebook_language": codebook.language}
+    header: dict[str, object] = {
+        "codebook_name": codebook.name,
+        "codebook_language": codebook.language,
+    }
     if codebook.description:
         header["codebook_description"] = codebook.description
     if formats:
         header["source_formats"] = formats
     report.warnings += duplicate_label_warnings(codebook)
-    SubElement(root, "Description").text = _xml(EXTRA_MARKER + "".join(
-        f"\n{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in header.items()))
+    SubElement(root, "Description").text = _xml(
+        EXTRA_MARKER
+        + "".join(
+            f"\n{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in header.items()
+        )
+    )
     for memo_guid in project_notes:
         SubElement(root, "NoteRef", {"targetGUID": memo_guid})
 
@@ -1586,8 +1786,9 @@ def qdpx_bytes(project: Project, progress: Progress = SILENT) -> tuple[bytes, Qd
     return buffer.getvalue(), report
 
 
-def export_qdpx(project: Project, path: str | Path, *, redact: bool = False,
-                progress: Progress = SILENT) -> QdpxExport:
+def export_qdpx(
+    project: Project, path: str | Path, *, redact: bool = False, progress: Progress = SILENT
+) -> QdpxExport:
     """Write the project as a REFI-QDA project archive (``.qdpx``) atomically: transcripts as
     UTF-8 text sources, codes, confirmed codings as PlainTextSelections (code points) with
     their coders, users, cases and variables from attributes, memos as notes. With

@@ -23,8 +23,13 @@ if TYPE_CHECKING:
     from ..store import Project
 
 LATIN_FONT = "Times New Roman"
-EAST_ASIAN_FONTS = {"Normal": "宋体", "Title": "黑体", "Quote": "楷体", "Caption": "宋体",
-                    **{f"Heading {n}": "黑体" for n in range(1, 10)}}
+EAST_ASIAN_FONTS = {
+    "Normal": "宋体",
+    "Title": "黑体",
+    "Quote": "楷体",
+    "Caption": "宋体",
+    **{f"Heading {n}": "黑体" for n in range(1, 10)},
+}
 """The East Asian font each style names (Word's names: 宋体 SimSun, 黑体 SimHei, 楷体 KaiTi)."""
 
 # Characters XML 1.0 cannot hold (a stray control character in a transcript must not stop
@@ -92,8 +97,9 @@ def _set_language(style: ParagraphStyle, language: str) -> None:
     lang.set(qn("w:eastAsia"), language if language.startswith("zh") else "zh-CN")
 
 
-def _paragraph(document: Document, text: str, style: str | None = None, *,
-               bold_lead: str = "") -> None:
+def _paragraph(
+    document: Document, text: str, style: str | None = None, *, bold_lead: str = ""
+) -> None:
     paragraph = document.add_paragraph(style=style)
     if bold_lead:
         paragraph.add_run(_clean(bold_lead)).bold = True
@@ -146,17 +152,27 @@ def quotes_docx(report: QuotesReport, lang: str) -> bytes:
 
 CODEBOOK_COLUMNS = {
     "zh": ["编码ID", "编码", "定义", "纳入标准", "排除标准", "示例", "片段数", "受访者数"],
-    "en": ["Code ID", "Code", "Definition", "Include", "Exclude", "Example", "Segments",
-           "Respondents"],
+    "en": [
+        "Code ID",
+        "Code",
+        "Definition",
+        "Include",
+        "Exclude",
+        "Example",
+        "Segments",
+        "Respondents",
+    ],
 }
 _CODEBOOK_WORDS = {
     "title": {"zh": "编码本：{name}", "en": "Codebook: {name}"},
     "caption": {"zh": "表 1　编码本", "en": "Table 1. Codebook"},
-    "note": {"zh": "注：片段数与受访者数为已确认的编码，父编码包含其所有子编码的片段，同一片段只计一次；"
-                   "一份访谈记录为一位受访者（共 {base} 位）。",
-             "en": "Note: segments and respondents count confirmed codings; a parent code's "
-                   "figures include the segments of all its children, each segment once; one "
-                   "transcript is one respondent ({base} in all)."},
+    "note": {
+        "zh": "注：片段数与受访者数为已确认的编码，父编码包含其所有子编码的片段，同一片段只计一次；"
+        "一份访谈记录为一位受访者（共 {base} 位）。",
+        "en": "Note: segments and respondents count confirmed codings; a parent code's "
+        "figures include the segments of all its children, each segment once; one "
+        "transcript is one respondent ({base} in all).",
+    },
 }
 
 
@@ -168,17 +184,29 @@ def codebook_rows(project: Project, lang: str) -> tuple[list[str], list[list[obj
     from ..analysis import frequencies
 
     counts = frequencies(project)
-    figures = {row["code_id"]: (int(row["segments"]), int(row["transcripts"]))
-               for _, row in counts.iterrows() if row["code_id"]}
+    figures = {
+        row["code_id"]: (int(row["segments"]), int(row["transcripts"]))
+        for _, row in counts.iterrows()
+        if row["code_id"]
+    }
     rows: list[list[object]] = []
     for code, _, depth in project.codebook().walk():
         label = "\u3000" * depth + code.label
         if lang != "zh" and code.label_en:
             label += f"\n{'　' * depth}{code.label_en}"
         segments, respondents = figures.get(code.id, (0, 0))
-        rows.append([code.id, label, code.description, code.include, code.exclude,
-                     "；".join(code.examples) if lang == "zh" else "; ".join(code.examples),
-                     segments, respondents])
+        rows.append(
+            [
+                code.id,
+                label,
+                code.description,
+                code.include,
+                code.exclude,
+                "；".join(code.examples) if lang == "zh" else "; ".join(code.examples),
+                segments,
+                respondents,
+            ]
+        )
     return CODEBOOK_COLUMNS["zh" if lang == "zh" else "en"], rows, len(project.transcript_names())
 
 
@@ -195,8 +223,9 @@ def codebook_docx(project: Project, lang: str = "zh") -> bytes:
     columns, rows, base = codebook_rows(project, lang)
     document = new_document(lang, landscape=True)
     book = project.codebook()
-    document.add_paragraph(_clean(_CODEBOOK_WORDS["title"][lang].format(
-        name=book.name or project.name)), style="Title")
+    document.add_paragraph(
+        _clean(_CODEBOOK_WORDS["title"][lang].format(name=book.name or project.name)), style="Title"
+    )
     description = book.description
     if description:
         _paragraph(document, description)
@@ -237,4 +266,3 @@ def write_codebook_docx(project: Project, path: str | Path, lang: str = "zh") ->
     """Write :func:`codebook_docx` to ``path`` atomically; returns the number of codes."""
     atomic_write_bytes(path, codebook_docx(project, lang))
     return len(project.codebook().by_id())
-

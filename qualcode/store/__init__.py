@@ -37,14 +37,39 @@ from .schema import BUSY_TIMEOUT_MS, DB_NAME, MIGRATIONS, SCHEMA_VERSION, USER_D
 from .transcripts import TranscriptTable
 
 __all__ = [
-    "BUSY_TIMEOUT_MS", "DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "USER_DICT_NAME",
-    "CodebookEntry", "CodingRecord", "CodingsImport", "HistoryStep", "ImportResult", "Memo",
-    "PreparedImport", "Project", "Sentence", "Sentences", "Speaker", "StoredTranscript",
-    "TranscriptSummary", "building_beside", "code_image", "count_touched",
-    "count_touched_bounds", "project_db",
+    "BUSY_TIMEOUT_MS",
+    "DB_NAME",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "USER_DICT_NAME",
+    "CodebookEntry",
+    "CodingRecord",
+    "CodingsImport",
+    "HistoryStep",
+    "ImportResult",
+    "Memo",
+    "PreparedImport",
+    "Project",
+    "Sentence",
+    "Sentences",
+    "Speaker",
+    "StoredTranscript",
+    "TranscriptSummary",
+    "building_beside",
+    "code_image",
+    "count_touched",
+    "count_touched_bounds",
+    "project_db",
 ]
 
 
-class Project(ProjectFile, CodebookTable, TranscriptTable, CodingTable, MemoTable,
-              HistoryTable, RedactionTable):
+class Project(
+    ProjectFile,
+    CodebookTable,
+    TranscriptTable,
+    CodingTable,
+    MemoTable,
+    HistoryTable,
+    RedactionTable,
+):
     """An open project. Use as a context manager, or call :meth:`close`."""

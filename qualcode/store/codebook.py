@@ -35,9 +35,17 @@ class CodebookTable:
         difference = diff_codebooks(self.codebook(), codebook)
         with self.transaction() as conn:
             if difference or not conn.execute("SELECT 1 FROM codebook_history").fetchone():
-                self._record_codebook("codebook", coder, details={
-                    "source": source, "codes": len(new_ids), "added": len(difference.added),
-                    "removed": len(difference.removed), "changed": len(difference.changed)})
+                self._record_codebook(
+                    "codebook",
+                    coder,
+                    details={
+                        "source": source,
+                        "codes": len(new_ids),
+                        "added": len(difference.added),
+                        "removed": len(difference.removed),
+                        "changed": len(difference.changed),
+                    },
+                )
             conn.execute("DELETE FROM codes")
             for position, (code, parent, _) in enumerate(codebook.walk()):
                 conn.execute(
@@ -58,9 +66,15 @@ class CodebookTable:
         rows = self.conn.execute("SELECT * FROM codes ORDER BY position").fetchall()
         for row in rows:
             codes[row["id"]] = Code(
-                id=row["id"], label=row["label"], label_en=row["label_en"], color=row["color"],
-                description=row["description"], include=row["include"], exclude=row["exclude"],
-                examples=json.loads(row["examples"]), keywords=json.loads(row["keywords"]),
+                id=row["id"],
+                label=row["label"],
+                label_en=row["label_en"],
+                color=row["color"],
+                description=row["description"],
+                include=row["include"],
+                exclude=row["exclude"],
+                examples=json.loads(row["examples"]),
+                keywords=json.loads(row["keywords"]),
                 **json.loads(row["rules"]),
             )
         for row in rows:
@@ -81,14 +95,21 @@ class CodebookTable:
         if parent_id is not None and parent_id not in known:
             raise ProjectError(f"no code with id {parent_id!r} to be the parent")
         with self.transaction() as conn:
-            position = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM codes").fetchone()[0]
+            position = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM codes").fetchone()[
+                0
+            ]
             conn.execute(
                 f"INSERT INTO codes ({_CODE_COLUMNS}) VALUES ({_CODE_MARKS})",
                 _code_row(code, parent_id, position),
             )
             parent = known[parent_id].label if parent_id is not None else ""
-            entry = self._record_codebook("add", coder, code_id=code.id, target_id=parent_id or "",
-                                          details={"label": code.label, "parent": parent})
+            entry = self._record_codebook(
+                "add",
+                coder,
+                code_id=code.id,
+                target_id=parent_id or "",
+                details={"label": code.label, "parent": parent},
+            )
             self._log("add code", [self._change("codes", code.id, None), entry], coder)
             self._bind_default_favourites()
         return code
@@ -96,8 +117,9 @@ class CodebookTable:
     # refining the working codebook (qualcode.codes): rows rewritten as one undoable action,
     # and the codebook's history
 
-    def row_images(self, table: str, where: str = "", params: Sequence[Any] = ()
-                   ) -> list[dict[str, Any]]:
+    def row_images(
+        self, table: str, where: str = "", params: Sequence[Any] = ()
+    ) -> list[dict[str, Any]]:
         """Rows of an undoable table (codings, codes, code_memos, favourites, meta ...), each
         a dict column -> value: the image the undo log keeps. ``where`` filters (SQL)."""
         if table not in _UNDOABLE:
@@ -105,8 +127,14 @@ class CodebookTable:
         sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "")
         return [dict(row) for row in self.conn.execute(sql, tuple(params))]
 
-    def rewrite_rows(self, action: str, coder: str, changes: Sequence[dict[str, Any]], *,
-                     history: CodebookEntry | None = None) -> None:
+    def rewrite_rows(
+        self,
+        action: str,
+        coder: str,
+        changes: Sequence[dict[str, Any]],
+        *,
+        history: CodebookEntry | None = None,
+    ) -> None:
         """Make each changed row what its ``after`` image says (None: no row), in the
         caller's transaction or its own, and log it all as one undoable action of
         ``coder``. A change is ``{"table", "key", "before", "after"}`` with ``before`` the
@@ -118,24 +146,46 @@ class CodebookTable:
         with self.transaction() as conn:
             logged = []
             if history is not None:
-                logged.append(self._record_codebook(
-                    history.action, coder, code_id=history.code_id, target_id=history.target_id,
-                    codings=history.codings, details=history.details))
+                logged.append(
+                    self._record_codebook(
+                        history.action,
+                        coder,
+                        code_id=history.code_id,
+                        target_id=history.target_id,
+                        codings=history.codings,
+                        details=history.details,
+                    )
+                )
             _restore_rows(conn, changes, "after")
             # A row changed in place is logged as its image before and the columns set: a
             # recode of 20,000 codings logs their code, not each image twice.
             self._log(action, [*logged, *map(_compact, changes)], coder)
 
-    def _record_codebook(self, action: str, coder: str, *, code_id: str = "",
-                         target_id: str = "", codings: int = 0,
-                         details: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _record_codebook(
+        self,
+        action: str,
+        coder: str,
+        *,
+        code_id: str = "",
+        target_id: str = "",
+        codings: int = 0,
+        details: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Add an entry to the codebook's history (in the caller's transaction); returns it
         as an undo change, for the action that made it to log."""
         entry_id = self.conn.execute(
             "INSERT INTO codebook_history (created, coder, action, code_id, target_id, codings, "
             "details) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (_now(), coder, action, code_id, target_id, codings,
-             json.dumps(details or {}, ensure_ascii=False))).lastrowid
+            (
+                _now(),
+                coder,
+                action,
+                code_id,
+                target_id,
+                codings,
+                json.dumps(details or {}, ensure_ascii=False),
+            ),
+        ).lastrowid
         return self._change("codebook_history", entry_id, None)
 
     def transcript_names_by_id(self) -> dict[int, str]:
@@ -145,9 +195,19 @@ class CodebookTable:
     def codebook_history(self) -> list[CodebookEntry]:
         """Every change to the working codebook that stands (an undone one has left), oldest
         first."""
-        return [CodebookEntry(r["action"], r["code_id"], r["target_id"], r["codings"],
-                              json.loads(r["details"]), r["coder"], r["created"], r["id"])
-                for r in self.conn.execute("SELECT * FROM codebook_history ORDER BY id")]
+        return [
+            CodebookEntry(
+                r["action"],
+                r["code_id"],
+                r["target_id"],
+                r["codings"],
+                json.loads(r["details"]),
+                r["coder"],
+                r["created"],
+                r["id"],
+            )
+            for r in self.conn.execute("SELECT * FROM codebook_history ORDER BY id")
+        ]
 
     # favourite keys: 1-9 apply a code; bound once, then only the researcher rebinds them
 
@@ -170,15 +230,19 @@ class CodebookTable:
     def _bind_default_favourites(self) -> None:
         """The first time the project has codes, bind the first nine leaf codes to 1-9; never
         again after that, so a key never moves by itself."""
-        if self.meta("favourites.bound") or not self.conn.execute(
-                "SELECT 1 FROM codes LIMIT 1").fetchone():
+        if (
+            self.meta("favourites.bound")
+            or not self.conn.execute("SELECT 1 FROM codes LIMIT 1").fetchone()
+        ):
             return
         leaves = [c.id for c, _, _ in self.codebook().walk() if not c.children][:9]
         with self.transaction() as conn:
             if self.meta("favourites.bound"):  # another process bound them meanwhile
                 return
-            conn.executemany("INSERT OR IGNORE INTO favourites (key, code_id) VALUES (?, ?)",
-                             list(enumerate(leaves, start=1)))
+            conn.executemany(
+                "INSERT OR IGNORE INTO favourites (key, code_id) VALUES (?, ?)",
+                list(enumerate(leaves, start=1)),
+            )
             self._set_meta("favourites.bound", _now())
 
     def require_code(self, code_id: str) -> None:

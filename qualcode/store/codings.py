@@ -25,9 +25,7 @@ class CodingTable:
         if not coder.strip():
             raise ProjectError("a coder name is needed (e.g. --coder wang)")
         with self.transaction() as conn:  # not autocommit: it waits for another writer
-            conn.execute(
-                "INSERT INTO coders VALUES (?, ?) ON CONFLICT DO NOTHING", (coder, _now())
-            )
+            conn.execute("INSERT INTO coders VALUES (?, ?) ON CONFLICT DO NOTHING", (coder, _now()))
 
     def coders(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM coders ORDER BY name")]
@@ -35,9 +33,19 @@ class CodingTable:
     # codings
 
     def add_coding(
-        self, transcript: str, start: int, end: int, code_id: str, coder: str, *,
-        memo: str = "", status: str = "confirmed", rule: str = "", score: float | None = None,
-        text_hash: str | None = None, text: bool = True,
+        self,
+        transcript: str,
+        start: int,
+        end: int,
+        code_id: str,
+        coder: str,
+        *,
+        memo: str = "",
+        status: str = "confirmed",
+        rule: str = "",
+        score: float | None = None,
+        text_hash: str | None = None,
+        text: bool = True,
     ) -> Coding:
         """Code ``[start, end)`` of a transcript. Coding the same span with the same code by
         the same coder again returns the existing coding (with the memo updated if given);
@@ -49,8 +57,9 @@ class CodingTable:
         with self.transaction() as conn:
             # Read once: the hash lies past the text in the row (a walk over a long text's
             # pages), and it names the text, so the text's length is counted once per text.
-            current = conn.execute("SELECT hash FROM transcripts WHERE id = ?",
-                                   (transcript_id,)).fetchone()[0]
+            current = conn.execute(
+                "SELECT hash FROM transcripts WHERE id = ?", (transcript_id,)
+            ).fetchone()[0]
             text_length = self._lengths.get(current)
             if text_length is None:
                 text_length = self._lengths[current] = conn.execute(
@@ -93,8 +102,11 @@ class CodingTable:
         with self.transaction() as conn:
             before = self._row("codings", coding_id)
             conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
-            self._log("uncode", [{"table": "codings", "key": coding_id, "before": before,
-                                  "after": None}], before["coder"])
+            self._log(
+                "uncode",
+                [{"table": "codings", "key": coding_id, "before": before, "after": None}],
+                before["coder"],
+            )
         return coding
 
     def set_coding_memo(self, coding_id: int, memo: str) -> Coding:
@@ -111,8 +123,11 @@ class CodingTable:
     # auto-coding: suggestions stored and reviewed in bulk (qualcode.autocode decides what)
 
     def add_suggestions(
-        self, suggestions: Iterable[tuple[str, int, int, str, str, float | None]], coder: str,
-        *, dry_run: bool = False,
+        self,
+        suggestions: Iterable[tuple[str, int, int, str, str, float | None]],
+        coder: str,
+        *,
+        dry_run: bool = False,
     ) -> list[tuple[str, int, int, str, str, float | None]]:
         """Store suggested codings ``(transcript, start, end, code_id, rule, score)`` made by
         ``coder`` (e.g. "auto"), in one transaction and one undoable action.
@@ -142,14 +157,23 @@ class CodingTable:
             self._log(f"suggest {len(new)}", changes, coder)
         return new
 
-    def _new_suggestions(self, suggestions: Iterable[tuple[str, int, int, str, str, float | None]]
-                         ) -> list[tuple[str, int, int, str, str, float | None]]:
-        transcripts = {row[0]: (row[1], row[2]) for row in self.conn.execute(
-            "SELECT name, id, length(text) FROM transcripts")}
+    def _new_suggestions(
+        self, suggestions: Iterable[tuple[str, int, int, str, str, float | None]]
+    ) -> list[tuple[str, int, int, str, str, float | None]]:
+        transcripts = {
+            row[0]: (row[1], row[2])
+            for row in self.conn.execute("SELECT name, id, length(text) FROM transcripts")
+        }
         known_codes = {row[0] for row in self.conn.execute("SELECT id FROM codes")}
-        taken = set(map(tuple, self.conn.execute(
-            "SELECT transcript_id, start, end, code_id FROM codings "
-            "WHERE status IN ('confirmed', 'suggested', 'rejected')")))
+        taken = set(
+            map(
+                tuple,
+                self.conn.execute(
+                    "SELECT transcript_id, start, end, code_id FROM codings "
+                    "WHERE status IN ('confirmed', 'suggested', 'rejected')"
+                ),
+            )
+        )
         new = []
         for suggestion in suggestions:
             transcript, start, end, code_id = suggestion[:4]
@@ -157,8 +181,10 @@ class CodingTable:
                 raise ProjectError(f"no transcript named {transcript!r}")
             transcript_id, length = transcripts[transcript]
             if not 0 <= start < end <= length:
-                raise ProjectError(f"characters {start}:{end} are not a span of {transcript} "
-                                   f"(it has {length} characters)")
+                raise ProjectError(
+                    f"characters {start}:{end} are not a span of {transcript} "
+                    f"(it has {length} characters)"
+                )
             if code_id not in known_codes:
                 raise ProjectError(f"no code {code_id!r} in the project's codebook")
             key = (transcript_id, start, end, code_id)
@@ -167,8 +193,9 @@ class CodingTable:
                 new.append(tuple(suggestion))
         return new  # type: ignore[return-value]
 
-    def set_codings_status(self, coding_ids: Iterable[int], status: str, *,
-                           coder: str | None = None) -> list[int]:
+    def set_codings_status(
+        self, coding_ids: Iterable[int], status: str, *, coder: str | None = None
+    ) -> list[int]:
         """Set the status of many codings at once (accept: ``confirmed``, reject:
         ``rejected``) in one transaction and one undoable action. With ``coder``, accepted
         codings become that coder's (the person who decided); one that would then repeat a
@@ -187,20 +214,32 @@ class CodingTable:
                 if before is None:
                     raise ProjectError(f"no coding with id {coding_id}")
                 if before["status"] == "unplaced":
-                    raise ProjectError(f"coding {coding_id} is unplaced (its text was deleted "
-                                       "from a changed transcript); place it first")
+                    raise ProjectError(
+                        f"coding {coding_id} is unplaced (its text was deleted "
+                        "from a changed transcript); place it first"
+                    )
                 owner = coder if coder is not None and status == "confirmed" else before["coder"]
-                if owner != before["coder"] and conn.execute(
-                    "SELECT 1 FROM codings WHERE transcript_id = ? AND start = ? AND end = ? "
-                    "AND code_id = ? AND coder = ? AND status = ?",
-                    (before["transcript_id"], before["start"], before["end"],
-                     before["code_id"], owner, status),
-                ).fetchone():
+                if (
+                    owner != before["coder"]
+                    and conn.execute(
+                        "SELECT 1 FROM codings WHERE transcript_id = ? AND start = ? AND end = ? "
+                        "AND code_id = ? AND coder = ? AND status = ?",
+                        (
+                            before["transcript_id"],
+                            before["start"],
+                            before["end"],
+                            before["code_id"],
+                            owner,
+                            status,
+                        ),
+                    ).fetchone()
+                ):
                     conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
                 else:
                     conn.execute(
                         "UPDATE codings SET status = ?, coder = ?, changed = ? WHERE id = ?",
-                        (status, owner, now, coding_id))
+                        (status, owner, now, coding_id),
+                    )
                 changes.append(self._change("codings", coding_id, before))
             if changes:
                 self._log(f"{action} {len(changes)}", changes, coder or "")
@@ -213,9 +252,15 @@ class CodingTable:
         return found[0]
 
     def codings(
-        self, transcript: str | None = None, *, coder: str | None = None,
-        code_id: str | None = None, status: str | None = "confirmed",
-        where: str = "", params: tuple = (), text: bool = True,
+        self,
+        transcript: str | None = None,
+        *,
+        coder: str | None = None,
+        code_id: str | None = None,
+        status: str | None = "confirmed",
+        where: str = "",
+        params: tuple = (),
+        text: bool = True,
     ) -> list[Coding]:
         """Codings with their text, in transcript and text order; filters combine. With
         ``text=False`` each coding's ``text`` is left empty (an unplaced one's keeps the text
@@ -240,34 +285,54 @@ class CodingTable:
             sql += " WHERE " + " AND ".join(clauses)
         sql += " ORDER BY t.name, c.start, c.end, c.code_id, c.coder"
         return [
-            Coding(r["id"], r["transcript"], r["start"], r["end"], r["code_id"], r["coder"],
-                   r["memo"], r["status"], r["text"], r["created"], r["changed"], r["rule"],
-                   r["score"])
+            Coding(
+                r["id"],
+                r["transcript"],
+                r["start"],
+                r["end"],
+                r["code_id"],
+                r["coder"],
+                r["memo"],
+                r["status"],
+                r["text"],
+                r["created"],
+                r["changed"],
+                r["rule"],
+                r["score"],
+            )
             for r in self.conn.execute(sql, values)
         ]
 
     def code_counts(self, coder: str | None = None) -> dict[str, int]:
         """Confirmed codings per code id (of one coder, or of everyone)."""
         sql = "SELECT code_id, count(*) FROM codings WHERE status = 'confirmed'"
-        rows = (self.conn.execute(sql + " AND coder = ? GROUP BY code_id", (coder,))
-                if coder is not None else self.conn.execute(sql + " GROUP BY code_id"))
+        rows = (
+            self.conn.execute(sql + " AND coder = ? GROUP BY code_id", (coder,))
+            if coder is not None
+            else self.conn.execute(sql + " GROUP BY code_id")
+        )
         return dict(rows.fetchall())
 
     def context(self, transcript: str, start: int, end: int, width: int = 30) -> tuple[str, str]:
         """Up to ``width`` characters before ``start`` and after ``end``, within one line."""
         text = self.conn.execute(
             "SELECT substr(text, ?, ?) FROM transcripts WHERE name = ?",
-            (max(0, start - width) + 1, end - max(0, start - width) + width,
-             self.resolve(transcript)),
+            (
+                max(0, start - width) + 1,
+                end - max(0, start - width) + width,
+                self.resolve(transcript),
+            ),
         ).fetchone()[0]
         offset = start - max(0, start - width)
-        before, after = text[:offset], text[offset + end - start:]
+        before, after = text[:offset], text[offset + end - start :]
         return before.rsplit("\n", 1)[-1], after.split("\n", 1)[0]
 
     # bulk reads for reports and agreement; codings brought in from a coder's copy
 
     def coding_rows(
-        self, *, coders: Sequence[str] | None = None,
+        self,
+        *,
+        coders: Sequence[str] | None = None,
         statuses: Sequence[str] | None = ("confirmed",),
     ) -> list[tuple[str, int, int, str, str]]:
         """``(transcript, start, end, code_id, coder)`` of every coding with one of
@@ -279,11 +344,14 @@ class CodingTable:
         cursor.row_factory = None  # tuples: several times faster than sqlite3.Row here
         return cursor.execute(
             "SELECT t.name, c.start, c.end, c.code_id, c.coder FROM codings c "
-            "JOIN transcripts t ON t.id = c.transcript_id" + where, values,
+            "JOIN transcripts t ON t.id = c.transcript_id" + where,
+            values,
         ).fetchall()
 
     def coding_columns(
-        self, *, coders: Sequence[str] | None = None,
+        self,
+        *,
+        coders: Sequence[str] | None = None,
         statuses: Sequence[str] | None = ("confirmed",),
     ) -> tuple[list[int], list[int], list[str], list[str]]:
         """The codings of :meth:`coding_rows` as four columns, in no set order: transcript
@@ -294,13 +362,16 @@ class CodingTable:
         where, values = _status_and_coder(statuses, coders)
         row = self.conn.execute(
             "SELECT json_group_array(transcript_id), json_group_array((start << 32) | end), "
-            "json_group_array(code_id), json_group_array(coder) FROM codings" + where, values,
+            "json_group_array(code_id), json_group_array(coder) FROM codings" + where,
+            values,
         ).fetchone()
         ids, spans, codes, coders_ = (json.loads(column) for column in row)
         return ids, spans, codes, coders_
 
     def memo_coding_rows(
-        self, *, coders: Sequence[str] | None = None,
+        self,
+        *,
+        coders: Sequence[str] | None = None,
         statuses: Sequence[str] | None = ("confirmed",),
     ) -> list[tuple[int, str, int, int, str, str, str]]:
         """``(id, transcript, start, end, code_id, coder, memo)`` of every coding with one of
@@ -312,7 +383,8 @@ class CodingTable:
         cursor.row_factory = None
         return cursor.execute(
             "SELECT c.id, t.name, c.start, c.end, c.code_id, c.coder, c.memo FROM codings c "
-            "JOIN transcripts t ON t.id = c.transcript_id" + where, values,
+            "JOIN transcripts t ON t.id = c.transcript_id" + where,
+            values,
         ).fetchall()
 
     def unit_rows(self, unit: str = "sentence") -> list[tuple[str, int, int, int, str]]:
@@ -344,8 +416,12 @@ class CodingTable:
         without turns, sentences or words: for showing many passages at once."""
         if names is None:
             return dict(self.conn.execute("SELECT name, text FROM transcripts ORDER BY name"))
-        return {name: self.conn.execute("SELECT text FROM transcripts WHERE name = ?",
-                                        (name,)).fetchone()[0] for name in names}
+        return {
+            name: self.conn.execute(
+                "SELECT text FROM transcripts WHERE name = ?", (name,)
+            ).fetchone()[0]
+            for name in names
+        }
 
     def word_ends(self) -> dict[str, array]:
         """Transcript name -> the end offsets of its words (int32, tiling the text, as
@@ -354,15 +430,18 @@ class CodingTable:
             "SELECT t.name, length(t.text), (SELECT words FROM segmentations s WHERE s.hash = "
             "t.hash ORDER BY rowid DESC LIMIT 1) FROM transcripts t ORDER BY t.name"
         ).fetchall()
-        return {name: _unpack_ends(words) if words else array("i", [length])
-                for name, length, words in rows}
+        return {
+            name: _unpack_ends(words) if words else array("i", [length])
+            for name, length, words in rows
+        }
 
     def transcript_hashes(self) -> dict[str, str]:
         """Transcript name -> SHA-256 of its stored text, which codings files are matched by."""
         return dict(self.conn.execute("SELECT name, hash FROM transcripts ORDER BY name"))
 
-    def import_codings(self, records: Iterable[CodingRecord], coder: str, *,
-                       progress: Progress = SILENT) -> CodingsImport:
+    def import_codings(
+        self, records: Iterable[CodingRecord], coder: str, *, progress: Progress = SILENT
+    ) -> CodingsImport:
         """Add codings made in another copy of this project as ``coder``, in one transaction
         and one undoable action.
 
@@ -388,27 +467,44 @@ class CodingTable:
                     progress.advance(1000 if number % 1000 == 0 else number % 1000)
                 name, reason = self._place(record, by_hash)
                 if record.status == "unplaced":
-                    name, reason = None, ("re-anchoring left this coding unplaced in the copy "
-                                          "it comes from; place it there and export again")
+                    name, reason = (
+                        None,
+                        (
+                            "re-anchoring left this coding unplaced in the copy "
+                            "it comes from; place it there and export again"
+                        ),
+                    )
                 if name is not None and name not in texts:
-                    texts[name] = tuple(conn.execute(  # type: ignore[assignment]
-                        "SELECT id, text FROM transcripts WHERE name = ?", (name,)).fetchone())
+                    texts[name] = tuple(
+                        conn.execute(  # type: ignore[assignment]
+                            "SELECT id, text FROM transcripts WHERE name = ?", (name,)
+                        ).fetchone()
+                    )
                 if name is not None:
                     transcript_id, text = texts[name]
                     if not 0 <= record.start < record.end <= len(text):
-                        reason = (f"characters {record.start}:{record.end} are outside "
-                                  f"{name} ({len(text)} characters)")
-                    elif record.text and text[record.start:record.end] != record.text:
-                        reason = (f"the text at {record.start}:{record.end} of {name} is not "
-                                  "the text this coding was made on")
+                        reason = (
+                            f"characters {record.start}:{record.end} are outside "
+                            f"{name} ({len(text)} characters)"
+                        )
+                    elif record.text and text[record.start : record.end] != record.text:
+                        reason = (
+                            f"the text at {record.start}:{record.end} of {name} is not "
+                            "the text this coding was made on"
+                        )
                     elif record.code_id not in known_codes:
-                        reason = (f"no code {record.code_id!r} in this project's codebook; add "
-                                  "it (or import the other copy's codebook) and import again")
+                        reason = (
+                            f"no code {record.code_id!r} in this project's codebook; add "
+                            "it (or import the other copy's codebook) and import again"
+                        )
                 if reason:
                     result.unplaced.append((record, reason))
                     continue
-                status = record.status if record.status in ("confirmed", "suggested",
-                                                             "rejected") else "confirmed"
+                status = (
+                    record.status
+                    if record.status in ("confirmed", "suggested", "rejected")
+                    else "confirmed"
+                )
                 if conn.execute(
                     "SELECT 1 FROM codings WHERE transcript_id = ? AND start = ? AND end = ? "
                     "AND code_id = ? AND coder = ? AND status = ?",
@@ -420,8 +516,17 @@ class CodingTable:
                 coding_id = conn.execute(
                     "INSERT INTO codings (transcript_id, start, end, code_id, coder, memo, status, "
                     "created, changed) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (transcript_id, record.start, record.end, record.code_id, coder,
-                     record.memo, status, now, now),
+                    (
+                        transcript_id,
+                        record.start,
+                        record.end,
+                        record.code_id,
+                        coder,
+                        record.memo,
+                        status,
+                        now,
+                        now,
+                    ),
                 ).lastrowid
                 changes.append(self._change("codings", coding_id, None))
                 result.added += 1
@@ -429,23 +534,27 @@ class CodingTable:
                 self._log("import codings", changes, coder)
         return result
 
-    def _place(self, record: CodingRecord, by_hash: dict[str, list[str]]
-               ) -> tuple[str | None, str]:
+    def _place(self, record: CodingRecord, by_hash: dict[str, list[str]]) -> tuple[str | None, str]:
         """The transcript a codings-file record belongs to, or None and why not."""
         if record.transcript_hash:
             names = by_hash.get(record.transcript_hash, [])
             if record.transcript in names or len(names) == 1:
                 return (record.transcript if record.transcript in names else names[0]), ""
             if names:
-                return None, (f"its text occurs as {', '.join(names)}, none named "
-                              f"{record.transcript!r}")
-            if self.conn.execute("SELECT 1 FROM transcripts WHERE name = ?",
-                                 (record.transcript,)).fetchone():
-                return None, (f"{record.transcript} differs from the text this coding was "
-                              "made on (another version of the transcript)")
+                return None, (
+                    f"its text occurs as {', '.join(names)}, none named {record.transcript!r}"
+                )
+            if self.conn.execute(
+                "SELECT 1 FROM transcripts WHERE name = ?", (record.transcript,)
+            ).fetchone():
+                return None, (
+                    f"{record.transcript} differs from the text this coding was "
+                    "made on (another version of the transcript)"
+                )
             return None, f"no transcript with the text of {record.transcript!r} in this project"
-        row = self.conn.execute("SELECT 1 FROM transcripts WHERE name = ?",
-                                (record.transcript,)).fetchone()
+        row = self.conn.execute(
+            "SELECT 1 FROM transcripts WHERE name = ?", (record.transcript,)
+        ).fetchone()
         if row is None:
             return None, f"no transcript named {record.transcript!r} in this project"
         if not record.text:
@@ -462,7 +571,7 @@ class CodingTable:
         rows = self.conn.execute(
             "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
         )
-        return {key[len(prefix):]: value for key, value in rows}
+        return {key[len(prefix) :]: value for key, value in rows}
 
     def set_exchange_guids(self, kind: str, guids: dict[str, str]) -> None:
         """Record the GUIDs another program gave codes, sources or users (see above)."""
@@ -473,7 +582,8 @@ class CodingTable:
     def case_transcripts(self) -> dict[str, str | None]:
         """Case name -> the name of its transcript (None for a case without one)."""
         return {
-            row[0]: row[1] for row in self.conn.execute(
+            row[0]: row[1]
+            for row in self.conn.execute(
                 "SELECT c.name, t.name FROM cases c LEFT JOIN transcripts t "
                 "ON t.id = c.transcript_id ORDER BY c.name"
             )
@@ -483,15 +593,17 @@ class CodingTable:
         """Every memo on a transcript or on the whole project (``transcript`` None), oldest
         first: dicts with transcript, coder, text, created, changed."""
         return [
-            dict(row) for row in self.conn.execute(
+            dict(row)
+            for row in self.conn.execute(
                 "SELECT t.name AS transcript, m.coder, m.text, m.created, m.changed "
                 "FROM memos m LEFT JOIN transcripts t ON t.id = m.transcript_id "
                 "ORDER BY m.id"
             )
         ]
 
-    def add_imported_memo(self, transcript: str | None, coder: str, text: str, *,
-                          created: str = "", changed: str = "") -> None:
+    def add_imported_memo(
+        self, transcript: str | None, coder: str, text: str, *, created: str = "", changed: str = ""
+    ) -> None:
         """Store a memo another program recorded, on a transcript or (``transcript`` None) on
         the whole project, keeping its times; not undoable (it builds a project from an
         import). A coder's second memo on the same transcript is appended to the first."""
@@ -500,25 +612,34 @@ class CodingTable:
         with self.transaction() as conn:
             if coder:
                 self.ensure_coder(coder)
-            row = conn.execute(
-                "SELECT id, text FROM memos WHERE transcript_id = ? AND coder = ?",
-                (transcript_id, coder),
-            ).fetchone() if transcript_id is not None else None
+            row = (
+                conn.execute(
+                    "SELECT id, text FROM memos WHERE transcript_id = ? AND coder = ?",
+                    (transcript_id, coder),
+                ).fetchone()
+                if transcript_id is not None
+                else None
+            )
             if row:
-                conn.execute("UPDATE memos SET text = ?, changed = ? WHERE id = ?",
-                             (f"{row['text']}\n\n{text}", changed or created, row["id"]))
+                conn.execute(
+                    "UPDATE memos SET text = ?, changed = ? WHERE id = ?",
+                    (f"{row['text']}\n\n{text}", changed or created, row["id"]),
+                )
                 return
             conn.execute(
                 "INSERT INTO memos (transcript_id, coder, text, created, changed) "
-                "VALUES (?,?,?,?,?)", (transcript_id, coder, text, created, changed or created),
+                "VALUES (?,?,?,?,?)",
+                (transcript_id, coder, text, created, changed or created),
             )
 
     def add_imported_codings(self, codings: Iterable[Coding]) -> int:
         """Store codings another program recorded, with their coders, memos and times, in one
         transaction and not in the undo log (it builds a project from an import). Spans and
         codes are checked as :meth:`add_coding` checks them; returns how many were stored."""
-        lengths = {row[0]: (row[1], row[2]) for row in self.conn.execute(
-            "SELECT name, id, length(text) FROM transcripts")}
+        lengths = {
+            row[0]: (row[1], row[2])
+            for row in self.conn.execute("SELECT name, id, length(text) FROM transcripts")
+        }
         known_codes = {row[0] for row in self.conn.execute("SELECT id FROM codes")}
         count = 0
         with self.transaction() as conn:
@@ -529,7 +650,8 @@ class CodingTable:
                 if not 0 <= coding.start < coding.end <= length:
                     raise ProjectError(
                         f"characters {coding.start}:{coding.end} are not a span of "
-                        f"{coding.transcript} (it has {length} characters)")
+                        f"{coding.transcript} (it has {length} characters)"
+                    )
                 if coding.code_id not in known_codes:
                     raise ProjectError(f"no code {coding.code_id!r} in the project's codebook")
                 self.ensure_coder(coding.coder)
@@ -537,15 +659,25 @@ class CodingTable:
                 conn.execute(
                     "INSERT INTO codings (transcript_id, start, end, code_id, coder, memo, "
                     "status, created, changed) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (transcript_id, coding.start, coding.end, coding.code_id, coding.coder,
-                     coding.memo, coding.status, created, coding.changed or created),
+                    (
+                        transcript_id,
+                        coding.start,
+                        coding.end,
+                        coding.code_id,
+                        coding.coder,
+                        coding.memo,
+                        coding.status,
+                        created,
+                        coding.changed or created,
+                    ),
                 )
                 count += 1
         return count
 
 
-def _status_and_coder(statuses: Sequence[str] | None, coders: Sequence[str] | None,
-                      prefix: str = "") -> tuple[str, list[str]]:
+def _status_and_coder(
+    statuses: Sequence[str] | None, coders: Sequence[str] | None, prefix: str = ""
+) -> tuple[str, list[str]]:
     """`` WHERE …`` keeping codings with one of ``statuses`` (any when None) by one of
     ``coders`` (anyone when None), and its values; ``prefix`` names the codings table."""
     clauses: list[str] = []

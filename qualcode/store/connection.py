@@ -66,8 +66,9 @@ class _Cursor(sqlite3.Cursor):
         return _explaining(self.connection.path, super().executemany, *args, **kwargs)
 
 
-def _explaining(path: Path, run: Callable[..., sqlite3.Cursor], *args: Any,
-                **kwargs: Any) -> sqlite3.Cursor:
+def _explaining(
+    path: Path, run: Callable[..., sqlite3.Cursor], *args: Any, **kwargs: Any
+) -> sqlite3.Cursor:
     """``run(*args, **kwargs)``, a failure of the environment raised as its ProjectError."""
     try:
         return run(*args, **kwargs)
@@ -84,24 +85,31 @@ def _explained(error: sqlite3.DatabaseError, path: Path) -> ProjectError | None:
         return ProjectError(
             "the project is busy: another qualcode window or command has been writing to it "
             f"for over {BUSY_TIMEOUT_MS / 1000:g} s; nothing was changed here, try again when "
-            "it has finished", path=path,
+            "it has finished",
+            path=path,
         )
     if code == sqlite3.SQLITE_FULL:
-        return ProjectError("the disk is full; nothing was changed: free some space and try "
-                            "again", path=path)
+        return ProjectError(
+            "the disk is full; nothing was changed: free some space and try again", path=path
+        )
     if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
-        return ProjectError(f"cannot write the project database ({error}); check that the "
-                            "folder and file are yours and writable", path=path)
+        return ProjectError(
+            f"cannot write the project database ({error}); check that the "
+            "folder and file are yours and writable",
+            path=path,
+        )
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_IOERR):
-        return ProjectError(f"the project database is damaged or unreadable ({error}); check "
-                            f"it with: qualcode doctor {path.parent}", path=path)
+        return ProjectError(
+            f"the project database is damaged or unreadable ({error}); check "
+            f"it with: qualcode doctor {path.parent}",
+            path=path,
+        )
     return None
 
 
 class ProjectFile:
     """The project's file: opening, creating, migrating and closing it, one transaction
     per change, its meta values and settings."""
-
 
     def __init__(self, db_path: Path, conn: sqlite3.Connection):
         self.db_path = db_path
@@ -115,8 +123,9 @@ class ProjectFile:
     # opening and closing
 
     @classmethod
-    def create(cls, folder: str | Path, *, name: str | None = None,
-               created: str | None = None) -> Self:
+    def create(
+        cls, folder: str | Path, *, name: str | None = None, created: str | None = None
+    ) -> Self:
         """Create a new, empty project in ``folder`` (created if missing); ``created`` is
         when the study began, when it began elsewhere (a REFI-QDA import): else now."""
         db_path = project_db(folder)
@@ -129,11 +138,13 @@ class ProjectFile:
             # Interview data is sensitive: the file is readable by its owner only.
             os.close(os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:  # another process created it a moment ago
-            raise ProjectError("a project already exists here; open it instead of creating "
-                               "it", path=db_path) from None
+            raise ProjectError(
+                "a project already exists here; open it instead of creating it", path=db_path
+            ) from None
         except OSError as error:
-            raise ProjectError(f"cannot create the project: {error.strerror}",
-                               path=db_path) from None
+            raise ProjectError(
+                f"cannot create the project: {error.strerror}", path=db_path
+            ) from None
         project = cls._connect(db_path)
         with project.transaction():
             project._set_meta("name", name or db_path.parent.name)
@@ -157,7 +168,8 @@ class ProjectFile:
             raise ProjectError(
                 "the project database is empty (0 bytes): it was cut off, or a sync folder has "
                 "not downloaded it yet; restore it from a backup (qualcode.*.db beside it) or "
-                "let the sync finish", path=db_path,
+                "let the sync finish",
+                path=db_path,
             )
         return cls._connect(db_path)
 
@@ -165,11 +177,16 @@ class ProjectFile:
     def _connect(cls, db_path: Path) -> Self:
         try:
             conn = sqlite3.connect(
-                db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                check_same_thread=False, factory=_Connection,
+                db_path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=_Connection,
             )
         except sqlite3.Error as error:
-            raise ProjectError(f"cannot open the project database: {error}", path=db_path) from error
+            raise ProjectError(
+                f"cannot open the project database: {error}", path=db_path
+            ) from error
         try:
             conn.path = db_path
             conn.row_factory = sqlite3.Row
@@ -183,8 +200,9 @@ class ProjectFile:
         except BaseException as error:
             conn.close()
             if isinstance(error, sqlite3.DatabaseError):
-                raise ProjectError(f"cannot open the project database: {error}",
-                                   path=db_path) from error
+                raise ProjectError(
+                    f"cannot open the project database: {error}", path=db_path
+                ) from error
             raise
         return project
 
@@ -224,7 +242,8 @@ class ProjectFile:
         if newer := sorted(done - set(known)):
             raise ProjectError(
                 f"a newer version of qualcode wrote this project (schema step {newer[-1]}); "
-                "update qualcode to open it", path=self.db_path,
+                "update qualcode to open it",
+                path=self.db_path,
             )
         if not set(known) - done:
             return
@@ -232,8 +251,10 @@ class ProjectFile:
             self.backup(f"backup-{len(done)}")
         for name, step in MIGRATIONS:
             with self.transaction() as conn:
-                conn.execute("CREATE TABLE IF NOT EXISTS migrations "
-                             "(name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS migrations "
+                    "(name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+                )
                 if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                     continue  # done before, or by another process opening it at the same time
                 step(conn)
@@ -251,15 +272,15 @@ class ProjectFile:
         its owner only, like the project. Returns the copy's path."""
         for n in range(1, 1000):
             path = self.db_path.with_name(
-                f"{self.db_path.stem}.{label}{'' if n == 1 else f'-{n}'}.db")
+                f"{self.db_path.stem}.{label}{'' if n == 1 else f'-{n}'}.db"
+            )
             try:  # created empty and private first: VACUUM INTO fills an empty file
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
                 break
             except FileExistsError:
                 continue
         else:
-            raise ProjectError(f"too many backups named {label}; remove old ones",
-                               path=self.folder)
+            raise ProjectError(f"too many backups named {label}; remove old ones", path=self.folder)
         try:
             self.conn.execute("VACUUM INTO ?", (str(path),))
         except BaseException:

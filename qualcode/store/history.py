@@ -49,12 +49,14 @@ class HistoryTable:
 
     def _replay(self, coder: str | None, *, undo: bool) -> HistoryStep | None:
         whose = "" if coder is None else " AND coder = ?"
-        query = (f"SELECT * FROM undo_log WHERE undone = 0{whose} ORDER BY id DESC" if undo
-                 else f"SELECT * FROM undo_log WHERE undone = 1{whose} ORDER BY id")
+        query = (
+            f"SELECT * FROM undo_log WHERE undone = 0{whose} ORDER BY id DESC"
+            if undo
+            else f"SELECT * FROM undo_log WHERE undone = 1{whose} ORDER BY id"
+        )
         expected, state = ("after", "before") if undo else ("before", "after")
         with self.transaction() as conn:
-            entry = conn.execute(query + " LIMIT 1", () if coder is None else (coder,)
-                                 ).fetchone()
+            entry = conn.execute(query + " LIMIT 1", () if coder is None else (coder,)).fetchone()
             if entry is None:
                 return None
             changes = [_expanded(c) for c in json.loads(entry["changes"])]
@@ -65,11 +67,13 @@ class HistoryTable:
             else:
                 _restore_rows(conn, list(reversed(changes)) if undo else changes, state)
                 self._refuse_orphans(step, changes, state, undo)
-                conn.execute("UPDATE undo_log SET undone = ? WHERE id = ?",
-                             (1 if undo else 0, entry["id"]))
+                conn.execute(
+                    "UPDATE undo_log SET undone = ? WHERE id = ?", (1 if undo else 0, entry["id"])
+                )
                 if any(c["table"] == "codes" for c in changes):  # a code gone frees its key
                     conn.execute(
-                        "DELETE FROM favourites WHERE code_id NOT IN (SELECT id FROM codes)")
+                        "DELETE FROM favourites WHERE code_id NOT IN (SELECT id FROM codes)"
+                    )
         if stale:
             where = " · ".join(str(p) for p in (step.code_id, step.transcript) if p)
             raise ProjectError(
@@ -80,8 +84,9 @@ class HistoryTable:
             )
         return step
 
-    def _refuse_orphans(self, step: HistoryStep, changes: Sequence[dict], state: str,
-                        undo: bool) -> None:
+    def _refuse_orphans(
+        self, step: HistoryStep, changes: Sequence[dict], state: str, undo: bool
+    ) -> None:
         """Raise (so the caller's transaction rolls back) when replaying ``changes`` removed a
         code that codings made since still use: another coder coded with a renamed code, and
         undoing the rename would leave their codings on a code that no longer exists."""
@@ -90,7 +95,8 @@ class HistoryTable:
             return
         used = self.conn.execute(
             "SELECT code_id, count(*) FROM codings WHERE code_id IN "
-            "(SELECT value FROM json_each(?)) GROUP BY code_id", (json.dumps(removed),)
+            "(SELECT value FROM json_each(?)) GROUP BY code_id",
+            (json.dumps(removed),),
         ).fetchall()
         if used:
             codes = ", ".join(f"{code} ({n} codings)" for code, n in used)
@@ -110,8 +116,9 @@ class HistoryTable:
         for table, values in keys.items():
             column = _UNDOABLE[table]
             for row in self.conn.execute(
-                    f"SELECT * FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))",
-                    (json.dumps(values),)):
+                f"SELECT * FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))",
+                (json.dumps(values),),
+            ):
                 current[(table, row[column])] = dict(row)
         return any(current.get((c["table"], c["key"])) != c[expected] for c in changes)
 
@@ -124,13 +131,20 @@ class HistoryTable:
             if names.get(image.get("transcript_id")) not in (None, *touched):
                 touched.append(names[image["transcript_id"]])
         first = next((c["after"] or c["before"] for c in changes), None) or {}
-        code_id = first.get("code_id") or (changes[0]["key"] if changes and changes[0]["table"]
-                                           == "codes" else "")
+        code_id = first.get("code_id") or (
+            changes[0]["key"] if changes and changes[0]["table"] == "codes" else ""
+        )
         sentence = 0
         if "start" in first and first.get("transcript_id") in names:
             sentence = self._sentence_number(first["transcript_id"], first["start"])
-        return HistoryStep(action, coder, str(code_id or ""),
-                           names.get(first.get("transcript_id"), ""), sentence, tuple(touched))
+        return HistoryStep(
+            action,
+            coder,
+            str(code_id or ""),
+            names.get(first.get("transcript_id"), ""),
+            sentence,
+            tuple(touched),
+        )
 
     def _sentence_number(self, transcript_id: int, offset: int) -> int:
         """The 1-based number of the last sentence of a transcript starting at or before
@@ -139,12 +153,16 @@ class HistoryTable:
         transcript (17 ms) where this reads 17."""
         lookup = self.conn.execute
         lo = 0
-        hi = lookup("SELECT coalesce(max(idx) + 1, 0) FROM sentences WHERE transcript_id = ?",
-                    (transcript_id,)).fetchone()[0]
+        hi = lookup(
+            "SELECT coalesce(max(idx) + 1, 0) FROM sentences WHERE transcript_id = ?",
+            (transcript_id,),
+        ).fetchone()[0]
         while lo < hi:  # sentences before lo start at or before offset, from hi on after it
             mid = (lo + hi) // 2
-            start = lookup("SELECT start FROM sentences WHERE transcript_id = ? AND idx = ?",
-                           (transcript_id, mid)).fetchone()[0]
+            start = lookup(
+                "SELECT start FROM sentences WHERE transcript_id = ? AND idx = ?",
+                (transcript_id, mid),
+            ).fetchone()[0]
             if start <= offset:
                 lo = mid + 1
             else:

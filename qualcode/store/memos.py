@@ -46,23 +46,31 @@ class MemoTable:
     def set_project_memo(self, coder: str, text: str) -> None:
         """Write (or replace) this coder's memo on the whole project; undoable."""
         with self.transaction() as conn:
-            row = conn.execute("SELECT id FROM memos WHERE transcript_id IS NULL AND coder = ? "
-                               "ORDER BY id LIMIT 1", (coder,)).fetchone()
+            row = conn.execute(
+                "SELECT id FROM memos WHERE transcript_id IS NULL AND coder = ? "
+                "ORDER BY id LIMIT 1",
+                (coder,),
+            ).fetchone()
             if row:
                 before = self._row("memos", row[0])
-                conn.execute("UPDATE memos SET text = ?, changed = ? WHERE id = ?",
-                             (text, _now(), row[0]))
+                conn.execute(
+                    "UPDATE memos SET text = ?, changed = ? WHERE id = ?", (text, _now(), row[0])
+                )
                 self._log("memo", [self._change("memos", row[0], before)], coder)
             else:
                 memo_id = conn.execute(
                     "INSERT INTO memos (transcript_id, coder, text, created, changed) "
-                    "VALUES (NULL, ?, ?, ?, ?)", (coder, text, _now(), _now())).lastrowid
+                    "VALUES (NULL, ?, ?, ?, ?)",
+                    (coder, text, _now(), _now()),
+                ).lastrowid
                 self._log("memo", [self._change("memos", memo_id, None)], coder)
 
     def project_memo(self, coder: str) -> str:
         """This coder's memo on the whole project ("" if none)."""
-        row = self.conn.execute("SELECT text FROM memos WHERE transcript_id IS NULL AND "
-                                "coder = ? ORDER BY id LIMIT 1", (coder,)).fetchone()
+        row = self.conn.execute(
+            "SELECT text FROM memos WHERE transcript_id IS NULL AND coder = ? ORDER BY id LIMIT 1",
+            (coder,),
+        ).fetchone()
         return row[0] if row else ""
 
     def set_code_memo(self, code_id: str, coder: str, text: str) -> None:
@@ -70,32 +78,41 @@ class MemoTable:
         an unknown code id is an error."""
         self.require_code(code_id)
         with self.transaction() as conn:
-            row = conn.execute("SELECT id FROM code_memos WHERE code_id = ? AND coder = ?",
-                               (code_id, coder)).fetchone()
+            row = conn.execute(
+                "SELECT id FROM code_memos WHERE code_id = ? AND coder = ?", (code_id, coder)
+            ).fetchone()
             if row:
                 before = self._row("code_memos", row[0])
                 if text.strip():
-                    conn.execute("UPDATE code_memos SET text = ?, changed = ? WHERE id = ?",
-                                 (text, _now(), row[0]))
+                    conn.execute(
+                        "UPDATE code_memos SET text = ?, changed = ? WHERE id = ?",
+                        (text, _now(), row[0]),
+                    )
                 else:
                     conn.execute("DELETE FROM code_memos WHERE id = ?", (row[0],))
                 self._log("memo", [self._change("code_memos", row[0], before)], coder)
             elif text.strip():
                 memo_id = conn.execute(
                     "INSERT INTO code_memos (code_id, coder, text, created, changed) "
-                    "VALUES (?, ?, ?, ?, ?)", (code_id, coder, text, _now(), _now())).lastrowid
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (code_id, coder, text, _now(), _now()),
+                ).lastrowid
                 self._log("memo", [self._change("code_memos", memo_id, None)], coder)
 
     def code_memo(self, code_id: str, coder: str) -> str:
         """This coder's memo on a code ("" if none)."""
-        row = self.conn.execute("SELECT text FROM code_memos WHERE code_id = ? AND coder = ?",
-                                (code_id, coder)).fetchone()
+        row = self.conn.execute(
+            "SELECT text FROM code_memos WHERE code_id = ? AND coder = ?", (code_id, coder)
+        ).fetchone()
         return row[0] if row else ""
 
     def code_memos(self, coder: str) -> dict[str, str]:
         """This coder's memos on codes: code id -> memo."""
-        return dict(self.conn.execute(
-            "SELECT code_id, text FROM code_memos WHERE coder = ? AND text != ''", (coder,)))
+        return dict(
+            self.conn.execute(
+                "SELECT code_id, text FROM code_memos WHERE coder = ? AND text != ''", (coder,)
+            )
+        )
 
     def all_memos(self) -> list[Memo]:
         """Every memo with text, as a memo browser lists them: the project's, then the codes'
@@ -103,25 +120,48 @@ class MemoTable:
         order. Memos of rejected suggestions are left out."""
         order = {code.id: i for i, (code, _, _) in enumerate(self.codebook().walk())}
         found: list[tuple[tuple, Memo]] = []
-        for r in self.conn.execute("SELECT coder, text, changed FROM memos "
-                                   "WHERE transcript_id IS NULL AND text != '' ORDER BY id"):
+        for r in self.conn.execute(
+            "SELECT coder, text, changed FROM memos "
+            "WHERE transcript_id IS NULL AND text != '' ORDER BY id"
+        ):
             found.append(((0,), Memo("project", r["coder"], r["text"], r["changed"])))
-        for r in self.conn.execute("SELECT code_id, coder, text, changed FROM code_memos "
-                                   "WHERE text != ''"):
-            found.append(((1, order.get(r["code_id"], len(order)), r["code_id"], r["coder"]),
-                          Memo("code", r["coder"], r["text"], r["changed"],
-                               code_id=r["code_id"])))
+        for r in self.conn.execute(
+            "SELECT code_id, coder, text, changed FROM code_memos WHERE text != ''"
+        ):
+            found.append(
+                (
+                    (1, order.get(r["code_id"], len(order)), r["code_id"], r["coder"]),
+                    Memo("code", r["coder"], r["text"], r["changed"], code_id=r["code_id"]),
+                )
+            )
         for r in self.conn.execute(
             "SELECT t.name, m.coder, m.text, m.changed FROM memos m "
             "JOIN transcripts t ON t.id = m.transcript_id WHERE m.text != ''"
         ):
-            found.append(((2, r["name"], -1, r["coder"]),
-                          Memo("transcript", r["coder"], r["text"], r["changed"],
-                               transcript=r["name"])))
+            found.append(
+                (
+                    (2, r["name"], -1, r["coder"]),
+                    Memo("transcript", r["coder"], r["text"], r["changed"], transcript=r["name"]),
+                )
+            )
         for c in self.codings(status=None, where="c.memo != '' AND c.status != 'rejected'"):
-            found.append(((2, c.transcript, c.start, c.coder),
-                          Memo("coding", c.coder, c.memo, c.changed, c.transcript, c.start,
-                               c.end, c.code_id, c.id, c.text)))
+            found.append(
+                (
+                    (2, c.transcript, c.start, c.coder),
+                    Memo(
+                        "coding",
+                        c.coder,
+                        c.memo,
+                        c.changed,
+                        c.transcript,
+                        c.start,
+                        c.end,
+                        c.code_id,
+                        c.id,
+                        c.text,
+                    ),
+                )
+            )
         found.sort(key=lambda pair: pair[0])
         return [memo for _, memo in found]
 
@@ -134,14 +174,18 @@ class MemoTable:
             conn.execute(
                 "INSERT INTO positions VALUES (?, ?, ?, ?) ON CONFLICT (coder) DO UPDATE SET "
                 "transcript_id = excluded.transcript_id, cursor = excluded.cursor, "
-                "changed = excluded.changed", (coder, transcript_id, cursor, _now()))
+                "changed = excluded.changed",
+                (coder, transcript_id, cursor, _now()),
+            )
 
     def position(self, coder: str) -> tuple[str, int] | None:
         """The transcript and cursor offset where ``coder`` stopped, or None (never coded
         here, or the transcript is gone)."""
         row = self.conn.execute(
             "SELECT t.name, p.cursor FROM positions p JOIN transcripts t "
-            "ON t.id = p.transcript_id WHERE p.coder = ?", (coder,)).fetchone()
+            "ON t.id = p.transcript_id WHERE p.coder = ?",
+            (coder,),
+        ).fetchone()
         return (row[0], row[1]) if row else None
 
     # transcripts a coder has reviewed (read through: no coding there means no code applies)
@@ -153,13 +197,16 @@ class MemoTable:
             raise ProjectError("give the coder who reviewed the transcript: --coder NAME")
         transcript_id = self._transcript_id(self.resolve(transcript))
         with self.transaction() as conn:
-            row = conn.execute("SELECT id FROM reviews WHERE transcript_id = ? AND coder = ?",
-                               (transcript_id, coder)).fetchone()
+            row = conn.execute(
+                "SELECT id FROM reviews WHERE transcript_id = ? AND coder = ?",
+                (transcript_id, coder),
+            ).fetchone()
             if reviewed and row is None:
                 self.ensure_coder(coder)
                 review_id = conn.execute(
                     "INSERT INTO reviews (transcript_id, coder, created) VALUES (?, ?, ?)",
-                    (transcript_id, coder, _now())).lastrowid
+                    (transcript_id, coder, _now()),
+                ).lastrowid
                 self._log("review", [self._change("reviews", review_id, None)], coder)
                 return True
             if not reviewed and row is not None:
@@ -175,5 +222,6 @@ class MemoTable:
         rows = self.conn.execute(
             "SELECT r.coder, t.name FROM reviews r JOIN transcripts t ON t.id = r.transcript_id"
             + (" WHERE r.coder = ?" if coder is not None else ""),
-            (coder,) if coder is not None else ()).fetchall()
+            (coder,) if coder is not None else (),
+        ).fetchall()
         return {(c, name) for c, name in rows}

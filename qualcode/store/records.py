@@ -63,8 +63,14 @@ class Sentences(Sequence[Sentence]):
 
     __slots__ = ("_text", "_turns", "ends", "starts", "turn_indices")
 
-    def __init__(self, text: str, starts: Sequence[int], ends: Sequence[int],
-                 turn_indices: Sequence[int], turns: Sequence[Turn]) -> None:
+    def __init__(
+        self,
+        text: str,
+        starts: Sequence[int],
+        ends: Sequence[int],
+        turn_indices: Sequence[int],
+        turns: Sequence[Turn],
+    ) -> None:
         self._text = text
         self._turns = turns
         self.starts = starts
@@ -73,8 +79,14 @@ class Sentences(Sequence[Sentence]):
 
     def _sentence(self, i: int) -> Sentence:
         start, end, turn = self.starts[i], self.ends[i], self.turn_indices[i]
-        return Sentence(i + 1, start, end, turn, self._turns[turn].speaker if self._turns else "",
-                        self._text[start:end])
+        return Sentence(
+            i + 1,
+            start,
+            end,
+            turn,
+            self._turns[turn].speaker if self._turns else "",
+            self._text[start:end],
+        )
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -19,8 +19,9 @@ def count_touched(units: Sequence[tuple[int, int]], spans: Iterable[Sequence[int
     return count_touched_bounds([u[0] for u in units], [u[1] for u in units], spans)
 
 
-def count_touched_bounds(starts: Sequence[int], ends: Sequence[int],
-                         spans: Iterable[Sequence[int]]) -> int:
+def count_touched_bounds(
+    starts: Sequence[int], ends: Sequence[int], spans: Iterable[Sequence[int]]
+) -> int:
     """How many units, given as sorted ``starts`` and ``ends`` (disjoint units), at least one
     of ``spans`` (``(start, end)`` pairs, any order) overlaps by a character or more. Each
     span finds the units it touches by bisection; the cost grows with the spans, not with
@@ -84,8 +85,10 @@ def _restore_rows(conn: sqlite3.Connection, changes: Sequence[dict], state: str)
         assignments = ", ".join(f"{column} = ?" for column in columns)
         conn.executemany(f"UPDATE codings SET {assignments} WHERE id = ?", rows)
     for (table, columns), rows in written.items():
-        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                         f"({', '.join('?' * len(columns))})", rows)
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            rows,
+        )
 
 
 def _compact(change: dict) -> dict:
@@ -94,20 +97,30 @@ def _compact(change: dict) -> dict:
     before, after = change["before"], change["after"]
     if before is None or after is None or set(before) != set(after):
         return change
-    return {"table": change["table"], "key": change["key"], "before": before,
-            "set": {c: v for c, v in after.items() if before[c] != v}}
+    return {
+        "table": change["table"],
+        "key": change["key"],
+        "before": before,
+        "set": {c: v for c, v in after.items() if before[c] != v},
+    }
 
 
 def _expanded(change: dict) -> dict:
     """A logged change with its image after, as :func:`_compact` left it out."""
     if "set" not in change:
         return change
-    return {"table": change["table"], "key": change["key"], "before": change["before"],
-            "after": {**change["before"], **change["set"]}}
+    return {
+        "table": change["table"],
+        "key": change["key"],
+        "before": change["before"],
+        "after": {**change["before"], **change["set"]},
+    }
 
 
-_CODE_COLUMNS = ("id, parent_id, position, label, label_en, color, description, include, "
-                 "exclude, examples, keywords, rules")
+_CODE_COLUMNS = (
+    "id, parent_id, position, label, label_en, color, description, include, "
+    "exclude, examples, keywords, rules"
+)
 _CODE_MARKS = ", ".join("?" * len(_CODE_COLUMNS.split(",")))
 
 
@@ -118,9 +131,18 @@ def _code_row(code: Code, parent_id: str | None, position: int) -> tuple:
     if code.token_patterns:
         rules["token_patterns"] = code.token_patterns
     return (
-        code.id, parent_id, position, code.label, code.label_en, code.color, code.description,
-        code.include, code.exclude, json.dumps(code.examples, ensure_ascii=False),
-        json.dumps(code.keywords, ensure_ascii=False), json.dumps(rules, ensure_ascii=False),
+        code.id,
+        parent_id,
+        position,
+        code.label,
+        code.label_en,
+        code.color,
+        code.description,
+        code.include,
+        code.exclude,
+        json.dumps(code.examples, ensure_ascii=False),
+        json.dumps(code.keywords, ensure_ascii=False),
+        json.dumps(rules, ensure_ascii=False),
     )
 
 
@@ -154,7 +176,7 @@ def _pack_spans(spans: Iterable[tuple[int, int, int]]) -> bytes:
 
 def _unpack_spans(blob: bytes) -> list[tuple[int, int, int]]:
     flat = _unpack_ends(blob)
-    return [tuple(flat[i:i + 3]) for i in range(0, len(flat), 3)]  # type: ignore[misc]
+    return [tuple(flat[i : i + 3]) for i in range(0, len(flat), 3)]  # type: ignore[misc]
 
 
 # Codings brought in from another copy of a project (``Project.import_codings``).

@@ -173,8 +173,9 @@ _CODE_RULES = "ALTER TABLE codes ADD COLUMN rules TEXT NOT NULL DEFAULT '{}'"
 
 # A transcript may belong to a case other than the one named after it (a survey respondent
 # answers several questions: each answer is a transcript, all of them one case).
-_TRANSCRIPT_CASE = ("ALTER TABLE transcripts ADD COLUMN case_id INTEGER "
-                    "REFERENCES cases(id) ON DELETE SET NULL")
+_TRANSCRIPT_CASE = (
+    "ALTER TABLE transcripts ADD COLUMN case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL"
+)
 
 # A coder's memo on a code (a definition evolves as the coding goes on: one memo per code and
 # coder), and where each coder stopped (transcript and cursor offset), to resume there.
@@ -245,7 +246,8 @@ def _speakers_and_turn_times(conn: sqlite3.Connection) -> None:
     conn.execute(_SPEAKERS)
     names: dict[int, list[str]] = {}
     for transcript_id, speaker in conn.execute(
-            "SELECT transcript_id, speaker FROM turns ORDER BY transcript_id, idx").fetchall():
+        "SELECT transcript_id, speaker FROM turns ORDER BY transcript_id, idx"
+    ).fetchall():
         found = names.setdefault(transcript_id, [])
         if speaker not in found:
             found.append(speaker)
@@ -253,7 +255,8 @@ def _speakers_and_turn_times(conn: sqlite3.Connection) -> None:
         guesses = guess_roles(speakers)
         conn.executemany(
             "INSERT INTO speakers (transcript_id, name, position, role) VALUES (?,?,?,?)",
-            [(transcript_id, name, i, guesses[name].role) for i, name in enumerate(speakers)])
+            [(transcript_id, name, i, guesses[name].role) for i, name in enumerate(speakers)],
+        )
 
 
 # A coder who marked a transcript reviewed has read all of it: where they coded nothing, they
@@ -292,8 +295,10 @@ def _codebook_history(conn: sqlite3.Connection) -> None:
     conn.execute(_CODEBOOK_HISTORY)
     count = conn.execute("SELECT count(*) FROM codes").fetchone()[0]
     if count:
-        conn.execute("INSERT INTO codebook_history (created, action, details) VALUES (?, ?, ?)",
-                     (_now(), "start", json.dumps({"codes": count})))
+        conn.execute(
+            "INSERT INTO codebook_history (created, action, details) VALUES (?, ?, ?)",
+            (_now(), "start", json.dumps({"codes": count})),
+        )
 
 
 # Every per-transcript count and every report reads codings by status (and transcript) for
@@ -302,7 +307,8 @@ def _codebook_history(conn: sqlite3.Connection) -> None:
 # 100,000 codings: 0.06 s for that part of its query before, 0.02 s with it.
 _CODINGS_COVERING_INDEX = (
     "CREATE INDEX IF NOT EXISTS codings_covering "
-    "ON codings (status, transcript_id, start, end, coder, code_id)")
+    "ON codings (status, transcript_id, start, end, coder, code_id)"
+)
 
 
 Step = Callable[[sqlite3.Connection], None]
@@ -359,5 +365,13 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # Tables whose row changes are recorded for undo, with their primary key column. Refining
 # the codebook (qualcode.codes) also moves favourite keys, the GUIDs kept in meta and adds
 # to the codebook's history: undone, each comes back as it was.
-_UNDOABLE = {"codings": "id", "codes": "id", "memos": "id", "code_memos": "id",
-             "reviews": "id", "favourites": "key", "meta": "key", "codebook_history": "id"}
+_UNDOABLE = {
+    "codings": "id",
+    "codes": "id",
+    "memos": "id",
+    "code_memos": "id",
+    "reviews": "id",
+    "favourites": "key",
+    "meta": "key",
+    "codebook_history": "id",
+}

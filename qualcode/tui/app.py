@@ -55,8 +55,15 @@ class QualcodeApp(App[None]):
         self.lang = self.settings.language = lang
         self.settings.save()
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """A notification shown as written: it quotes labels, names and search queries,
         whose brackets are not markup (``[/]`` would stop the app, ``[笑]`` would vanish)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
@@ -78,8 +85,9 @@ class QualcodeApp(App[None]):
         self.project.close()
 
 
-def build_app(project: str | Path | None = None, *, lang: str | None = None,
-              coder: str | None = None) -> QualcodeApp:
+def build_app(
+    project: str | Path | None = None, *, lang: str | None = None, coder: str | None = None
+) -> QualcodeApp:
     """The workbench on ``project`` (a folder), or on the sample study kept in qualcode's
     home folder (created there on first use, so the repository is never changed)."""
     from ..study import open_sample_project

@@ -66,9 +66,17 @@ class CodeFormScreen(_Dialog[CodeForm | None]):
         Binding("ctrl+s", "save", show=False, priority=True),
     ]
 
-    def __init__(self, lang: str, taken: Collection[str], *, code: Code | None = None,
-                 parent_id: str | None = None, parent_label: str = "", focus: str = "label",
-                 label: str = "") -> None:
+    def __init__(
+        self,
+        lang: str,
+        taken: Collection[str],
+        *,
+        code: Code | None = None,
+        parent_id: str | None = None,
+        parent_label: str = "",
+        focus: str = "label",
+        label: str = "",
+    ) -> None:
         super().__init__()
         self.lang = lang
         self.code = code
@@ -86,8 +94,7 @@ class CodeFormScreen(_Dialog[CodeForm | None]):
             if self.code is not None:
                 dialog.border_title = Content(t("form.edit", lang, code=self.code.label))
             elif self.parent_id:
-                dialog.border_title = Content(t("form.new_under", lang,
-                                                parent=self.parent_label))
+                dialog.border_title = Content(t("form.new_under", lang, parent=self.parent_label))
             else:
                 dialog.border_title = Content(t("form.new_top", lang))
             dialog.border_subtitle = t("form.hint", lang)
@@ -126,8 +133,9 @@ class CodeFormScreen(_Dialog[CodeForm | None]):
 
     def _typed(self) -> dict[str, str]:
         """Each field's text as it stands in the form, untouched."""
-        typed = {name: self.query_one(f"#{name}", Input).value
-                 for name in (*_TEXT_FIELDS, "keywords")}
+        typed = {
+            name: self.query_one(f"#{name}", Input).value for name in (*_TEXT_FIELDS, "keywords")
+        }
         typed["examples"] = self.query_one("#examples", TextArea).text
         return typed
 
@@ -138,16 +146,20 @@ class CodeFormScreen(_Dialog[CodeForm | None]):
         code_id = self.query_one("#id", Input).value.strip()
         typed = self._typed()
         fields: dict[str, Any] = {
-            name: text.strip() for name, text in typed.items() if name in _TEXT_FIELDS}
-        fields["examples"] = [line.strip() for line in typed["examples"].splitlines()
-                              if line.strip()]
-        fields["keywords"] = [word.strip() for word in _SEPARATORS.split(typed["keywords"])
-                              if word.strip()]
+            name: text.strip() for name, text in typed.items() if name in _TEXT_FIELDS
+        }
+        fields["examples"] = [
+            line.strip() for line in typed["examples"].splitlines() if line.strip()
+        ]
+        fields["keywords"] = [
+            word.strip() for word in _SEPARATORS.split(typed["keywords"]) if word.strip()
+        ]
         if fields["color"]:
             fields["color"] = normalize_color(fields["color"])
         if self.code is not None:
-            fields = {name: value for name, value in fields.items()
-                      if typed[name] != self._shown[name]}
+            fields = {
+                name: value for name, value in fields.items() if typed[name] != self._shown[name]
+            }
         if not code_id:
             return t("picker.id_empty", self.lang)
         if not CODE_ID.fullmatch(code_id):
@@ -155,8 +167,13 @@ class CodeFormScreen(_Dialog[CodeForm | None]):
         if code_id in self.taken:
             return t("picker.id_taken", self.lang, code_id=code_id)
         current = self.code or Code(code_id, "")
-        checked = Code(code_id, **{name: fields.get(name, getattr(current, name))
-                                   for name in (*_TEXT_FIELDS, "examples", "keywords")})
+        checked = Code(
+            code_id,
+            **{
+                name: fields.get(name, getattr(current, name))
+                for name in (*_TEXT_FIELDS, "examples", "keywords")
+            },
+        )
         if not checked.label.strip():
             return t("form.label_empty", self.lang)
         try:
@@ -198,9 +215,16 @@ class CodeChooser(_Dialog[str | None]):
     ]
     FIT = (("#codes", 4, 18),)
 
-    def __init__(self, codebook: Codebook, title: str, lang: str, *,
-                 excluded: Collection[str] = (), top_level: bool = False,
-                 matcher: CodeMatcher | None = None) -> None:
+    def __init__(
+        self,
+        codebook: Codebook,
+        title: str,
+        lang: str,
+        *,
+        excluded: Collection[str] = (),
+        top_level: bool = False,
+        matcher: CodeMatcher | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.lang = lang
@@ -226,8 +250,11 @@ class CodeChooser(_Dialog[str | None]):
         self._show(event.value)
 
     def _show(self, query: str) -> None:
-        options = [Option(self._row(match.code), id=match.code.id)
-                   for match in self.matcher.match(query) if match.code.id not in self.excluded]
+        options = [
+            Option(self._row(match.code), id=match.code.id)
+            for match in self.matcher.match(query)
+            if match.code.id not in self.excluded
+        ]
         if self.top_level:
             top = Option("  " + t("picker.top_level", self.lang), id=TOP_LEVEL)
             options.insert(len(options) if query.strip() else 0, top)

@@ -58,8 +58,11 @@ class CodebookPane(_Base):
             self.app.notify(t("notify.nothing_changed", self.lang), timeout=2)
             return
         renamed = change.renamed
-        collapsed = {renamed.get(code_id, code_id) for code_id, node in self._code_nodes.items()
-                     if node.allow_expand and not node.is_expanded}
+        collapsed = {
+            renamed.get(code_id, code_id)
+            for code_id, node in self._code_nodes.items()
+            if node.allow_expand and not node.is_expanded
+        }
         if change.entry.action == "reorder" and change.code_id in self._code_nodes:
             # The tree adds what it misses where the codebook has it: take the code out, so
             # that it comes back (with its branch) at its new place among its siblings.
@@ -84,9 +87,14 @@ class CodebookPane(_Base):
         while node is not None and node.data:
             chain.append(node)
             node = node.parent
-        target = next((n for i, n in enumerate(reversed(chain))
-                       if n.parent is not None and n.parent.data and not n.parent.is_expanded),
-                      None)
+        target = next(
+            (
+                n
+                for i, n in enumerate(reversed(chain))
+                if n.parent is not None and n.parent.data and not n.parent.is_expanded
+            ),
+            None,
+        )
         tree = self._code_tree()
         tree.last_line  # noqa: B018 - lays the tree out, so the node knows its line
         tree.move_cursor(target.parent if target is not None else chain[0])
@@ -104,11 +112,15 @@ class CodebookPane(_Base):
         @reported
         def save(form: CodeForm | None) -> None:
             if form is not None:
-                self._refined(codes.edit_code(self.project, code_id, self.coder,
-                                              new_id=form.code_id, **form.fields))
+                self._refined(
+                    codes.edit_code(
+                        self.project, code_id, self.coder, new_id=form.code_id, **form.fields
+                    )
+                )
 
-        self.app.push_screen(CodeFormScreen(self.lang, self.codebook.by_id(), code=code,
-                                            focus=focus), save)
+        self.app.push_screen(
+            CodeFormScreen(self.lang, self.codebook.by_id(), code=code, focus=focus), save
+        )
 
     @reported
     def action_code_rename(self) -> None:
@@ -136,8 +148,12 @@ class CodebookPane(_Base):
             self.project.add_code(code, form.parent_id, coder=self.coder)
             self._refined(CodeChange(self.project.codebook_history()[-1], code.id))
 
-        self.app.push_screen(CodeFormScreen(self.lang, self.codebook.by_id(), parent_id=here,
-                                            parent_label=parent_label), save)
+        self.app.push_screen(
+            CodeFormScreen(
+                self.lang, self.codebook.by_id(), parent_id=here, parent_label=parent_label
+            ),
+            save,
+        )
 
     # --- moving -------------------------------------------------------------------------------
 
@@ -153,14 +169,27 @@ class CodebookPane(_Base):
         @reported
         def move(parent: str | None) -> None:
             if parent is not None:
-                self._refined(codes.move_code(
-                    self.project, code_id, self.coder,
-                    parent_id=codes.TOP if parent == TOP_LEVEL else parent))
+                self._refined(
+                    codes.move_code(
+                        self.project,
+                        code_id,
+                        self.coder,
+                        parent_id=codes.TOP if parent == TOP_LEVEL else parent,
+                    )
+                )
 
         label = self.codebook.by_id()[code_id].label
-        self.app.push_screen(CodeChooser(self.codebook, t("chooser.move", self.lang, code=label),
-                                         self.lang, excluded={code_id, *below},
-                                         top_level=True, matcher=self.matcher), move)
+        self.app.push_screen(
+            CodeChooser(
+                self.codebook,
+                t("chooser.move", self.lang, code=label),
+                self.lang,
+                excluded={code_id, *below},
+                top_level=True,
+                matcher=self.matcher,
+            ),
+            move,
+        )
 
     @reported
     def action_code_order(self, step: int) -> None:
@@ -200,26 +229,43 @@ class CodebookPane(_Base):
         @reported
         def merge(into: str | None, with_children: bool = False) -> None:
             if into is not None:
-                self._refined(codes.merge_codes(self.project, code_id, into, self.coder,
-                                                with_children=with_children))
+                self._refined(
+                    codes.merge_codes(
+                        self.project, code_id, into, self.coder, with_children=with_children
+                    )
+                )
 
         def chosen(into: str | None) -> None:
             if into is None or not below:
                 merge(into)
                 return
             into_label = by_id[into].label
-            items = [("children", t("choice.merge_with_children", self.lang, n=len(below))),
-                     ("alone", t("choice.merge_alone", self.lang, n=len(below), into=into_label)),
-                     ("cancel", t("prompt.cancel", self.lang))]
+            items = [
+                ("children", t("choice.merge_with_children", self.lang, n=len(below))),
+                ("alone", t("choice.merge_alone", self.lang, n=len(below), into=into_label)),
+                ("cancel", t("prompt.cancel", self.lang)),
+            ]
             self.app.push_screen(
-                ChoiceList(t("choice.merge_title", self.lang, code=label, into=into_label),
-                           items, self.lang),
-                lambda answer: answer in ("children", "alone")
-                and merge(into, answer == "children"))
+                ChoiceList(
+                    t("choice.merge_title", self.lang, code=label, into=into_label),
+                    items,
+                    self.lang,
+                ),
+                lambda answer: (
+                    answer in ("children", "alone") and merge(into, answer == "children")
+                ),
+            )
 
-        self.app.push_screen(CodeChooser(self.codebook, t("chooser.merge", self.lang, code=label),
-                                         self.lang, excluded={code_id, *below},
-                                         matcher=self.matcher), chosen)
+        self.app.push_screen(
+            CodeChooser(
+                self.codebook,
+                t("chooser.merge", self.lang, code=label),
+                self.lang,
+                excluded={code_id, *below},
+                matcher=self.matcher,
+            ),
+            chosen,
+        )
 
     @reported
     def action_code_delete(self) -> None:
@@ -234,9 +280,14 @@ class CodebookPane(_Base):
         items: list[tuple[str, str]] = []
         if found.codings:
             items.append(("merge", t("choice.delete_merge", lang)))
-        items.append(("delete", t("choice.delete_with", lang, count=found.codings,
-                                  n=len(found.children)) if found.codings or found.children
-                      else t("choice.delete", lang)))
+        items.append(
+            (
+                "delete",
+                t("choice.delete_with", lang, count=found.codings, n=len(found.children))
+                if found.codings or found.children
+                else t("choice.delete", lang),
+            )
+        )
         items.append(("cancel", t("prompt.cancel", lang)))
 
         @reported
@@ -244,11 +295,15 @@ class CodebookPane(_Base):
             if choice == "merge":
                 self.action_code_merge()
             elif choice == "delete":
-                self._refined(codes.delete_code(self.project, code_id, self.coder,
-                                                with_codings=True, with_children=True))
+                self._refined(
+                    codes.delete_code(
+                        self.project, code_id, self.coder, with_codings=True, with_children=True
+                    )
+                )
 
-        title = t("choice.delete_title", lang, code=label, count=found.codings,
-                  n=len(found.children))
+        title = t(
+            "choice.delete_title", lang, code=label, count=found.codings, n=len(found.children)
+        )
         self.app.push_screen(ChoiceList(title, items, lang, current="cancel"), answer)
 
     # --- splitting, from retrieve -------------------------------------------------------------
@@ -272,16 +327,29 @@ class CodebookPane(_Base):
                 return
             if isinstance(into, NewCode):
                 change = codes.split_codings(
-                    self.project, code_id, into.code_id, coding_ids, self.coder,
-                    new_code=Code(into.code_id, into.label), parent_id=into.parent_id)
+                    self.project,
+                    code_id,
+                    into.code_id,
+                    coding_ids,
+                    self.coder,
+                    new_code=Code(into.code_id, into.label),
+                    parent_id=into.parent_id,
+                )
             elif into == code_id:
                 self.app.bell()
                 return
             else:
-                change = codes.split_codings(self.project, code_id, into, coding_ids,
-                                             self.coder)
+                change = codes.split_codings(self.project, code_id, into, coding_ids, self.coder)
             self._refined(change)
 
         title = t("chooser.split", self.lang, count=len(coding_ids), code=self._label(code_id))
-        self.app.push_screen(CodePicker(self.codebook, self.lang, title, matcher=self.matcher,
-                                        memos=self.project.code_memos(self.coder)), split)
+        self.app.push_screen(
+            CodePicker(
+                self.codebook,
+                self.lang,
+                title,
+                matcher=self.matcher,
+                memos=self.project.code_memos(self.coder),
+            ),
+            split,
+        )

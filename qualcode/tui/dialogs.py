@@ -400,10 +400,13 @@ def code_definition(code: Code, lang: str, memo: str = "") -> Content:
     each for its description, include, exclude, examples and the coder's memo (those it has;
     a code without any says so)."""
     lines = [Content.assemble((code.label, "bold"), "  ", (code.label_en, "dim"))]
-    fields = (("definition.description", code.description), ("definition.include", code.include),
-              ("definition.exclude", code.exclude),
-              ("definition.examples", "".join(f"「{e}」" for e in code.examples)),
-              ("definition.memo", memo.strip().replace("\n", " ")))
+    fields = (
+        ("definition.description", code.description),
+        ("definition.include", code.include),
+        ("definition.exclude", code.exclude),
+        ("definition.examples", "".join(f"「{e}」" for e in code.examples)),
+        ("definition.memo", memo.strip().replace("\n", " ")),
+    )
     for key, value in fields:
         if value:
             # "说明：" runs into the text: a Chinese line then wraps by the cell, not whole.

@@ -25,7 +25,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "notify.no_suggestions": {"zh": "没有待审阅的建议", "en": "No suggestions to review"},
     "key.export": {"zh": "导出", "en": "Export"},
     "reports.computing": {"zh": "正在计算报表……", "en": "Computing reports…"},
-    "reports.title": {"zh": "报表 · 编码员：{coders} · e 导出 · Esc 返回", "en": "Reports · coders: {coders} · e export · Esc back"},
+    "reports.title": {
+        "zh": "报表 · 编码员：{coders} · e 导出 · Esc 返回",
+        "en": "Reports · coders: {coders} · e export · Esc back",
+    },
     "reports.frequencies": {"zh": "编码频次", "en": "Frequencies"},
     "reports.crosstab": {"zh": "交叉表", "en": "Cross-tab"},
     "reports.matrix": {"zh": "编码×转录稿", "en": "Code × transcript"},
@@ -33,31 +36,56 @@ STRINGS: dict[str, dict[str, str]] = {
     "reports.words": {"zh": "词频", "en": "Words"},
     "reports.agreement": {"zh": "编码一致性", "en": "Agreement"},
     "reports.by": {"zh": "按属性", "en": "By attribute"},
-    "reports.export_to": {"zh": "导出到（.xlsx / .csv / .md / .tex）", "en": "Export to (.xlsx / .csv / .md / .tex)"},
+    "reports.export_to": {
+        "zh": "导出到（.xlsx / .csv / .md / .tex）",
+        "en": "Export to (.xlsx / .csv / .md / .tex)",
+    },
     "reports.exported": {"zh": "已导出：{path}", "en": "Exported: {path}"},
     "key.next_hit": {"zh": "下一处搜索结果", "en": "Next hit"},
     "key.previous_hit": {"zh": "上一处搜索结果", "en": "Previous hit"},
     "key.set_coder": {"zh": "设置编码员姓名", "en": "Set coder name"},
     "key.speaker_role": {"zh": "设置发言人角色", "en": "Set a speaker's role"},
-    "key.review": {"zh": "标记本访谈记录已审阅（或取消）", "en": "Mark this transcript reviewed (or not)"},
+    "key.review": {
+        "zh": "标记本访谈记录已审阅（或取消）",
+        "en": "Mark this transcript reviewed (or not)",
+    },
     "notify.hits": {"zh": "“{query}”：{count} 处", "en": "“{query}”: {count} hits"},
     "word.all_coders": {"zh": "全部编码员", "en": "All coders"},
     "word.viewing": {"zh": "查看", "en": "Viewing"},
     "word.sentence": {"zh": "句", "en": "Sentence"},
-    "retrieve.title": {"zh": "编码检索：{code}（{count} 处）", "en": "Retrieve: {code} ({count} segments)"},
-    "retrieve.hint": {"zh": "↑↓ 选择 · Enter 跳转 · 空格 标记 · s 拆分到其他编码 · Esc 关闭",
-                      "en": "↑↓ move · Enter jump · space mark · s recode to another code · Esc close"},
-    "retrieve.marked": {"zh": "已标记 {count} 处 · s 把标记的片段拆分到其他编码 · 空格 取消标记",
-                        "en": "{count} marked · s recodes them to another code · space unmarks"},
+    "retrieve.title": {
+        "zh": "编码检索：{code}（{count} 处）",
+        "en": "Retrieve: {code} ({count} segments)",
+    },
+    "retrieve.hint": {
+        "zh": "↑↓ 选择 · Enter 跳转 · 空格 标记 · s 拆分到其他编码 · Esc 关闭",
+        "en": "↑↓ move · Enter jump · space mark · s recode to another code · Esc close",
+    },
+    "retrieve.marked": {
+        "zh": "已标记 {count} 处 · s 把标记的片段拆分到其他编码 · 空格 取消标记",
+        "en": "{count} marked · s recodes them to another code · space unmarks",
+    },
     # Memos, code definitions, search across transcripts, drill-down (issue 12)
     "key.memos": {"zh": "备忘一览", "en": "Memos"},
     "key.code_memo": {"zh": "编码定义备忘", "en": "Code memo"},
-    "help.code_memo": {"zh": "编码定义备忘（在编码本中按 m）", "en": "Memo on a code (m in the codebook)"},
+    "help.code_memo": {
+        "zh": "编码定义备忘（在编码本中按 m）",
+        "en": "Memo on a code (m in the codebook)",
+    },
     "key.search_all": {"zh": "搜索全部转录稿", "en": "Search all transcripts"},
     "memos.title": {"zh": "备忘一览（{count} 条）", "en": "Memos ({count})"},
-    "memos.title_filtered": {"zh": "备忘一览（{shown}/{count} 条）", "en": "Memos ({shown} of {count})"},
-    "memos.hint": {"zh": "输入筛选 · ↑↓ 选择 · Enter 跳转 · Esc 关闭", "en": "type to filter · ↑↓ move · Enter go there · Esc close"},
-    "memos.placeholder": {"zh": "筛选：备忘内容、转录稿、编码、编码员", "en": "Filter: memo text, transcript, code, coder"},
+    "memos.title_filtered": {
+        "zh": "备忘一览（{shown}/{count} 条）",
+        "en": "Memos ({shown} of {count})",
+    },
+    "memos.hint": {
+        "zh": "输入筛选 · ↑↓ 选择 · Enter 跳转 · Esc 关闭",
+        "en": "type to filter · ↑↓ move · Enter go there · Esc close",
+    },
+    "memos.placeholder": {
+        "zh": "筛选：备忘内容、转录稿、编码、编码员",
+        "en": "Filter: memo text, transcript, code, coder",
+    },
     "memos.kind_coding": {"zh": "编码片段", "en": "Coding"},
     "memos.kind_transcript": {"zh": "转录稿", "en": "Transcript"},
     "memos.kind_code": {"zh": "编码定义", "en": "Code"},
@@ -76,26 +104,50 @@ STRINGS: dict[str, dict[str, str]] = {
     "retrieve.any_coder": {"zh": "全部编码员", "en": "All coders"},
     "search.title": {"zh": "搜索全部转录稿（整词）", "en": "Search all transcripts (whole words)"},
     "search.placeholder": {"zh": "输入词语，Enter 搜索", "en": "Type a word, Enter searches"},
-    "search.hint": {"zh": "Enter 搜索 / 跳转 · ↑↓ 选择 · Esc 关闭", "en": "Enter search / jump · ↑↓ move · Esc close"},
+    "search.hint": {
+        "zh": "Enter 搜索 / 跳转 · ↑↓ 选择 · Esc 关闭",
+        "en": "Enter search / jump · ↑↓ move · Esc close",
+    },
     "search.searching": {"zh": "正在搜索“{query}”……", "en": "Searching for “{query}”…"},
-    "search.found": {"zh": "“{query}”：{count} 处（整词）", "en": "“{query}”: {count} hits (whole words)"},
+    "search.found": {
+        "zh": "“{query}”：{count} 处（整词）",
+        "en": "“{query}”: {count} hits (whole words)",
+    },
     "search.none": {"zh": "没有找到整词“{query}”", "en": "No whole-word hit for “{query}”"},
-    "search.inside": {"zh": "另有{count}处是更长词语的一部分：{words}", "en": "{count} more are part of longer words: {words}"},
+    "search.inside": {
+        "zh": "另有{count}处是更长词语的一部分：{words}",
+        "en": "{count} more are part of longer words: {words}",
+    },
     "reports.view_counts": {"zh": "计数", "en": "Counts"},
     "reports.view_row": {"zh": "行百分比", "en": "Row %"},
     "reports.view_column": {"zh": "列百分比", "en": "Column %"},
     "reports.view_expected": {"zh": "期望频数", "en": "Expected"},
-    "reports.chi_square": {"zh": "卡方检验（每个编码：有 / 无 × 属性值）", "en": "Chi-square tests (each code: present / absent × value)"},
-    "reports.cell_hint": {"zh": "Enter 查看单元格背后的引文", "en": "Enter on a cell lists the quotes behind it"},
+    "reports.chi_square": {
+        "zh": "卡方检验（每个编码：有 / 无 × 属性值）",
+        "en": "Chi-square tests (each code: present / absent × value)",
+    },
+    "reports.cell_hint": {
+        "zh": "Enter 查看单元格背后的引文",
+        "en": "Enter on a cell lists the quotes behind it",
+    },
     "reports.any_value": {"zh": "{attribute}（全部）", "en": "{attribute} (all)"},
     "reports.one_coder": {
         "zh": "编码一致性需要至少两位编码员的编码，目前只有 {coder} 编码过。请第二位编码员以自己的名字编码同样的转录稿（启动时 --coder 姓名），或导入其编码（qualcode import-codings）。",
         "en": "Agreement needs codings by at least two coders; so far only {coder} has coded. Ask a second coder to code the same transcripts under their own name (--coder NAME), or import their codings (qualcode import-codings).",
     },
-    "reports.no_coder": {"zh": "还没有任何编码：一致性需要至少两位编码员的编码。", "en": "Nothing is coded yet: agreement needs codings by at least two coders."},
-    "reports.failed": {"zh": "报表计算失败（见通知）· Esc 返回", "en": "Reports failed (see the notification) · Esc back"},
+    "reports.no_coder": {
+        "zh": "还没有任何编码：一致性需要至少两位编码员的编码。",
+        "en": "Nothing is coded yet: agreement needs codings by at least two coders.",
+    },
+    "reports.failed": {
+        "zh": "报表计算失败（见通知）· Esc 返回",
+        "en": "Reports failed (see the notification) · Esc back",
+    },
     "notify.worker_failed": {"zh": "计算出错", "en": "Computation failed"},
-    "notify.resumed": {"zh": "回到上次的位置：{transcript} 句 {n}", "en": "Back where you stopped: {transcript} sentence {n}"},
+    "notify.resumed": {
+        "zh": "回到上次的位置：{transcript} 句 {n}",
+        "en": "Back where you stopped: {transcript} sentence {n}",
+    },
     # Panes
     "pane.transcripts": {"zh": "转录稿", "en": "Transcripts"},
     "pane.codebook": {"zh": "编码本", "en": "Codebook"},
@@ -167,8 +219,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "form.edit": {"zh": "编辑编码：{code}", "en": "Edit code: {code}"},
     "form.new_under": {"zh": "新建编码（在“{parent}”下）", "en": "New code under “{parent}”"},
     "form.new_top": {"zh": "新建顶层编码", "en": "New top-level code"},
-    "form.hint": {"zh": "Ctrl+S 或 Enter 保存 · Tab 下一栏 · Esc 取消",
-                  "en": "Ctrl+S or Enter save · Tab next field · Esc cancel"},
+    "form.hint": {
+        "zh": "Ctrl+S 或 Enter 保存 · Tab 下一栏 · Esc 取消",
+        "en": "Ctrl+S or Enter save · Tab next field · Esc cancel",
+    },
     "form.id": {"zh": "编号", "en": "Id"},
     "form.label": {"zh": "标签", "en": "Label"},
     "form.label_en": {"zh": "英文标签", "en": "English label"},
@@ -181,23 +235,45 @@ STRINGS: dict[str, dict[str, str]] = {
     "form.label_empty": {"zh": "请填写标签", "en": "The label is empty"},
     "chooser.move": {"zh": "将“{code}”移到哪个编码下？", "en": "Move “{code}” under which code?"},
     "chooser.merge": {"zh": "将“{code}”合并到哪个编码？", "en": "Merge “{code}” into which code?"},
-    "chooser.split": {"zh": "将 {code} 的 {count} 处编码拆分到……",
-                      "en": "Recode {count} codings of {code} to…"},
-    "choice.merge_title": {"zh": "“{code}”合并到“{into}”：它的下级编码呢？",
-                           "en": "Merging “{code}” into “{into}”: and its child codes?"},
-    "choice.merge_with_children": {"zh": "{n} 个下级编码一并合并", "en": "Merge its {n} child codes too"},
-    "choice.merge_alone": {"zh": "{n} 个下级编码移到“{into}”下", "en": "Move its {n} child codes under “{into}”"},
-    "choice.delete_title": {"zh": "删除“{code}”？（{count} 处编码，{n} 个下级编码）",
-                            "en": "Delete “{code}”? ({count} codings, {n} child codes)"},
+    "chooser.split": {
+        "zh": "将 {code} 的 {count} 处编码拆分到……",
+        "en": "Recode {count} codings of {code} to…",
+    },
+    "choice.merge_title": {
+        "zh": "“{code}”合并到“{into}”：它的下级编码呢？",
+        "en": "Merging “{code}” into “{into}”: and its child codes?",
+    },
+    "choice.merge_with_children": {
+        "zh": "{n} 个下级编码一并合并",
+        "en": "Merge its {n} child codes too",
+    },
+    "choice.merge_alone": {
+        "zh": "{n} 个下级编码移到“{into}”下",
+        "en": "Move its {n} child codes under “{into}”",
+    },
+    "choice.delete_title": {
+        "zh": "删除“{code}”？（{count} 处编码，{n} 个下级编码）",
+        "en": "Delete “{code}”? ({count} codings, {n} child codes)",
+    },
     "choice.delete": {"zh": "删除", "en": "Delete"},
-    "choice.delete_merge": {"zh": "改为合并到其他编码……（保留编码片段）",
-                            "en": "Merge it into another code instead… (keeps the codings)"},
-    "choice.delete_with": {"zh": "连同 {count} 处编码、{n} 个下级编码一起删除",
-                           "en": "Delete it with its {count} codings and {n} child codes"},
+    "choice.delete_merge": {
+        "zh": "改为合并到其他编码……（保留编码片段）",
+        "en": "Merge it into another code instead… (keeps the codings)",
+    },
+    "choice.delete_with": {
+        "zh": "连同 {count} 处编码、{n} 个下级编码一起删除",
+        "en": "Delete it with its {count} codings and {n} child codes",
+    },
     "notify.nothing_changed": {"zh": "没有改动", "en": "Nothing changed"},
     "notify.favourite_bound": {"zh": "按键 {n}：{code}", "en": "Key {n}: {code}"},
-    "help.open_transcript": {"zh": "打开另一份转录稿（在转录稿列表中）", "en": "Open another transcript (in the list)"},
-    "help.favourites": {"zh": "常用编码；在编码本中按数字改绑", "en": "Favourite codes; a digit in the codebook rebinds"},
+    "help.open_transcript": {
+        "zh": "打开另一份转录稿（在转录稿列表中）",
+        "en": "Open another transcript (in the list)",
+    },
+    "help.favourites": {
+        "zh": "常用编码；在编码本中按数字改绑",
+        "en": "Favourite codes; a digit in the codebook rebinds",
+    },
     # Notifications
     "notify.coded": {"zh": "已编码：{code}", "en": "Coded: {code}"},
     "notify.removed": {"zh": "已删除编码：{code}", "en": "Removed: {code}"},
@@ -214,13 +290,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "notify.accepted": {"zh": "已接受 {count} 条建议", "en": "Accepted {count} suggestions"},
     "notify.rejected": {"zh": "已拒绝 {count} 条建议", "en": "Rejected {count} suggestions"},
     "notify.language": {"zh": "界面语言：中文", "en": "Language: English"},
-    "notify.role_set": {"zh": "{speaker}：{role}（{n} 份转录稿）",
-                        "en": "{speaker}: {role} ({n} transcript)"},
+    "notify.role_set": {
+        "zh": "{speaker}：{role}（{n} 份转录稿）",
+        "en": "{speaker}: {role} ({n} transcript)",
+    },
     "notify.no_speakers": {"zh": "这份转录稿没有发言人", "en": "This transcript has no speakers"},
-    "notify.reviewed": {"zh": "{transcript}：{coder} 已审阅（未编码处即无此编码）",
-                        "en": "{transcript}: reviewed by {coder} (uncoded means no code)"},
-    "notify.unreviewed": {"zh": "{transcript}：已取消 {coder} 的审阅标记",
-                          "en": "{transcript}: no longer marked reviewed by {coder}"},
+    "notify.reviewed": {
+        "zh": "{transcript}：{coder} 已审阅（未编码处即无此编码）",
+        "en": "{transcript}: reviewed by {coder} (uncoded means no code)",
+    },
+    "notify.unreviewed": {
+        "zh": "{transcript}：已取消 {coder} 的审阅标记",
+        "en": "{transcript}: no longer marked reviewed by {coder}",
+    },
     # Words
     "word.coder": {"zh": "编码员", "en": "Coder"},
     # Code picker
@@ -369,6 +451,7 @@ def translate_bindings(node: DOMNode, lang: str) -> None:
     for key, bindings in table.items():
         table[key] = [
             replace(b, description=t(BINDING_DESCRIPTIONS[b.id], lang))
-            if b.id in BINDING_DESCRIPTIONS else b
+            if b.id in BINDING_DESCRIPTIONS
+            else b
             for b in bindings
         ]

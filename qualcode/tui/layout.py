@@ -447,7 +447,8 @@ class Caret:
         self.max_cursor = n - 1 if text.endswith("\n") else n
         # The store's sentences carry their starts and ends as arrays: no Sentence is built.
         sent_starts: Sequence[int] = getattr(sentences, "starts", None) or [
-            s.start for s in sentences]
+            s.start for s in sentences
+        ]
         sent_ends: Sequence[int] = getattr(sentences, "ends", None) or [s.end for s in sentences]
         if not all(map(operator.le, sent_starts, islice(sent_starts, 1, None))):
             pairs = sorted(zip(sent_starts, sent_ends))

@@ -19,8 +19,12 @@ from .i18n import t
 
 _QUOTE_CHARS = 80  # of a coding's text shown under its memo
 _MEMO_CHARS = 240  # of a memo's text shown in the list
-_KIND_STYLE = {"coding": "bold cyan", "transcript": "bold green", "code": "bold magenta",
-               "project": "bold yellow"}
+_KIND_STYLE = {
+    "coding": "bold cyan",
+    "transcript": "bold green",
+    "code": "bold magenta",
+    "project": "bold yellow",
+}
 
 
 def _short(text: str, limit: int) -> str:
@@ -35,7 +39,6 @@ class MemoBrowser(ListScreen[Memo | None]):
     Typing filters: every word typed must appear in the row. Enter dismisses with the memo
     chosen; the last row offers ``coder`` a project memo when they have none yet (dismissed
     as an empty project memo of theirs)."""
-
 
     def __init__(self, memos: list[Memo], codebook: Codebook, coder: str, lang: str) -> None:
         super().__init__()
@@ -83,8 +86,11 @@ class MemoBrowser(ListScreen[Memo | None]):
 
     def _show(self, query: str) -> None:
         words = query.casefold().split()
-        shown = [i for i, haystack in enumerate(self.haystacks)
-                 if all(word in haystack for word in words)]
+        shown = [
+            i
+            for i, haystack in enumerate(self.haystacks)
+            if all(word in haystack for word in words)
+        ]
         listing = self.query_one(OptionList)
         options: list[Option | None] = []
         for i in shown:
@@ -95,8 +101,10 @@ class MemoBrowser(ListScreen[Memo | None]):
         listing.action_first()
         written = sum(1 for m in self.memos if m.text)
         self.query_one("#dialog").border_title = Content(
-            t("memos.title", self.lang, count=written) if len(shown) == len(self.memos)
-            else t("memos.title_filtered", self.lang, shown=len(shown), count=written))
+            t("memos.title", self.lang, count=written)
+            if len(shown) == len(self.memos)
+            else t("memos.title_filtered", self.lang, shown=len(shown), count=written)
+        )
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -115,4 +123,3 @@ class MemoBrowser(ListScreen[Memo | None]):
             self.app.bell()
             return
         self.dismiss(self.memos[int(option.id)])
-

@@ -40,8 +40,12 @@ _BARS = {"frequencies": "segments", "words": "count", "agreement": "krippendorff
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 # The cross-tab's tables a researcher can switch between (the chi-square tests show below),
 # with the message naming each.
-CROSSTAB_VIEWS = {"counts": "reports.view_counts", "row %": "reports.view_row",
-                  "column %": "reports.view_column", "expected": "reports.view_expected"}
+CROSSTAB_VIEWS = {
+    "counts": "reports.view_counts",
+    "row %": "reports.view_row",
+    "column %": "reports.view_column",
+    "expected": "reports.view_expected",
+}
 _TOTAL = "Total"
 
 
@@ -103,8 +107,9 @@ class ReportsScreen(Screen[Jump | None]):
     ]
     TABS = ("frequencies", "crosstab", "matrix", "cooccurrence", "words", "agreement")
 
-    def __init__(self, project: Project, lang: str, tab: str = "frequencies",
-                 disagreement_row: int = 0) -> None:
+    def __init__(
+        self, project: Project, lang: str, tab: str = "frequencies", disagreement_row: int = 0
+    ) -> None:
         super().__init__()
         self.project = project
         self.lang = lang
@@ -130,20 +135,26 @@ class ReportsScreen(Screen[Jump | None]):
                                 yield Select[str]([], id="attribute", prompt=t("reports.by", lang))
                                 yield Select[str](
                                     [(t(key, lang), v) for v, key in CROSSTAB_VIEWS.items()],
-                                    id="crosstab-view", value="counts", allow_blank=False)
-                            yield DataTable(id="crosstab-table", zebra_stripes=True,
-                                            cursor_type="cell")
+                                    id="crosstab-view",
+                                    value="counts",
+                                    allow_blank=False,
+                                )
+                            yield DataTable(
+                                id="crosstab-table", zebra_stripes=True, cursor_type="cell"
+                            )
                             yield Static(t("reports.cell_hint", lang), id="crosstab-hint")
                             yield Static(t("reports.chi_square", lang), id="chi-square-label")
-                            yield DataTable(id="chi-square-table", zebra_stripes=True,
-                                            cursor_type="none")
+                            yield DataTable(
+                                id="chi-square-table", zebra_stripes=True, cursor_type="none"
+                            )
                             yield Static(id="crosstab-note", classes="table-note")
                     elif tab == "agreement":
                         with Vertical():
                             yield Static(id="agreement-note")
                             yield DataTable(id="agreement-table", zebra_stripes=True)
-                            yield DataTable(id="disagreements", cursor_type="row",
-                                            zebra_stripes=True)
+                            yield DataTable(
+                                id="disagreements", cursor_type="row", zebra_stripes=True
+                            )
                             yield Static(id="agreement-unit-note", classes="table-note")
                     else:
                         with Vertical():
@@ -181,11 +192,12 @@ class ReportsScreen(Screen[Jump | None]):
             if attributes:
                 attribute = self.attribute or attributes[0]
                 crosstab = analysis.crosstab(project, attribute).tables()
-                self.app.call_from_thread(self._show_crosstab, attribute, crosstab,
-                                          crosstab_job)
+                self.app.call_from_thread(self._show_crosstab, attribute, crosstab, crosstab_job)
             show("matrix", [("matrix", analysis.matrix(project))])
-            show("cooccurrence", [("cooccurrence",
-                                   analysis.cooccurrence(project, with_ancestors=False))])
+            show(
+                "cooccurrence",
+                [("cooccurrence", analysis.cooccurrence(project, with_ancestors=False))],
+            )
             show("words", [("words", analysis.word_frequencies(project, top=200))])
             if len(coders) >= 2:
                 show("agreement", agreement.agreement(project, coders).tables())
@@ -228,26 +240,34 @@ class ReportsScreen(Screen[Jump | None]):
         for table in ("#agreement-table", "#disagreements"):
             self.query_one(table).display = len(coders) >= 2
         if len(coders) < 2:
-            note.update(t("reports.one_coder", self.lang, coder=coders[0]) if coders
-                        else t("reports.no_coder", self.lang))
+            note.update(
+                t("reports.one_coder", self.lang, coder=coders[0])
+                if coders
+                else t("reports.no_coder", self.lang)
+            )
 
     def _notes(self, transcripts: int) -> dict[str, str]:
         """The note under each table, as the CLI prints it: the counting unit and how
         parent codes count (the screen's reports use the CLI's defaults)."""
         from ..exchange.tables import table_note
 
-        kinds = {"frequencies": ("frequencies", {"base": transcripts}),
-                 "crosstab": ("crosstab.respondents", {}), "matrix": ("matrix.segments", {}),
-                 "cooccurrence": ("cooccurrence.overlap", {}), "words": ("words", {}),
-                 "agreement": ("agreement", {"unit": "sentence"})}
+        kinds = {
+            "frequencies": ("frequencies", {"base": transcripts}),
+            "crosstab": ("crosstab.respondents", {}),
+            "matrix": ("matrix.segments", {}),
+            "cooccurrence": ("cooccurrence.overlap", {}),
+            "words": ("words", {}),
+            "agreement": ("agreement", {"unit": "sentence"}),
+        }
         return {tab: table_note(kind, self.lang, **fields) for tab, (kind, fields) in kinds.items()}
 
     def _show_notes(self, notes: dict[str, str], job: int) -> None:
         if not self._live("reports", job):
             return
         for tab, note in notes.items():
-            self.query_one(f"#{tab}-unit-note" if tab == "agreement" else f"#{tab}-note",
-                           Static).update(note)
+            self.query_one(
+                f"#{tab}-unit-note" if tab == "agreement" else f"#{tab}-note", Static
+            ).update(note)
 
     def _show(self, tab: str, tables: list[tuple[str, pd.DataFrame]], job: int) -> None:
         if not self._live("reports", job):
@@ -262,8 +282,9 @@ class ReportsScreen(Screen[Jump | None]):
             if len(self.disagreements):
                 table.move_cursor(row=min(self.disagreement_row, len(self.disagreements) - 1))
 
-    def _show_crosstab(self, attribute: str, tables: list[tuple[str, pd.DataFrame]],
-                       job: int) -> None:
+    def _show_crosstab(
+        self, attribute: str, tables: list[tuple[str, pd.DataFrame]], job: int
+    ) -> None:
         if not self._live("crosstab", job):
             return
         self.attribute = attribute
@@ -291,8 +312,14 @@ class ReportsScreen(Screen[Jump | None]):
             title = t("reports.title", self.lang, coders=", ".join(self.coders) or "—")
             self.query_one("#title", Static).update(title)
 
-    def _fill(self, table: DataTable, frame: pd.DataFrame, bar_column: str | None, *,
-              percent: bool = False) -> None:
+    def _fill(
+        self,
+        table: DataTable,
+        frame: pd.DataFrame,
+        bar_column: str | None,
+        *,
+        percent: bool = False,
+    ) -> None:
         columns, rows = frame_cells(frame, percent=percent)
         table.clear(columns=True)
         table.add_columns(*columns, *([""] if bar_column in columns else []))
@@ -330,8 +357,7 @@ class ReportsScreen(Screen[Jump | None]):
         self._drill(self.attribute, code_id, value, label, self.jobs.start("drill"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="drill")
-    def _drill(self, attribute: str, code_id: str, value: str | None, label: str,
-               job: int) -> None:
+    def _drill(self, attribute: str, code_id: str, value: str | None, label: str, job: int) -> None:
         from .. import analysis
 
         with Project.open(self.project.folder) as project:
@@ -345,17 +371,23 @@ class ReportsScreen(Screen[Jump | None]):
                     if code_id in lineage.get(coding.code_id, (coding.code_id,)):
                         by_span.setdefault((coding.start, coding.end, coding.coder), coding)
                 mine = segments[segments["transcript"] == name]
-                codings += [by_span[(int(s), int(e), c)] for s, e, c in
-                            zip(mine["start"], mine["end"], mine["coder"], strict=True)
-                            if (int(s), int(e), c) in by_span]
+                codings += [
+                    by_span[(int(s), int(e), c)]
+                    for s, e, c in zip(mine["start"], mine["end"], mine["coder"], strict=True)
+                    if (int(s), int(e), c) in by_span
+                ]
         self.app.call_from_thread(self._drilled, attribute, value, label, codings, job)
 
-    def _drilled(self, attribute: str, value: str | None, label: str, codings: list[Coding],
-                 job: int) -> None:
+    def _drilled(
+        self, attribute: str, value: str | None, label: str, codings: list[Coding], job: int
+    ) -> None:
         if not self._live("drill", job) or self.app.screen is not self:
             return
-        where = (f"{attribute} = {value}" if value is not None
-                 else t("reports.any_value", self.lang, attribute=attribute))
+        where = (
+            f"{attribute} = {value}"
+            if value is not None
+            else t("reports.any_value", self.lang, attribute=attribute)
+        )
         title = f"{label} × {where}"
 
         def jump(coding: Coding | None) -> None:
@@ -386,19 +418,28 @@ class ReportsScreen(Screen[Jump | None]):
             target = Path(path).expanduser()
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                written = write_tables(target, [(name, *frame_cells(frame, rounded=False))
-                                                for name, frame in tables])
+                written = write_tables(
+                    target, [(name, *frame_cells(frame, rounded=False)) for name, frame in tables]
+                )
                 # The chart beside the table (frequencies.png next to frequencies.xlsx).
                 from ..charts import chart_beside
 
-                chart = chart_beside(self.project, tab, tables, target, self.lang,
-                                     self.attribute if tab == "crosstab" else "")
+                chart = chart_beside(
+                    self.project,
+                    tab,
+                    tables,
+                    target,
+                    self.lang,
+                    self.attribute if tab == "crosstab" else "",
+                )
                 written += [chart] if chart else []
             except (QualcodeError, OSError) as error:
                 self.notify(str(error), severity="error", markup=False)
                 return
-            self.notify(t("reports.exported", self.lang, path=", ".join(map(str, written))),
-                        markup=False)
+            self.notify(
+                t("reports.exported", self.lang, path=", ".join(map(str, written))), markup=False
+            )
 
-        self.app.push_screen(TextPrompt(t("reports.export_to", self.lang), self.lang, default),
-                             export)
+        self.app.push_screen(
+            TextPrompt(t("reports.export_to", self.lang), self.lang, default), export
+        )

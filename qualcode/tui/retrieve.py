@@ -53,8 +53,15 @@ class RetrieveScreen(ListScreen[Coding | Recode | None]):
         Binding("s", "recode", show=False),
     ]
 
-    def __init__(self, project: Project, title: str, codings: list[Coding], lang: str, *,
-                 coder: str | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        title: str,
+        codings: list[Coding],
+        lang: str,
+        *,
+        coder: str | None = None,
+    ) -> None:
         super().__init__()
         self.project = project
         self.codings = codings
@@ -88,13 +95,16 @@ class RetrieveScreen(ListScreen[Coding | Recode | None]):
         coders = sorted({c.coder for c in self.codings} | ({self.coder} if self.coder else set()))
         with Vertical(id="dialog"):
             with Horizontal(id="filters"):
-                yield Select[str]([], id="attribute", prompt=t("retrieve.attribute", lang),
-                                  disabled=True)
-                yield Select[str]([], id="value", prompt=t("retrieve.value", lang),
-                                  disabled=True)
-                yield Select[str]([(c, c) for c in coders], id="coder",
-                                  prompt=t("retrieve.any_coder", lang),
-                                  value=self.coder if self.coder in coders else Select.NULL)
+                yield Select[str](
+                    [], id="attribute", prompt=t("retrieve.attribute", lang), disabled=True
+                )
+                yield Select[str]([], id="value", prompt=t("retrieve.value", lang), disabled=True)
+                yield Select[str](
+                    [(c, c) for c in coders],
+                    id="coder",
+                    prompt=t("retrieve.any_coder", lang),
+                    value=self.coder if self.coder in coders else Select.NULL,
+                )
             yield OptionList(id="segments")
 
     def on_mount(self) -> None:
@@ -109,12 +119,12 @@ class RetrieveScreen(ListScreen[Coding | Recode | None]):
         from ..analysis import attribute_groups
 
         with Project.open(self.project.folder) as project:
-            groups = {name: attribute_groups(project, name)
-                      for name in project.attribute_names()}
+            groups = {name: attribute_groups(project, name) for name in project.attribute_names()}
         self.app.call_from_thread(self._attributes_read, groups, job)
 
-    def _attributes_read(self, groups: dict[str, tuple[dict[str, str], list[str]]],
-                         job: int) -> None:
+    def _attributes_read(
+        self, groups: dict[str, tuple[dict[str, str], list[str]]], job: int
+    ) -> None:
         if not self.is_attached or not self.jobs.current("attributes", job):
             return  # closed meanwhile
         self.groups = {name: group for name, (group, _) in groups.items()}
@@ -141,7 +151,8 @@ class RetrieveScreen(ListScreen[Coding | Recode | None]):
         coder = self.query_one("#coder", Select).value
         group = self.groups.get(attribute) if isinstance(attribute, str) else None
         self.shown = [
-            i for i, c in enumerate(self.codings)
+            i
+            for i, c in enumerate(self.codings)
             if (not isinstance(coder, str) or c.coder == coder)
             and (group is None or not isinstance(value, str) or group.get(c.transcript) == value)
         ]
@@ -153,10 +164,14 @@ class RetrieveScreen(ListScreen[Coding | Recode | None]):
             options.append(Option(self._row(i), id=str(i)))
         listing.set_options(options)
         listing.action_first()
-        count = (str(len(self.codings)) if len(self.shown) == len(self.codings)
-                 else f"{len(self.shown)}/{len(self.codings)}")
+        count = (
+            str(len(self.codings))
+            if len(self.shown) == len(self.codings)
+            else f"{len(self.shown)}/{len(self.codings)}"
+        )
         self.query_one("#dialog").border_title = Content(
-            t("retrieve.title", self.lang, code=self.code_label, count=count))
+            t("retrieve.title", self.lang, code=self.code_label, count=count)
+        )
 
     def _row(self, i: int) -> Text:
         if i not in self.marked:
@@ -174,8 +189,10 @@ class RetrieveScreen(ListScreen[Coding | Recode | None]):
         listing.replace_option_prompt(option.id, self._row(i))
         listing.action_cursor_down()
         self.query_one("#dialog").border_subtitle = Content(
-            t("retrieve.marked", self.lang, count=len(self.marked)) if self.marked
-            else t("retrieve.hint", self.lang))
+            t("retrieve.marked", self.lang, count=len(self.marked))
+            if self.marked
+            else t("retrieve.hint", self.lang)
+        )
 
     def action_recode(self) -> None:
         """Close, asking the workbench to recode the marked segments (or the highlighted)."""
@@ -195,4 +212,3 @@ class RetrieveScreen(ListScreen[Coding | Recode | None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_error(self, event, self.lang)
-

@@ -51,8 +51,9 @@ class SearchScreen(ListScreen[Jump | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Input(self.initial_query, placeholder=t("search.placeholder", self.lang),
-                        id="query")
+            yield Input(
+                self.initial_query, placeholder=t("search.placeholder", self.lang), id="query"
+            )
             yield Static(id="note")
             yield OptionList(id="hits")
 
@@ -82,7 +83,8 @@ class SearchScreen(ListScreen[Jump | None]):
         """Look for ``query`` in every transcript, off the UI thread."""
         query = query.strip()
         self.query_one("#note", Static).update(
-            Content(t("search.searching", self.lang, query=query)))
+            Content(t("search.searching", self.lang, query=query))
+        )
         self._search(query, self.jobs.start("search"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
@@ -137,4 +139,3 @@ class SearchScreen(ListScreen[Jump | None]):
     def _clicked(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.dismiss(self.hits[int(event.option.id)])
-

@@ -212,11 +212,13 @@ def side_pane_widths(width: int, choices: dict[str, str] | None = None) -> dict[
             kept.append(pane)
     widths = dict.fromkeys(PANES, 0)
     # The codebook grows to 30% of the screen, the transcript list takes what is left.
-    preferred = {"codebook": max(_NARROWEST["codebook"], min(_WIDEST["codebook"], width * 3 // 10)),
-                 "transcripts": _WIDEST["transcripts"]}
+    preferred = {
+        "codebook": max(_NARROWEST["codebook"], min(_WIDEST["codebook"], width * 3 // 10)),
+        "transcripts": _WIDEST["transcripts"],
+    }
     left = room
     for i, pane in enumerate(kept):
-        others = sum(_NARROWEST[k] for k in kept[i + 1:])
+        others = sum(_NARROWEST[k] for k in kept[i + 1 :])
         widths[pane] = min(preferred[pane], left - others)
         left -= widths[pane]
     return widths
@@ -230,8 +232,10 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(a.binding() for a in ACTIONS if a.keys and not a.pane),
-        *(Binding(str(n), f"favourite({n})", show=False, id=f"favourite_{n}")
-          for n in range(1, 10)),
+        *(
+            Binding(str(n), f"favourite({n})", show=False, id=f"favourite_{n}")
+            for n in range(1, 10)
+        ),
     ]
 
     transcript: var[StoredTranscript | None] = var(None, always_update=True)
@@ -288,9 +292,12 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         settings = self.qualcode.settings
         self.set_reactive(WorkbenchScreen.coder, settings.coder)
         self.set_reactive(WorkbenchScreen.view_coder, settings.coder)
-        self.set_reactive(WorkbenchScreen.pane_choices,
-                          {p: c for p, c in dict(settings.panes).items() if p in PANES}
-                          if isinstance(settings.panes, dict) else {})
+        self.set_reactive(
+            WorkbenchScreen.pane_choices,
+            {p: c for p, c in dict(settings.panes).items() if p in PANES}
+            if isinstance(settings.panes, dict)
+            else {},
+        )
         self.sub_title = self.project.name
         self.codebook = self.project.codebook()
         self.favourites = self.project.favourites()
@@ -379,8 +386,9 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             values = summary.attributes
             text = Text(summary.name, style="bold")
             text.append(f"  {summary.percent_coded:.0f}%", style="green")
-            text.append("\n" + " · ".join(v for v in (values.get(a, "") for a in shown) if v),
-                        style="dim")
+            text.append(
+                "\n" + " · ".join(v for v in (values.get(a, "") for a in shown) if v), style="dim"
+            )
             return text
 
         return row
@@ -394,9 +402,11 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         shown = self.transcript.name if self.transcript is not None else None
         for name in dict.fromkeys(names):
             if name == shown and name in self._summaries and self._tally is not None:
-                summary = replace(self._summaries[name],
-                                  coded_sentences=self._tally.coded_sentences,
-                                  codings=len(self._tally.codings))
+                summary = replace(
+                    self._summaries[name],
+                    coded_sentences=self._tally.coded_sentences,
+                    codings=len(self._tally.codings),
+                )
             else:
                 try:
                     (summary,) = self.project.summaries(name, self._coder_filter())
@@ -467,11 +477,19 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             node = self._code_nodes.get(code.id)
             if node is None:
                 parent = self._code_nodes[parent_id] if parent_id else tree.root
-                siblings = self.codebook.by_id()[parent_id].children if parent_id else (
-                    self.codebook.codes)
+                siblings = (
+                    self.codebook.by_id()[parent_id].children
+                    if parent_id
+                    else (self.codebook.codes)
+                )
                 index = [c.id for c in siblings].index(code.id)
-                node = parent.add(label, data=code.id, expand=True, allow_expand=bool(
-                    code.children), before=index if index < len(parent.children) else None)
+                node = parent.add(
+                    label,
+                    data=code.id,
+                    expand=True,
+                    allow_expand=bool(code.children),
+                    before=index if index < len(parent.children) else None,
+                )
                 self._code_nodes[code.id] = node
                 moved = True
             else:
@@ -484,8 +502,9 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         if not self._in_codebook_order(tree.root):
             # Siblings reordered (a merged codebook, a reorder undone): rebuild, keeping what
             # was collapsed and where the cursor was.
-            collapsed = {i for i, n in self._code_nodes.items() if n.allow_expand and
-                         not n.is_expanded}
+            collapsed = {
+                i for i, n in self._code_nodes.items() if n.allow_expand and not n.is_expanded
+            }
             tree.clear()
             self._code_nodes.clear()
             self._code_labels.clear()
@@ -537,7 +556,8 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             return Counter()
         viewed = self._coder_filter()
         self._drawn = [
-            c for c in self.project.codings(self.transcript.name, status=None, text=False)
+            c
+            for c in self.project.codings(self.transcript.name, status=None, text=False)
             if (c.status == "confirmed" and viewed in (None, c.coder))
             or c.status == "suggested"  # unplaced and rejected codings are only listed
         ]
@@ -557,9 +577,18 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         marks = []
         for c in self._drawn:
             code = codes.get(c.code_id)
-            marks.append(CodingMark(c.start, c.end, c.code_id, code.label if code else c.code_id,
-                                    code.color if code else "", c.status == "suggested", c.id,
-                                    memo=bool(c.memo.strip())))
+            marks.append(
+                CodingMark(
+                    c.start,
+                    c.end,
+                    c.code_id,
+                    code.label if code else c.code_id,
+                    code.color if code else "",
+                    c.status == "suggested",
+                    c.id,
+                    memo=bool(c.memo.strip()),
+                )
+            )
         return marks
 
     def open_transcript(self, name: str) -> None:
@@ -572,8 +601,7 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         view = self.query_one(TranscriptView)
         self._tally = CodingTally(stored.sentences.starts, stored.sentences.ends)
         self._read_codings()
-        view.load(stored.text, stored.sentences,
-                  stored.word_ends, stored.turns, self._marks())
+        view.load(stored.text, stored.sentences, stored.word_ends, stored.turns, self._marks())
         if stored.sentences:
             # On the sentence the view highlights, so that the first j moves on from it.
             view.go_to(stored.sentences[0].start)
@@ -630,16 +658,20 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         view = self.query_one(TranscriptView)
         parts = [f"{t('word.coder', self.lang)}: {self.coder or '?'}"]
         if self.view_coder != self.coder:
-            shown = t("word.all_coders", self.lang) if self.view_coder == ALL_CODERS else (
-                self.view_coder)
+            shown = (
+                t("word.all_coders", self.lang)
+                if self.view_coder == ALL_CODERS
+                else (self.view_coder)
+            )
             parts.append(f"{t('word.viewing', self.lang)}: {shown}")
         if self.transcript is not None:
             span = view.selection
             parts.append(self.transcript.name)
             number = self._sentence_number(span.start)
             if number:
-                parts.append(f"{t('word.sentence', self.lang)} "
-                             f"{number}/{len(self.transcript.sentences)}")
+                parts.append(
+                    f"{t('word.sentence', self.lang)} {number}/{len(self.transcript.sentences)}"
+                )
             parts.append(f"{span.start}:{span.end}")
         # One line whatever it says: no layout of the screen (which would repaint the
         # transcript's scroll bar in a frame of its own after every key).
@@ -671,9 +703,15 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         if span is None or not self._need_coder():
             return
         try:
-            coding = self.project.add_coding(self.transcript.name, span.start, span.end,
-                                             code_id, self.coder, text_hash=self.transcript.hash,
-                                             text=False)
+            coding = self.project.add_coding(
+                self.transcript.name,
+                span.start,
+                span.end,
+                code_id,
+                self.coder,
+                text_hash=self.transcript.hash,
+                text=False,
+            )
         except ProjectError:
             name = self.transcript.name
             if self.project.transcript_hashes().get(name) != self.transcript.hash:
@@ -682,7 +720,7 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                 self._codebook_changed()  # changed meanwhile: show the codebook as it is now
             raise
         # Its text cut from the text shown (the stored one: the hash matched), not in SQLite.
-        coding.text = self.transcript.text[coding.start:coding.end]
+        coding.text = self.transcript.text[coding.start : coding.end]
         self.query_one(TranscriptView).clear_selection()
         self._redraw()
         self.app.notify(t("notify.coded", self.lang, code=self._label(code_id)), timeout=2)
@@ -696,18 +734,25 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         @reported
         def chosen(result: str | NewCode | None) -> None:
             if isinstance(result, NewCode):
-                self.project.add_code(Code(id=result.code_id, label=result.label),
-                                      result.parent_id, coder=self.coder)
+                self.project.add_code(
+                    Code(id=result.code_id, label=result.label), result.parent_id, coder=self.coder
+                )
                 self._codebook_changed()
-                self.app.notify(t("notify.code_created", self.lang, code=result.label),
-                                timeout=2)
+                self.app.notify(t("notify.code_created", self.lang, code=result.label), timeout=2)
                 result = result.code_id
             if result:
                 self._apply(result)
 
-        self.app.push_screen(CodePicker(self.codebook, self.lang, initial_label=initial_label,
-                                        matcher=self.matcher,
-                                        memos=self.project.code_memos(self.coder)), chosen)
+        self.app.push_screen(
+            CodePicker(
+                self.codebook,
+                self.lang,
+                initial_label=initial_label,
+                matcher=self.matcher,
+                memos=self.project.code_memos(self.coder),
+            ),
+            chosen,
+        )
 
     def _codebook_changed(self, transcripts: Iterable[str] = ()) -> None:
         """After the codebook may have changed: reload it and its keys, rebuild the picker's
@@ -748,8 +793,9 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             return
         self.favourites = self.project.bind_favourite(n, node.data)
         self._sync_codebook()
-        self.app.notify(t("notify.favourite_bound", self.lang, n=n, code=self._label(node.data)),
-                        timeout=2)
+        self.app.notify(
+            t("notify.favourite_bound", self.lang, n=n, code=self._label(node.data)), timeout=2
+        )
 
     def _overlapping(self) -> list[Coding]:
         """The codings drawn that overlap the selection (or the current sentence)."""
@@ -759,15 +805,19 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         # What another process changed meanwhile is drawn (and offered) first.
         self.catch_up()
         text = self.transcript.text
-        return [replace(c, text=text[c.start:c.end]) for c in self._drawn
-                if c.start < span.end and span.start < c.end]
+        return [
+            replace(c, text=text[c.start : c.end])
+            for c in self._drawn
+            if c.start < span.end and span.start < c.end
+        ]
 
     def _codings_here(self) -> list[Coding]:
         """This coder's codings overlapping the selection (or the current sentence)."""
         return [c for c in self._overlapping() if c.coder == self.coder]
 
-    def _choose_coding(self, codings: list[Coding], title: str,
-                       then: Callable[[Coding], None]) -> None:
+    def _choose_coding(
+        self, codings: list[Coding], title: str, then: Callable[[Coding], None]
+    ) -> None:
         if not codings:
             self.app.notify(t("notify.no_coding_here", self.lang), severity="warning")
         elif len(codings) == 1:
@@ -775,8 +825,9 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         else:
             by_id = {str(c.id): c for c in codings}
             items = [(str(c.id), f"{self._label(c.code_id)}  {c.text[:30]}") for c in codings]
-            self.app.push_screen(ChoiceList(title, items, self.lang),
-                                 lambda chosen: chosen and then(by_id[chosen]))
+            self.app.push_screen(
+                ChoiceList(title, items, self.lang), lambda chosen: chosen and then(by_id[chosen])
+            )
 
     @reported
     def action_remove_coding(self) -> None:
@@ -784,8 +835,9 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         def remove(coding: Coding) -> None:
             self.project.remove_coding(coding.id, text=False)
             self._redraw()
-            self.app.notify(t("notify.removed", self.lang, code=self._label(coding.code_id)),
-                            timeout=2)
+            self.app.notify(
+                t("notify.removed", self.lang, code=self._label(coding.code_id)), timeout=2
+            )
 
         self._choose_coding(self._codings_here(), t("choice.remove_coding", self.lang), remove)
 
@@ -800,8 +852,10 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                     self._redraw([coding.transcript])  # its ✎ in the margin
                     self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
 
-            self.app.push_screen(TextPrompt(t("prompt.memo", self.lang), self.lang, coding.memo,
-                                            multiline=True), save)
+            self.app.push_screen(
+                TextPrompt(t("prompt.memo", self.lang), self.lang, coding.memo, multiline=True),
+                save,
+            )
 
         self._choose_coding(self._codings_here(), t("prompt.memo", self.lang), edit)
 
@@ -818,8 +872,15 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                 self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
 
         current = self.project.transcript_memo(name, self.coder)
-        self.app.push_screen(TextPrompt(f"{t('prompt.transcript_memo', self.lang)}: {name}",
-                                        self.lang, current, multiline=True), save)
+        self.app.push_screen(
+            TextPrompt(
+                f"{t('prompt.transcript_memo', self.lang)}: {name}",
+                self.lang,
+                current,
+                multiline=True,
+            ),
+            save,
+        )
 
     @reported
     def action_accept_suggestion(self) -> None:
@@ -860,8 +921,7 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
         names = self.project.transcript_names()
         here = names.index(self.transcript.name) if self.transcript else 0
         cursor = self.query_one(TranscriptView).cursor
-        following = [c for c in waiting
-                     if (names.index(c.transcript), c.start) > (here, cursor)]
+        following = [c for c in waiting if (names.index(c.transcript), c.start) > (here, cursor)]
         self._jump((following or waiting)[0])
 
     # --- undo -------------------------------------------------------------------------------
@@ -870,14 +930,16 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
     def action_undo(self) -> None:
         """Undo this coder's own last change, and say what and where it was."""
         if self._need_coder():
-            self._after_history(self.project.undo(self.coder), "notify.undone",
-                                "notify.nothing_to_undo")
+            self._after_history(
+                self.project.undo(self.coder), "notify.undone", "notify.nothing_to_undo"
+            )
 
     @reported
     def action_redo(self) -> None:
         if self._need_coder():
-            self._after_history(self.project.redo(self.coder), "notify.redone",
-                                "notify.nothing_to_redo")
+            self._after_history(
+                self.project.redo(self.coder), "notify.redone", "notify.nothing_to_redo"
+            )
 
     def _after_history(self, step: HistoryStep | None, done: str, nothing: str) -> None:
         if step is None:
@@ -885,8 +947,7 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             return
         # The action may have added or removed a code (or freed its key), or changed codings
         # elsewhere; the picker's pinyin is rebuilt only when the codebook did change.
-        if (self.project.codebook() != self.codebook
-                or self.project.favourites() != self.favourites):
+        if self.project.codebook() != self.codebook or self.project.favourites() != self.favourites:
             self._codebook_changed(step.transcripts)
         else:
             self._redraw(step.transcripts)
@@ -920,8 +981,9 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             self.hits = find_whole_words(self.transcript, query) if query else []
             view = self.query_one(TranscriptView)
             view.set_search_hits(self.hits)
-            self.app.notify(t("notify.hits", self.lang, count=len(self.hits), query=query or ""),
-                            timeout=3)
+            self.app.notify(
+                t("notify.hits", self.lang, count=len(self.hits), query=query or ""), timeout=3
+            )
             if self.hits:
                 self.action_next_hit(1)
 
@@ -952,13 +1014,27 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                 return
             # Every coder's, narrowed at first to the coder viewed (the filter offers all).
             codings = self.project.codings(code_id=code_id)
-            self.app.push_screen(RetrieveScreen(self.project, self._label(code_id), codings,
-                                                self.lang, coder=self._coder_filter()),
-                                 partial(self._retrieved, code_id))  # a jump, or a split
+            self.app.push_screen(
+                RetrieveScreen(
+                    self.project,
+                    self._label(code_id),
+                    codings,
+                    self.lang,
+                    coder=self._coder_filter(),
+                ),
+                partial(self._retrieved, code_id),
+            )  # a jump, or a split
 
-        self.app.push_screen(CodePicker(self.codebook, self.lang, t("key.retrieve", self.lang),
-                                        matcher=self.matcher,
-                                        memos=self.project.code_memos(self.coder)), retrieve)
+        self.app.push_screen(
+            CodePicker(
+                self.codebook,
+                self.lang,
+                t("key.retrieve", self.lang),
+                matcher=self.matcher,
+                memos=self.project.code_memos(self.coder),
+            ),
+            retrieve,
+        )
 
     @reported
     def action_reports(self) -> None:
@@ -984,8 +1060,10 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
     @reported
     def action_memos(self) -> None:
         """Every memo of the project in a browser; enter goes where the chosen one is."""
-        self.app.push_screen(MemoBrowser(self.project.all_memos(), self.codebook, self.coder,
-                                         self.lang), self._go_to_memo)
+        self.app.push_screen(
+            MemoBrowser(self.project.all_memos(), self.codebook, self.coder, self.lang),
+            self._go_to_memo,
+        )
 
     @reported
     def _go_to_memo(self, memo: Memo | None) -> None:
@@ -1037,8 +1115,12 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                 self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
 
         title = t("prompt.code_memo", self.lang, code=self._label(code_id))
-        self.app.push_screen(TextPrompt(title, self.lang, self.project.code_memo(
-            code_id, self.coder), multiline=True), save)
+        self.app.push_screen(
+            TextPrompt(
+                title, self.lang, self.project.code_memo(code_id, self.coder), multiline=True
+            ),
+            save,
+        )
 
     def _edit_project_memo(self) -> None:
         if not self._need_coder():
@@ -1050,9 +1132,15 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                 self.project.set_project_memo(self.coder, text)
                 self.app.notify(t("notify.memo_saved", self.lang), timeout=2)
 
-        self.app.push_screen(TextPrompt(t("prompt.project_memo", self.lang), self.lang,
-                                        self.project.project_memo(self.coder), multiline=True),
-                             save)
+        self.app.push_screen(
+            TextPrompt(
+                t("prompt.project_memo", self.lang),
+                self.lang,
+                self.project.project_memo(self.coder),
+                multiline=True,
+            ),
+            save,
+        )
 
     @reported
     def action_search_all(self) -> None:
@@ -1113,8 +1201,9 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                 self.coder = self.view_coder = settings.coder
                 self.app.notify(t("notify.coder", self.lang, coder=self.coder), timeout=2)
 
-        self.app.push_screen(TextPrompt(t("prompt.coder_name", self.lang), self.lang,
-                                        self.coder), save)
+        self.app.push_screen(
+            TextPrompt(t("prompt.coder_name", self.lang), self.lang, self.coder), save
+        )
 
     @reported
     def action_switch_view(self) -> None:
@@ -1126,8 +1215,12 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             if chosen:
                 self.view_coder = chosen
 
-        self.app.push_screen(ChoiceList(t("choice.switch_coder", self.lang), items, self.lang,
-                                        current=self.view_coder), switch)
+        self.app.push_screen(
+            ChoiceList(
+                t("choice.switch_coder", self.lang), items, self.lang, current=self.view_coder
+            ),
+            switch,
+        )
 
     @reported
     def action_set_coder(self) -> None:
@@ -1145,11 +1238,21 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             self.app.notify(t("notify.no_speakers", lang), severity="warning")
             return
         cursor = self.query_one(TranscriptView).cursor
-        here = next((turn.speaker for turn in stored.turns if turn.start <= cursor < turn.end),
-                    stored.speakers[0].name)
+        here = next(
+            (turn.speaker for turn in stored.turns if turn.start <= cursor < turn.end),
+            stored.speakers[0].name,
+        )
         current = {s.name: s.role for s in stored.speakers}
-        items = [(s.name, (f"{s.name or '?'}  {t(f'role.{s.role}', lang)}  "
-                           f"{t('word.turns', lang, n=s.turns)}")) for s in stored.speakers]
+        items = [
+            (
+                s.name,
+                (
+                    f"{s.name or '?'}  {t(f'role.{s.role}', lang)}  "
+                    f"{t('word.turns', lang, n=s.turns)}"
+                ),
+            )
+            for s in stored.speakers
+        ]
 
         def choose_role(speaker: str | None) -> None:
             if speaker is None:
@@ -1161,16 +1264,30 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
                     return
                 changed = self.project.set_speaker_role(stored.name, speaker, role)
                 stored.speakers = self.project.speakers(stored.name).get(stored.name, [])
-                self.app.notify(t("notify.role_set", lang, speaker=speaker or "?", n=len(changed),
-                                  role=t(f"role.{role}", lang)), timeout=2)
+                self.app.notify(
+                    t(
+                        "notify.role_set",
+                        lang,
+                        speaker=speaker or "?",
+                        n=len(changed),
+                        role=t(f"role.{role}", lang),
+                    ),
+                    timeout=2,
+                )
 
             self.app.push_screen(
-                ChoiceList(t("choice.role", lang, speaker=speaker or "?"),
-                           [(role, t(f"role.{role}", lang)) for role in ROLES], lang,
-                           current=current.get(speaker)), save)
+                ChoiceList(
+                    t("choice.role", lang, speaker=speaker or "?"),
+                    [(role, t(f"role.{role}", lang)) for role in ROLES],
+                    lang,
+                    current=current.get(speaker),
+                ),
+                save,
+            )
 
-        self.app.push_screen(ChoiceList(t("choice.speaker", lang), items, lang, current=here),
-                             choose_role)
+        self.app.push_screen(
+            ChoiceList(t("choice.speaker", lang), items, lang, current=here), choose_role
+        )
 
     @reported
     def action_review(self) -> None:
@@ -1182,8 +1299,15 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             return
         reviewed = (self.coder, stored.name) not in self.project.reviewed(self.coder)
         self.project.set_reviewed(stored.name, self.coder, reviewed)
-        self.app.notify(t("notify.reviewed" if reviewed else "notify.unreviewed", self.lang,
-                          transcript=stored.name, coder=self.coder), timeout=2)
+        self.app.notify(
+            t(
+                "notify.reviewed" if reviewed else "notify.unreviewed",
+                self.lang,
+                transcript=stored.name,
+                coder=self.coder,
+            ),
+            timeout=2,
+        )
 
     @reported
     def action_language(self) -> None:
@@ -1209,22 +1333,27 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
             for binding in (b for group in bindings.key_to_bindings.values() for b in group):
                 if binding.id in BINDING_DESCRIPTIONS:
                     keys, _ = rows.setdefault(
-                        binding.id, ([], t(BINDING_DESCRIPTIONS[binding.id], self.lang)))
+                        binding.id, ([], t(BINDING_DESCRIPTIONS[binding.id], self.lang))
+                    )
                     key = binding.key_display or self.app.get_key_display(binding)
                     if key not in keys:  # a rebound key replaces each of the default ones
                         keys.append(key)
         # First what no single binding says: how to open another transcript, what 1-9 do
         # and which code each key applies in this project.
-        table = [("tab ↑↓ ⏎", t("help.open_transcript", self.lang)),
-                 ("1–9", t("help.favourites", self.lang))]
+        table = [
+            ("tab ↑↓ ⏎", t("help.open_transcript", self.lang)),
+            ("1–9", t("help.favourites", self.lang)),
+        ]
         labels = self.codebook.by_id()
         for key, code_id in sorted(self.favourites.items()):
             code = labels.get(code_id)
             table.append((str(key), f"{code.label if code else code_id} ({code_id})"))
         table.append(("m", t("help.code_memo", self.lang)))
         # A letter before the arrow or symbol that does the same: "j / ↓".
-        table += [(" / ".join(sorted(keys, key=lambda k: not (len(k) == 1 and k.isalpha()))),
-                   what) for keys, what in rows.values()]
+        table += [
+            (" / ".join(sorted(keys, key=lambda k: not (len(k) == 1 and k.isalpha()))), what)
+            for keys, what in rows.values()
+        ]
         return table
 
     def commands(self) -> Iterable[SystemCommand]:
@@ -1241,8 +1370,7 @@ class WorkbenchScreen(CodebookPane, Screen[None]):
 
 def _arguments(text: str) -> tuple[object, ...]:
     """An action's arguments as written in its binding: ``1`` or ``transcripts``."""
-    return tuple(int(a) if a.lstrip("-").isdigit() else a.strip("'\" ")
-                 for a in text.split(","))
+    return tuple(int(a) if a.lstrip("-").isdigit() else a.strip("'\" ") for a in text.split(","))
 
 
 def find_whole_words(transcript: StoredTranscript, query: str) -> list[Span]:

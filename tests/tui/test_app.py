@@ -653,9 +653,12 @@ async def test_suggestions_are_drawn_apart_and_reviewed_one_key_each(
     with reopened(sample_project_dir) as project:  # as auto-coding suggests them
         s1, s2 = project.transcript("A01_zhang").sentences[4:11:6]  # lines apart
         project.add_suggestions(
-            [("A01_zhang", s1.start, s1.end, "causes.publicity", "keyword:宣传", None),
-             ("A01_zhang", s2.start, s2.end, "problems.security", "keyword:泄露", None)],
-            coder="auto")
+            [
+                ("A01_zhang", s1.start, s1.end, "causes.publicity", "keyword:宣传", None),
+                ("A01_zhang", s2.start, s2.end, "problems.security", "keyword:泄露", None),
+            ],
+            coder="auto",
+        )
         accepted, rejected = project.codings("A01_zhang", status="suggested")
     app = build_app(sample_project_dir)
     async with app.run_test(size=SIZE) as pilot:
@@ -904,10 +907,21 @@ async def test_the_workbench_and_a_cli_command_code_one_project_at_once(
     app = build_app(sample_project_dir)
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
-        command = [sys.executable, "-m", "qualcode", "code", str(sample_project_dir), "A02",
-                   "1-3", "problems.stability", "--coder", "li"]
+        command = [
+            sys.executable,
+            "-m",
+            "qualcode",
+            "code",
+            str(sample_project_dir),
+            "A02",
+            "1-3",
+            "problems.stability",
+            "--coder",
+            "li",
+        ]
         cli = await asyncio.create_subprocess_exec(
-            *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
         for _ in range(6):  # wang codes while li's command runs
             await pilot.press("j", "1")
         _, raw = await asyncio.wait_for(cli.communicate(), timeout=120)
@@ -920,7 +934,8 @@ async def test_the_workbench_and_a_cli_command_code_one_project_at_once(
 
 
 async def test_coding_text_that_another_process_changed_is_refused_and_reloaded(
-    sample_project_dir: Path, tmp_path: Path,
+    sample_project_dir: Path,
+    tmp_path: Path,
 ) -> None:
     app = build_app(sample_project_dir)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -953,8 +968,10 @@ async def test_survey_answers_are_listed_by_question_one_after_another(tmp_path:
     async with app.run_test(size=SIZE) as pilot:
         view = await started(app, pilot)
         listing = app.query_one("#transcripts", OptionList)
-        rows = [str(listing.get_option_at_index(i).prompt).split()[0]
-                for i in range(listing.option_count)]
+        rows = [
+            str(listing.get_option_at_index(i).prompt).split()[0]
+            for i in range(listing.option_count)
+        ]
         assert rows == [f"Q12_R000{i}" for i in range(1, 7)] + ["Q14_R0005"]
         assert view.border_title == "Q12_R0001"
         await pilot.press("shift+tab", "down", "enter")
@@ -998,8 +1015,13 @@ async def test_favourite_keys_stay_after_an_in_vivo_code_and_a_codebook_merge(
         await paste(pilot, "problems")
         await pilot.press("enter", "enter")
         tree = app.query_one(CodebookTree)
-        new = next(n for n in tree_nodes(tree) if n.data.startswith("problems.")
-                   and n.data not in bound.values() and n.parent.data == "problems")
+        new = next(
+            n
+            for n in tree_nodes(tree)
+            if n.data.startswith("problems.")
+            and n.data not in bound.values()
+            and n.parent.data == "problems"
+        )
         assert new.parent.children[-1] is new and "[" not in str(new.label)
         assert code_labels(app)["causes.publicity"].startswith("■ [6] 宣传推广")
         await pilot.press("j", "6")  # 6 still codes 宣传推广, not the new code
@@ -1013,7 +1035,9 @@ async def test_favourite_keys_stay_after_an_in_vivo_code_and_a_codebook_merge(
     with reopened(sample_project_dir) as project:
         assert project.favourites() == bound
     assert [c.code_id for c in stored(sample_project_dir)][-2:] == [
-        "causes.publicity", "problems.awareness"]
+        "causes.publicity",
+        "problems.awareness",
+    ]
 
 
 async def test_the_codebook_cursor_stays_on_its_code_after_coding_undo_a_new_code_and_merge(
@@ -1066,8 +1090,13 @@ async def test_undo_takes_back_this_coders_change_not_another_coders_newer_one(
 ) -> None:
     async def cli(*args: str) -> str:
         command = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "qualcode", *args, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "qualcode",
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(command.communicate(), timeout=120)
         assert command.returncode == 0, err.decode()
         return out.decode()
@@ -1077,15 +1106,15 @@ async def test_undo_takes_back_this_coders_change_not_another_coders_newer_one(
         view = await started(app, pilot)
         await pilot.press("j", "j", "1")  # wang codes sentence 3 in the workbench
         # li codes sentence 5 from the command line, after wang.
-        await cli("code", str(sample_project_dir), "A01", "5", "problems.content",
-                  "--coder", "li")
+        await cli("code", str(sample_project_dir), "A01", "5", "problems.content", "--coder", "li")
         app.clear_notifications()
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert toasts(app) == ["撤销：使用与知晓度 · A01_zhang 句 3"]
         assert labels_beside(view, sentence(app, 3).start) == ""
         assert [(c.coder, c.code_id) for c in stored(sample_project_dir)] == [
-            ("li", "problems.content")]
+            ("li", "problems.content")
+        ]
         app.clear_notifications()
         await pilot.press("ctrl+z")  # wang has nothing more to undo: li's coding stays
         await pilot.pause()
@@ -1099,27 +1128,32 @@ async def test_undo_takes_back_this_coders_change_not_another_coders_newer_one(
         out = await cli("undo", str(sample_project_dir), "--coder", "li")
         assert out == "undid: code problems.content (li) A01_zhang sentence 5\n"
     assert [(c.coder, c.code_id, c.start) for c in stored(sample_project_dir)] == [
-        ("wang", "problems.awareness", sentence(app, 3).start)]
+        ("wang", "problems.awareness", sentence(app, 3).start)
+    ]
 
 
 # --- the transcript first, at any size ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("size", "panes"), [
-    ((80, 24), {"#left": False, "#right": True}),
-    ((120, 30), {"#left": True, "#right": True}),
-    ((160, 45), {"#left": True, "#right": True}),
-])
+@pytest.mark.parametrize(
+    ("size", "panes"),
+    [
+        ((80, 24), {"#left": False, "#right": True}),
+        ((120, 30), {"#left": True, "#right": True}),
+        ((160, 45), {"#left": True, "#right": True}),
+    ],
+)
 async def test_the_transcript_keeps_most_of_the_width_at_any_size(
-    sample_project_dir: Path, size: tuple[int, int], panes: dict[str, bool],
+    sample_project_dir: Path,
+    size: tuple[int, int],
+    panes: dict[str, bool],
 ) -> None:
     app = build_app(sample_project_dir)
     async with app.run_test(size=size) as pilot:
         view = await started(app, pilot)
         assert view.outer_size.width >= size[0] * 0.6
         assert {pane: app.query_one(pane).display for pane in panes} == panes
-        widths = sum(app.query_one(pane).outer_size.width for pane, shown in panes.items()
-                     if shown)
+        widths = sum(app.query_one(pane).outer_size.width for pane, shown in panes.items() if shown)
         assert view.outer_size.width + widths == size[0]
         # Lines of 16 Chinese characters or more beside the code labels' margin.
         lines = drawn(view)
@@ -1129,7 +1163,8 @@ async def test_the_transcript_keeps_most_of_the_width_at_any_size(
 
 
 async def test_side_panes_toggle_by_key_and_the_choice_is_remembered(
-    sample_project_dir: Path, home: Path,
+    sample_project_dir: Path,
+    home: Path,
 ) -> None:
     app = build_app(sample_project_dir)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -1143,7 +1178,9 @@ async def test_side_panes_toggle_by_key_and_the_choice_is_remembered(
         await pilot.press("T")
         assert not left.display and view.outer_size.width == 120
     assert json.loads((home / "settings.json").read_text(encoding="utf-8"))["panes"] == {
-        "transcripts": "hidden", "codebook": "hidden"}
+        "transcripts": "hidden",
+        "codebook": "hidden",
+    }
 
     app = build_app(sample_project_dir)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -1158,11 +1195,13 @@ async def test_side_panes_toggle_by_key_and_the_choice_is_remembered(
 
 
 async def test_keys_rebound_in_settings_work_and_the_help_shows_them(
-    sample_project_dir: Path, home: Path,
+    sample_project_dir: Path,
+    home: Path,
 ) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "settings.json").write_text(
-        json.dumps({"keys": {"apply_code": "g", "undo": "ctrl+u"}}), encoding="utf-8")
+        json.dumps({"keys": {"apply_code": "g", "undo": "ctrl+u"}}), encoding="utf-8"
+    )
     app = build_app(sample_project_dir)
     async with app.run_test(size=SIZE) as pilot:
         view = await started(app, pilot)

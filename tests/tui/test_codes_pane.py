@@ -31,9 +31,16 @@ def snapshot(folder: Path) -> dict[str, list[tuple]]:
     there, such as the transcript last opened)."""
     conn = sqlite3.connect(folder / "qualcode.db")
     try:
-        return {table: sorted(conn.execute(
-            f"SELECT * FROM {table}" + (" WHERE key LIKE 'refi.%'" if table == "meta" else "")
-        ).fetchall(), key=repr) for table in TABLES}
+        return {
+            table: sorted(
+                conn.execute(
+                    f"SELECT * FROM {table}"
+                    + (" WHERE key LIKE 'refi.%'" if table == "meta" else "")
+                ).fetchall(),
+                key=repr,
+            )
+            for table in TABLES
+        }
     finally:
         conn.close()
 
@@ -46,8 +53,7 @@ def coded(sample_project_dir: Path) -> Path:
         sentences = project.transcript("A01").sentences
         for n, memo in ((0, "没听说过"), (1, ""), (2, "")):
             s = sentences[n]
-            project.add_coding("A01_zhang", s.start, s.end, "problems.awareness", "wang",
-                               memo=memo)
+            project.add_coding("A01_zhang", s.start, s.end, "problems.awareness", "wang", memo=memo)
         s = sentences[0]
         project.add_coding("A01_zhang", s.start, s.end, "causes.publicity", "wang", memo="宣传少")
         s = sentences[4]
@@ -70,8 +76,7 @@ async def to_code(pilot, app: QualcodeApp, code_id: str) -> CodebookTree:
 
 
 def children_of(tree: CodebookTree, code_id: str | None) -> list[str]:
-    node = tree.root if code_id is None else next(n for n in tree_nodes(tree)
-                                                  if n.data == code_id)
+    node = tree.root if code_id is None else next(n for n in tree_nodes(tree) if n.data == code_id)
     return [child.data for child in node.children]
 
 
@@ -82,8 +87,9 @@ def in_codebook_order(app: QualcodeApp) -> bool:
         book = project.codebook()
     if children_of(tree, None) != [c.id for c in book.codes]:
         return False
-    return all(children_of(tree, code.id) == [c.id for c in code.children]
-               for code, _, _ in book.walk())
+    return all(
+        children_of(tree, code.id) == [c.id for c in code.children] for code, _, _ in book.walk()
+    )
 
 
 async def test_merge_into_a_picked_code_shows_at_once_and_undo_puts_it_back(
@@ -112,8 +118,10 @@ async def test_merge_into_a_picked_code_shows_at_once_and_undo_puts_it_back(
         margin = labels_beside(view, first.start)
         assert "宣传推广" in margin and "使用与知" not in margin
         assert in_codebook_order(app)
-        assert any("使用与知晓度 合并到 宣传推广" in toast or "“使用与知晓度”合并到“宣传推广”" in toast
-                   for toast in toasts(app))
+        assert any(
+            "使用与知晓度 合并到 宣传推广" in toast or "“使用与知晓度”合并到“宣传推广”" in toast
+            for toast in toasts(app)
+        )
         with Project.open(coded) as project:
             (joined,) = [c for c in project.codings("A01") if c.start == first.start]
             assert (joined.code_id, joined.memo) == ("causes.publicity", "宣传少\n\n没听说过")
@@ -184,9 +192,15 @@ async def test_a_form_keeps_what_was_typed_when_it_is_wrong(coded: Path) -> None
     with Project.open(coded) as project:
         code = project.codebook().by_id()["causes.publicity"]
         assert (code.color, code.examples, code.keywords) == (
-            "#aa5500", ["我都不知道有这个网站", "没人告诉我"], ["宣传", "推广", "不知道有"])
+            "#aa5500",
+            ["我都不知道有这个网站", "没人告诉我"],
+            ["宣传", "推广", "不知道有"],
+        )
         assert project.codebook_history()[-1].details["fields"].keys() == {
-            "color", "examples", "keywords"}
+            "color",
+            "examples",
+            "keywords",
+        }
 
 
 async def test_move_under_a_picked_parent_and_reorder_keep_the_tree_in_place(
@@ -319,10 +333,15 @@ async def test_the_help_and_the_palette_offer_the_codebook_keys(coded: Path) -> 
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one(DataTable)
         rows = {tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)}
-        for row in [("e", "编码本：编辑编码定义"), ("f2", "编码本：重命名（标签、编号）"),
-                    ("g", "编码本：合并到……"), ("p", "编码本：移到其他上级"),
-                    ("x / del", "编码本：删除编码"), ("a", "编码本：新建下级编码"),
-                    ("x / del", "删除编码")]:
+        for row in [
+            ("e", "编码本：编辑编码定义"),
+            ("f2", "编码本：重命名（标签、编号）"),
+            ("g", "编码本：合并到……"),
+            ("p", "编码本：移到其他上级"),
+            ("x / del", "编码本：删除编码"),
+            ("a", "编码本：新建下级编码"),
+            ("x / del", "删除编码"),
+        ]:
             assert row in rows
         commands = {c.title for c in app.workbench.commands()}
         assert {"编码本：合并到……", "编码本：上移", "编码本：新建同级编码"} <= commands

@@ -87,8 +87,11 @@ async def test_the_picker_shows_the_highlighted_codes_definition() -> None:
         definition = app.screen.query_one("#definition", Static)
         shown = str(definition.render())
         assert shown.startswith("使用与知晓度")
-        for label, value in (("说明", awareness.description), ("包括", awareness.include),
-                             ("不包括", awareness.exclude)):
+        for label, value in (
+            ("说明", awareness.description),
+            ("包括", awareness.include),
+            ("不包括", awareness.exclude),
+        ):
             assert f"{label}：{value}" in shown.replace("\n", "")
         assert f"示例：「{awareness.examples[0]}」" in shown.replace("\n", "")
         assert "我的备忘" not in shown

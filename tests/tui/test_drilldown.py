@@ -32,8 +32,10 @@ def coded(sample_project_dir: Path) -> Path:
     over-sixties, from one respondent."""
     with Project.open(sample_project_dir) as project:
         for name, number, code, coder in (
-            ("A01", 3, "problems.awareness", "wang"), ("A01", 4, "problems.awareness", "wang"),
-            ("A02", 3, "problems.awareness", "wang"), ("A03", 5, "problems.awareness", "wang"),
+            ("A01", 3, "problems.awareness", "wang"),
+            ("A01", 4, "problems.awareness", "wang"),
+            ("A02", 3, "problems.awareness", "wang"),
+            ("A03", 5, "problems.awareness", "wang"),
             ("A01", 6, "problems.awareness", "li"),
         ):
             s = project.sentence(name, number)
@@ -60,8 +62,10 @@ async def open_reports(app, pilot, tab: str) -> ReportsScreen:
 
 def rows_of(table: DataTable) -> list[list[object]]:
     """The cells on screen, a number drawn as text read as its text."""
-    return [[str(v) if isinstance(v, Text) else v for v in table.get_row_at(i)]
-            for i in range(table.row_count)]
+    return [
+        [str(v) if isinstance(v, Text) else v for v in table.get_row_at(i)]
+        for i in range(table.row_count)
+    ]
 
 
 def shown_as(frame, percent: bool = False) -> list[list[object]]:
@@ -90,10 +94,12 @@ async def test_a_crosstab_cell_lists_its_quotes_and_each_jumps_into_the_transcri
             expected = analysis.crosstab(project, "age_group")
         table = screen.query_one("#crosstab-table", DataTable)
         assert rows_of(table) == shown_as(expected.counts)
-        assert rows_of(screen.query_one("#chi-square-table", DataTable)) == shown_as(
-            expected.tests)
-        for view, frame in (("row %", expected.row_percent),
-                            ("column %", expected.column_percent), ("counts", expected.counts)):
+        assert rows_of(screen.query_one("#chi-square-table", DataTable)) == shown_as(expected.tests)
+        for view, frame in (
+            ("row %", expected.row_percent),
+            ("column %", expected.column_percent),
+            ("counts", expected.counts),
+        ):
             screen.query_one("#crosstab-view", Select).value = view
             await pilot.pause()
             assert rows_of(table) == shown_as(frame, percent="%" in view)
@@ -113,10 +119,14 @@ async def test_a_crosstab_cell_lists_its_quotes_and_each_jumps_into_the_transcri
         with Project.open(coded) as project:
             third, fourth, sixth = (project.sentence("A01", n) for n in (3, 4, 6))
         prompts = [str(listing.get_option_at_index(i).prompt) for i in range(3)]
-        assert [p.split()[:2] for p in prompts] == [["A01_zhang", "wang"], ["A01_zhang", "wang"],
-                                                   ["A01_zhang", "li"]]
+        assert [p.split()[:2] for p in prompts] == [
+            ["A01_zhang", "wang"],
+            ["A01_zhang", "wang"],
+            ["A01_zhang", "li"],
+        ]
         assert [third.text in prompts[0], fourth.text in prompts[1], sixth.text in prompts[2]] == [
-            True] * 3
+            True
+        ] * 3
         await pilot.press("down", "down", "enter")
         await pilot.pause()
         view = app.query_one(TranscriptView)
@@ -148,8 +158,10 @@ async def test_retrieve_keeps_the_respondents_with_an_attribute_and_one_coder(
         listing = screen.query_one(OptionList)
 
         def listed() -> list[str]:
-            return [str(listing.get_option_at_index(i).prompt).split()[0]
-                    for i in range(listing.option_count)]
+            return [
+                str(listing.get_option_at_index(i).prompt).split()[0]
+                for i in range(listing.option_count)
+            ]
 
         assert screen.query_one("#coder", Select).value == "wang"
         assert listed() == ["A01_zhang", "A01_zhang", "A02_li", "A03_wang"]
@@ -222,8 +234,9 @@ async def test_a_report_that_fails_is_a_notification_and_the_app_goes_on(coded: 
         assert any("no respondent attribute 'education'" in toast for toast in toasts(app))
         screen.query_one("#attribute", Select).value = "gender"  # a good one still works
         await settle(app, pilot)
-        headers = [str(c.label) for c in screen.query_one("#crosstab-table", DataTable)
-                   .columns.values()]
+        headers = [
+            str(c.label) for c in screen.query_one("#crosstab-table", DataTable).columns.values()
+        ]
         assert "女" in headers and "男" in headers
         await pilot.press("escape", "j")
         assert isinstance(app.screen.query_one(TranscriptView), TranscriptView)

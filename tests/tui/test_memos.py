@@ -77,8 +77,9 @@ async def test_the_memo_browser_lists_every_memo_filters_and_jumps(
 ) -> None:
     with Project.open(sample_project_dir) as project:
         a03 = project.sentence("A03", 6)
-        coding = project.add_coding("A03", a03.start, a03.end, "causes.publicity", "li",
-                                    memo="宣传栏没人看")
+        coding = project.add_coding(
+            "A03", a03.start, a03.end, "causes.publicity", "li", memo="宣传栏没人看"
+        )
         project.set_transcript_memo("A02", "wang", "受访者很赶时间")
         project.set_code_memo("problems.usability", "wang", "界面、字体、步骤")
     app = build_app(sample_project_dir)

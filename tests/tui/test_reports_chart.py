@@ -16,8 +16,10 @@ from .test_reports_screen import SIZE, open_reports, two_coders  # noqa: F401 (f
 pytestmark = pytest.mark.anyio
 
 
-async def test_export_writes_the_chart_beside_the_table(two_coders: Path,  # noqa: F811
-                                                        tmp_path: Path) -> None:
+async def test_export_writes_the_chart_beside_the_table(
+    two_coders: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     app = build_app(two_coders)
     target = tmp_path / "out" / "frequencies.xlsx"
     async with app.run_test(size=SIZE) as pilot:

@@ -17,14 +17,17 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_the_open_transcript_is_marked_reviewed_from_the_command_palette(
-        sample_project_dir: Path) -> None:
+    sample_project_dir: Path,
+) -> None:
     app = build_app(sample_project_dir)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
         said = notifications(app)
-        for expected, message in (({("wang", "A01_zhang")}, "A01_zhang：wang 已审阅"),
-                                  (set(), "已取消 wang 的审阅标记")):
+        for expected, message in (
+            ({("wang", "A01_zhang")}, "A01_zhang：wang 已审阅"),
+            (set(), "已取消 wang 的审阅标记"),
+        ):
             await pilot.press("ctrl+p")
             assert CommandPalette.is_open(app)
             await paste(pilot, "标记本访谈记录已审阅")

@@ -26,8 +26,10 @@ pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
 
 # Two turns, six sentences: one sentence is 17% of the progress shown.
-SHORT = ("访谈者：您平时用政务服务网吗？用得多吗？\n\n"
-         "受访者：用过几次。办社保的时候用的。网站打开很慢。后来就不用了。\n")
+SHORT = (
+    "访谈者：您平时用政务服务网吗？用得多吗？\n\n"
+    "受访者：用过几次。办社保的时候用的。网站打开很慢。后来就不用了。\n"
+)
 
 
 def coding(id_: int, start: int, end: int, code_id: str = "a") -> Coding:
@@ -61,9 +63,13 @@ def test_a_tally_counts_sentences_touched_and_codings_per_code_change_by_change(
 def test_the_caret_moves_alike_over_the_stores_sentence_arrays() -> None:
     from qualcode.store import Sentences
 
-    arrays = Sentences(TEXT, array("i", [s.start for s in SENTENCES]),
-                       array("i", [s.end for s in SENTENCES]), array("i", [0] * len(SENTENCES)),
-                       TURNS)
+    arrays = Sentences(
+        TEXT,
+        array("i", [s.start for s in SENTENCES]),
+        array("i", [s.end for s in SENTENCES]),
+        array("i", [0] * len(SENTENCES)),
+        TURNS,
+    )
     spans, lazy = Caret(TEXT, SENTENCES, WORD_ENDS, TURNS), Caret(TEXT, arrays, WORD_ENDS, TURNS)
     for c in (spans, lazy):
         c.place(SENTENCES[0].start, extend=False)
@@ -80,13 +86,16 @@ def test_the_caret_moves_alike_over_the_stores_sentence_arrays() -> None:
 def shown_figures(app: QualcodeApp) -> tuple[list[str], dict[str, str]]:
     """The transcript list's rows and the codebook's lines, as on screen."""
     listing = app.query_one("#transcripts", OptionList)
-    rows = [str(listing.get_option_at_index(i).prompt).split("\n")[0]
-            for i in range(listing.option_count)]
+    rows = [
+        str(listing.get_option_at_index(i).prompt).split("\n")[0]
+        for i in range(listing.option_count)
+    ]
     return rows, code_labels(app)
 
 
-def store_figures(app: QualcodeApp, project_dir: Path, coder: str | None
-                  ) -> tuple[list[str], dict[str, str]]:
+def store_figures(
+    app: QualcodeApp, project_dir: Path, coder: str | None
+) -> tuple[list[str], dict[str, str]]:
     """The same rows and lines drawn from what the store counts now."""
     with reopened(project_dir) as project:
         rows = [f"{s.name}  {s.percent_coded:.0f}%" for s in project.summaries(coder=coder)]
@@ -102,7 +111,8 @@ def store_figures(app: QualcodeApp, project_dir: Path, coder: str | None
 
 
 async def test_progress_and_counts_after_each_change_are_what_the_store_counts(
-    sample_project_dir: Path, tmp_path: Path,
+    sample_project_dir: Path,
+    tmp_path: Path,
 ) -> None:
     source = tmp_path / "B01_short.txt"
     source.write_text(SHORT, encoding="utf-8")
@@ -171,8 +181,11 @@ async def test_the_scroll_bar_follows_the_lines_through_layouts_toasts_and_resiz
 
         def scroll_bar_matches() -> bool:
             bar = view.vertical_scrollbar
-            return (view.layout_complete and bar.window_virtual_size == view.line_count
-                    and bar.window_size == view.scrollable_content_region.height)
+            return (
+                view.layout_complete
+                and bar.window_virtual_size == view.line_count
+                and bar.window_size == view.scrollable_content_region.height
+            )
 
         assert scroll_bar_matches()
         pilot.app.notify("a toast: a layout of the screen")

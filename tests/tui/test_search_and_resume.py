@@ -59,8 +59,9 @@ async def test_search_finds_whole_words_in_every_transcript_and_jumps(
         assert f"另有{len(expected.inside_words)}处是更长词语的一部分" in note
 
         # The first hit in the second transcript: down to it, enter jumps there.
-        target = next(i for i, h in enumerate(expected.hits.itertuples())
-                      if h.transcript == transcripts[1])
+        target = next(
+            i for i, h in enumerate(expected.hits.itertuples()) if h.transcript == transcripts[1]
+        )
         await pilot.press(*["down"] * target, "enter")
         await pilot.pause()
         hit = expected.hits.iloc[target]
@@ -78,7 +79,8 @@ async def test_search_finds_whole_words_in_every_transcript_and_jumps(
 
 
 async def test_each_coder_resumes_where_they_stopped(
-    sample_project_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    sample_project_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with Project.open(sample_project_dir) as project:
         a03, a02 = project.transcript("A03"), project.transcript("A02")

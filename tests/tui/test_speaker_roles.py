@@ -32,7 +32,9 @@ async def test_a_speakers_role_is_set_from_the_command_palette(sample_project_di
         assert isinstance(app.screen, ChoiceList)
         speakers = app.screen.query_one(OptionList)
         assert [str(o.prompt) for o in speakers.options] == [
-            f"访谈者  访谈者  {turns['访谈者']} 轮发言", f"受访者  受访者  {turns['受访者']} 轮发言"]
+            f"访谈者  访谈者  {turns['访谈者']} 轮发言",
+            f"受访者  受访者  {turns['受访者']} 轮发言",
+        ]
         assert str(speakers.options[speakers.highlighted].prompt).startswith("访谈者")
         await pilot.press("down", "enter")  # 受访者
         roles = app.screen.query_one(OptionList)
